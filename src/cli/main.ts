@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerDataset } from './dataset.js';
+import { registerEvaluate } from './evaluate.js';
+import { registerDoctor } from './doctor.js';
+
+const program = new Command('codeseceval')
+  .description('Measure whether large language models write secure code (CodeSecEval).')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerDataset(program);
+registerEvaluate(program);
+registerDoctor(program);
+
+await program.parseAsync(process.argv);
