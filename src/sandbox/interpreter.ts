@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../util/errors.js';
+
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** What the sandbox needs to know about an interpreter to mount and run it. */
+export interface Interpreter {
+  /** As given (may be a virtualenv's bin/python symlink). */
+  path: string;
+  version: string;
+  /** sys.prefix and sys.base_prefix: folders the sandbox must show read-only. */
+  prefixes: string[];
+}
+
+const Probe = z.object({ version: z.string(), prefix: z.string(), base_prefix: z.string(), executable: z.string() });
+
+/**
+ * The interpreter: --python, then $CODESECEVAL_PYTHON, then Debian's /usr/bin/python3 (which
+ * has the dataset's apt packages; the python3 first on PATH may be a pyenv build without
+ * them), then python3 on PATH.
+ */
+export function resolveInterpreter(flag?: string): Interpreter {
+  const chosen = flag || process.env.CODESECEVAL_PYTHON || (existsSync(DEBIAN_PYTHON) ? DEBIAN_PYTHON : 'python3');
+  let out: string;
+  try {
+    out = execFileSync(
+      chosen,
+      ['-s', '-c', 'import sys, json; print(json.dumps({"version": sys.version.split()[0], "prefix": sys.prefix, "base_prefix": sys.base_prefix, "executable": sys.executable}))'],
+      { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  } catch (e) {
+    throw new UserError(`cannot run Python interpreter "${chosen}": ${(e as Error).message.split('\n')[0]}`);
+  }
+  const parsed = Probe.safeParse(JSON.parse(out.trim().split('\n').pop() ?? '{}'));
+  if (!parsed.success) throw new UserError(`"${chosen}" did not answer like a Python interpreter`);
+  const { version, prefix, base_prefix } = parsed.data;
+  if (!/^3\.(\d+)/.test(version) || Number(version.split('.')[1]) < 8) {
+    throw new UserError(`Python ${version} at "${chosen}" is too old: 3.8 or newer is needed`);
+  }
+  return { path: chosen, version, prefixes: [...new Set([prefix, base_prefix])] };
+}

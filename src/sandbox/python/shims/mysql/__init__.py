@@ -1,0 +1,1 @@
+"""codeseceval shim: the `mysql` namespace, so `mysql.connector` can be imported."""

@@ -1,0 +1,166 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import readline from 'node:readline';
+import { ReadyLine, RunnerResult, type RunnerJob } from './protocol.js';
+import type { ExecResult } from './types.js';
+
+export interface WorkerSpawn {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Extra time the runner gets beyond a job's own timeout before it counts as wedged. */
+const WATCHDOG_GRACE_MS = 10_000;
+const READY_TIMEOUT_MS = 120_000;
+const STDERR_KEEP = 4000;
+
+interface Pending {
+  id: number;
+  resolve: (r: ExecResult) => void;
+  timer: NodeJS.Timeout;
+  started: number;
+}
+
+/**
+ * One long-lived Python runner. It runs one job at a time; if the runner dies or stops
+ * answering, the job in flight gets a verdict of its own and the worker reports itself dead
+ * so the pool can start a fresh one.
+ */
+export class Worker {
+  private proc: ChildProcessWithoutNullStreams | undefined;
+  private pending: Pending | undefined;
+  private stderrTail = '';
+  private dead = false;
+  preloaded: string[] = [];
+
+  constructor(
+    readonly index: number,
+    private readonly spec: WorkerSpawn,
+  ) {}
+
+  get alive(): boolean {
+    return !this.dead && this.proc !== undefined;
+  }
+
+  /** Start the runner and wait until it has imported its modules. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const proc = spawn(this.spec.command, this.spec.args, { env: this.spec.env, cwd: this.spec.cwd, stdio: 'pipe' });
+      this.proc = proc;
+      let ready = false;
+      const fail = (why: string) => {
+        if (ready) return;
+        ready = true;
+        this.dead = true;
+        clearTimeout(timer);
+        proc.kill('SIGKILL');
+        reject(new Error(`sandbox worker did not start: ${why}${this.stderrTail ? ` — ${lastLine(this.stderrTail)}` : ''}`));
+      };
+      const timer = setTimeout(() => fail('no answer within 120 s'), READY_TIMEOUT_MS);
+      proc.stderr.setEncoding('utf8');
+      proc.stderr.on('data', (chunk: string) => {
+        this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP);
+      });
+      proc.stdin.on('error', () => {
+        /* the runner died; 'exit' reports it */
+      });
+      const lines = readline.createInterface({ input: proc.stdout });
+      lines.on('line', (line) => {
+        if (!ready) {
+          const parsed = safeJson(line);
+          const r = ReadyLine.safeParse(parsed);
+          if (!r.success) return fail(`unexpected first line: ${line.slice(0, 200)}`);
+          ready = true;
+          clearTimeout(timer);
+          this.preloaded = r.data.preloaded;
+          resolve();
+          return;
+        }
+        this.onLine(line);
+      });
+      proc.on('error', (e) => fail(e.message));
+      proc.on('exit', (code, signal) => {
+        this.dead = true;
+        if (!ready) return fail(`exited with ${signal ?? `status ${code}`}`);
+        this.settle({
+          status: 'killed',
+          detail: `the sample brought down its runner (${signal ?? `status ${code}`}); the runner was replaced`,
+          durationMs: this.pending ? Date.now() - this.pending.started : 0,
+          stdoutTail: '',
+          stderrTail: this.stderrTail.slice(-2000),
+        });
+      });
+    });
+  }
+
+  /** Run one job; always resolves with a verdict. */
+  run(job: RunnerJob): Promise<ExecResult> {
+    return new Promise((resolve) => {
+      if (!this.alive || !this.proc) {
+        resolve(sandboxError('sandbox worker is not running'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.settle({
+          status: 'timeout',
+          detail: `no verdict within ${job.timeout} s (runner unresponsive; replaced)`,
+          durationMs: job.timeout * 1000 + WATCHDOG_GRACE_MS,
+          stdoutTail: '',
+          stderrTail: '',
+        });
+        this.kill();
+      }, job.timeout * 1000 + WATCHDOG_GRACE_MS);
+      this.pending = { id: job.id, resolve, timer, started: Date.now() };
+      this.proc.stdin.write(`${JSON.stringify(job)}\n`);
+    });
+  }
+
+  kill(): void {
+    this.dead = true;
+    this.proc?.kill('SIGKILL');
+  }
+
+  private onLine(line: string): void {
+    const parsed = RunnerResult.safeParse(safeJson(line));
+    if (!parsed.success || !this.pending || parsed.data.id !== this.pending.id) {
+      // Not a verdict for the job in flight: the runner is confused; start over.
+      this.settle(sandboxError(`runner sent an unexpected line: ${line.slice(0, 200)}`));
+      this.kill();
+      return;
+    }
+    const r = parsed.data;
+    this.settle({
+      status: r.status,
+      detail: r.detail,
+      durationMs: r.duration_ms,
+      stdoutTail: r.stdout_tail,
+      stderrTail: r.stderr_tail,
+      ...(r.soft ? { soft: r.soft } : {}),
+    });
+  }
+
+  private settle(result: ExecResult): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    p.resolve(result);
+  }
+}
+
+export function sandboxError(detail: string): ExecResult {
+  return { status: 'sandbox-error', detail, durationMs: 0, stdoutTail: '', stderrTail: '' };
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
