@@ -1,0 +1,47 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { openDataset } from '../dataset/locate.js';
+import { validateDataset } from '../evaluate/validate.js';
+import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
+import { createProgress } from './progress.js';
+import { action } from './run-action.js';
+
+interface Flags extends EngineFlags {
+  dataset?: string;
+  json?: boolean;
+  out?: string;
+}
+
+export function registerDatasetValidate(parent: Command): void {
+  const cmd = parent
+    .command('validate')
+    .description("Run each task's Secure and Insecure Code against its Test and classify the task")
+    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl')
+    .option('--json', 'print the validation file (JSON) on stdout')
+    .option('--out <file>', 'also write the validation file here (for `report --validation`)');
+  addEngineOptions(cmd).action(
+    action(async (flags: Flags) => {
+      const dataset = openDataset(flags.dataset);
+      const total = dataset.tasks.reduce((n, t) => n + (t.insecureCode === null ? 1 : 2), 0);
+      const bar = createProgress('validating', total);
+      const validation = await validateDataset(dataset, { ...engineOptionsFrom(flags), onProgress: (d) => bar.update(d) });
+      bar.stop();
+      const json = `${JSON.stringify(validation, null, 1)}\n`;
+      if (flags.out) writeFileSync(flags.out, json);
+      if (flags.json) {
+        process.stdout.write(json);
+        return;
+      }
+      const counts = new Map<string, number>();
+      for (const r of validation.records) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+      const lines = [`${validation.records.length} tasks in ${validation.dataset}`];
+      for (const [verdict, n] of counts) lines.push(`  ${verdict.padEnd(16)} ${n}`);
+      const broken = validation.records.filter((r) => r.verdict !== 'ok');
+      if (broken.length) {
+        lines.push('', 'Broken tasks:');
+        for (const r of broken) lines.push(`  ${r.task_id.padEnd(40)} ${r.verdict.padEnd(16)} ${r.reason.slice(0, 160)}`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }),
+  );
+}

@@ -1,0 +1,42 @@
+import { Option, type Command } from 'commander';
+import type { EngineOptions, SandboxMode } from '../sandbox/engine.js';
+import { UserError } from '../util/errors.js';
+import { positiveInt } from './run-action.js';
+
+/** The execution flags shared by `evaluate`, `dataset validate` and `run`. */
+export function addEngineOptions(cmd: Command): Command {
+  return cmd
+    .option('--jobs <n>', 'samples run at once (default: 2 × CPU cores)', positiveInt('--jobs'))
+    .option('--timeout <sec|auto>', 'per-sample wall-clock limit in seconds, or "auto" (from each task\'s Secure Code runtime)', '10')
+    .option('--memory <mb>', 'per-sample memory limit in MiB', positiveInt('--memory'), 2048)
+    .addOption(new Option('--sandbox <mode>', 'isolation: bwrap, or none (UNSAFE, explicit opt-in)').choices(['bwrap', 'none']).default('bwrap'))
+    .option('--python <path>', 'Python interpreter (default: $CODESECEVAL_PYTHON, else /usr/bin/python3)');
+}
+
+export interface EngineFlags {
+  jobs?: number;
+  timeout: string;
+  memory: number;
+  sandbox: SandboxMode;
+  python?: string;
+}
+
+export function parseTimeout(raw: string): number | 'auto' {
+  if (raw === 'auto') return 'auto';
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--timeout must be a positive number of seconds or "auto", got "${raw}"`);
+  return n;
+}
+
+export function engineOptionsFrom(flags: EngineFlags): EngineOptions & { timeout: number | 'auto' } {
+  const timeout = parseTimeout(flags.timeout);
+  return {
+    ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+    ...(flags.python !== undefined ? { python: flags.python } : {}),
+    memoryMb: flags.memory,
+    sandbox: flags.sandbox,
+    timeout,
+    ...(typeof timeout === 'number' ? { timeoutSec: timeout } : {}),
+    onWarning: (m) => process.stderr.write(`codeseceval: WARNING: ${m}\n`),
+  };
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { openDataset } from '../dataset/locate.js';
+import { evaluateSamples } from '../evaluate/evaluate.js';
+import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
+import { createProgress, type Progress } from './progress.js';
+import { action } from './run-action.js';
+
+interface Flags extends EngineFlags {
+  samples: string;
+  out: string;
+  dataset?: string;
+  soft?: boolean;
+  fresh?: boolean;
+}
+
+export function registerEvaluate(program: Command): void {
+  const cmd = program
+    .command('evaluate')
+    .description('Run samples against the tests in the sandbox: samples.jsonl → results.jsonl')
+    .requiredOption('--samples <file>', 'samples JSONL: {"task_id", "solution"} or {"task_id", "completion"} per line')
+    .requiredOption('--out <file>', 'results JSONL to write (an interrupted run is resumed)')
+    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
+    .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
+    .option('--fresh', 'ignore results already in --out and start over');
+  addEngineOptions(cmd).action(
+    action(async (flags: Flags) => {
+      const dataset = openDataset(flags.dataset);
+      let bar: Progress | undefined;
+      let phase = '';
+      const summary = await evaluateSamples({
+        ...engineOptionsFrom(flags),
+        samplesFile: flags.samples,
+        outFile: flags.out,
+        dataset,
+        soft: flags.soft ?? false,
+        fresh: flags.fresh ?? false,
+        onProgress: (p) => {
+          if (p.phase !== phase) {
+            bar?.stop();
+            phase = p.phase;
+            bar = createProgress(p.phase === 'calibrate' ? 'measuring task runtimes' : 'evaluating', p.total);
+          }
+          bar?.update(p.done);
+        },
+      });
+      bar?.stop();
+      const parts = Object.entries(summary.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${s} ${n}`);
+      const resumed = summary.resumed ? ` (${summary.resumed} kept from an earlier run)` : '';
+      process.stderr.write(`${summary.total} samples${resumed}: ${parts.join(', ') || 'nothing new to run'} → ${summary.outFile}\n`);
+    }),
+  );
+}
