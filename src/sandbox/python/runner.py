@@ -56,6 +56,44 @@ def preload():
     return loaded
 
 
+def warm_up():
+    """Exercise the libraries' common paths once, so their lazy imports and caches are
+    filled in the parent and not paid again by every forked sample."""
+    try:
+        import flask
+
+        app = flask.Flask("codeseceval_warmup")
+        app.secret_key = "warm-up"
+
+        @app.route("/w", methods=["GET", "POST"])
+        def _w():
+            flask.session["k"] = flask.request.args.get("q", "")
+            if flask.request.method == "POST":
+                return flask.jsonify(flask.request.form.to_dict())
+            return flask.make_response(flask.render_template_string("<p>{{ q }}</p>", q=flask.escape("<x>") if hasattr(flask, "escape") else "x"))
+
+        with app.test_client() as client:
+            client.get("/w?q=1")
+            client.post("/w", data={"a": "b"})
+            client.get("/missing")
+        with app.test_request_context("/w?q=2"):
+            flask.redirect("/w")
+    except Exception:
+        pass
+    for warm in (
+        lambda: __import__("yaml").safe_load("a: [1, 2]"),
+        lambda: __import__("lxml.etree").etree.fromstring(b"<a><b/></a>"),
+        lambda: __import__("jwt").decode(__import__("jwt").encode({"a": 1}, "k", algorithm="HS256"), "k", algorithms=["HS256"]),
+        lambda: __import__("sqlite3").connect(":memory:").execute("select 1").fetchall(),
+        lambda: __import__("bleach").clean("<script>x</script>"),
+        lambda: __import__("defusedxml.ElementTree").ElementTree.fromstring("<a/>"),
+    ):
+        try:
+            warm()
+        except Exception:
+            pass
+
+
 def send(obj):
     PROTOCOL_OUT.write(json.dumps(obj) + "\n")
     PROTOCOL_OUT.flush()
@@ -394,12 +432,8 @@ def run_job(job):
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             keep = res_w
-            for fd in range(3, 1024):
-                if fd != keep:
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
+            os.closerange(3, keep)
+            os.closerange(keep + 1, 65536)
             confine(job, workdir)
             child_main(job, workdir, keep, nonce)
         except BaseException as e:
@@ -534,6 +568,13 @@ def main():
         # After the real site-packages, so a real module always wins over its shim.
         sys.path.append(shims)
     loaded = preload()
+    warm_up()
+    # Move everything imported so far out of the collector's reach: otherwise the first
+    # collection in each child walks (and so copies, page by page) the parent's whole heap.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     send({"ready": True, "preloaded": loaded, "python": sys.version.split()[0], "pid": os.getpid()})
     for line in sys.stdin:
         line = line.strip()

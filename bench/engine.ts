@@ -1,0 +1,108 @@
+/**
+ * npm run bench — the engine against a plain one-fresh-python3-per-sample runner.
+ *
+ * Evaluates the 360 reference samples (Secure and Insecure Code of every record) ROUNDS
+ * times over with each, at the same parallelism, and prints samples/second, the ratio, peak
+ * memory (RSS of this process and all its descendants) and whether verdicts agree.
+ *
+ *   npm run bench -- [--dataset DIR] [--rounds 5] [--jobs N] [--timeout 10]
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import pLimit from 'p-limit';
+import { parseArgs } from 'node:util';
+import { loadDataset } from '../src/dataset/load.js';
+import { defaultJobs, Engine } from '../src/sandbox/engine.js';
+import { runPlain } from './plain-runner.js';
+
+const { values } = parseArgs({
+  options: {
+    dataset: { type: 'string', default: process.env.CODESECEVAL_DATASET ?? '../shared/datasets/codeseceval' },
+    rounds: { type: 'string', default: '5' },
+    jobs: { type: 'string' },
+    timeout: { type: 'string', default: '10' },
+    only: { type: 'string' },
+  },
+});
+const rounds = Number(values.rounds);
+const jobs = values.jobs ? Number(values.jobs) : defaultJobs();
+const timeoutSec = Number(values.timeout);
+const dataset = loadDataset(values.dataset!);
+const reference = dataset.tasks.flatMap((task) => [
+  { task, program: task.secureCode },
+  ...(task.insecureCode !== null ? [{ task, program: task.insecureCode }] : []),
+]);
+const work = Array.from({ length: rounds }, () => reference).flat();
+
+/** Peak RSS of this process tree, sampled every 100 ms from /proc. */
+function treeRssMb(): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(fields[1]));
+      rss.set(Number(entry), Number(fields[21]) * 4096);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  let total = 0;
+  for (const [pid, bytes] of rss) {
+    for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) {
+      if (p === process.pid) {
+        total += bytes;
+        break;
+      }
+    }
+  }
+  return total / 2 ** 20;
+}
+
+async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; peakMb: number }> {
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, treeRssMb())), 100);
+  const t0 = performance.now();
+  const value = await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  return { value, seconds, peakMb: Math.max(peak, treeRssMb()) };
+}
+
+console.log(`${reference.length} reference samples × ${rounds} rounds = ${work.length} samples, ${jobs} at once, timeout ${timeoutSec} s, ${os.availableParallelism()} cores`);
+
+const mode = values.only;
+let engineRun: Awaited<ReturnType<typeof measure<boolean[]>>> | undefined;
+if (mode !== 'plain') {
+  engineRun = await measure(async () => {
+    const engine = new Engine({ jobs, timeoutSec });
+    try {
+      const results = await engine.run(work);
+      return results.map((r) => r.status === 'passed');
+    } finally {
+      engine.close();
+    }
+  });
+  console.log(`engine (bwrap sandbox, fork per sample): ${(work.length / engineRun.seconds).toFixed(1)} samples/s (${engineRun.seconds.toFixed(1)} s), peak RSS ${engineRun.peakMb.toFixed(0)} MiB`);
+}
+let plainRun: Awaited<ReturnType<typeof measure<boolean[]>>> | undefined;
+if (mode !== 'engine') {
+  const limit = pLimit(jobs);
+  const python = new Engine({ jobs: 1 }).interpreter.path;
+  plainRun = await measure(() => Promise.all(work.map((s) => limit(() => runPlain(python, s.task, s.program, timeoutSec)))));
+  console.log(`plain (fresh python3 per sample, no sandbox): ${(work.length / plainRun.seconds).toFixed(1)} samples/s (${plainRun.seconds.toFixed(1)} s), peak RSS ${plainRun.peakMb.toFixed(0)} MiB`);
+}
+if (engineRun && plainRun) {
+  console.log(`speed-up: ${(plainRun.seconds / engineRun.seconds).toFixed(2)}x (target ≥ 5x)`);
+  const differ = work.map((s, i) => ({ s, e: engineRun!.value[i], p: plainRun!.value[i] })).filter((x) => x.e !== x.p);
+  console.log(`verdicts: ${work.length - differ.length}/${work.length} identical (passed/not passed)`);
+  const seen = new Set<string>();
+  for (const d of differ) {
+    const key = `${d.s.task.id}:${d.s.program === d.s.task.secureCode ? 'secure' : 'insecure'}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    console.log(`  differs: ${key} engine=${d.e ? 'pass' : 'fail'} plain=${d.p ? 'pass' : 'fail'}`);
+  }
+}

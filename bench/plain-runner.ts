@@ -1,0 +1,71 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Task } from '../src/dataset/types.js';
+import { packageFile } from '../src/util/paths.js';
+
+/**
+ * The baseline the engine is measured against: what research scripts do — one fresh
+ * `python3 prog.py` per sample, program = candidate + Test + check(entry point), in a fresh
+ * folder holding the task's fixtures; pass = exit status 0. No sandbox. It gets the same
+ * interpreter, `python` command and import shims as the engine, so verdicts can be compared.
+ */
+export async function runPlain(python: string, task: Task, program: string, timeoutSec: number): Promise<boolean> {
+  // Same interpreter, `python` command and import shims as the engine, so verdicts compare.
+  const env = {
+    PATH: `${binDir(python)}:/usr/bin:/bin`,
+    LANG: 'C.UTF-8',
+    PYTHONPATH: packageFile('sandbox', 'python', 'shims'),
+  };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-plain-'));
+  try {
+    const fixtures = path.join(dir, 'Test', task.fixtureName);
+    if (task.fixtureDir) cpSync(task.fixtureDir, fixtures, { recursive: true });
+    else mkdirSync(fixtures, { recursive: true });
+    chmodWritable(dir);
+    writeFileSync(path.join(dir, 'prog.py'), `${program}\n\n${task.test}\n\ncheck(${task.entryPoint})\n`);
+    return await new Promise<boolean>((resolve) => {
+      const child = spawn(python, ['prog.py'], {
+        cwd: dir,
+        stdio: 'ignore',
+        detached: true,
+        env: { ...env, HOME: dir },
+      });
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, timeoutSec * 1000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+        resolve(code === 0);
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let bin: string | undefined;
+function binDir(python: string): string {
+  if (!bin) {
+    bin = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-plain-bin-'));
+    symlinkSync(python, path.join(bin, 'python'));
+    symlinkSync(python, path.join(bin, 'python3'));
+    process.on('exit', () => rmSync(bin!, { recursive: true, force: true }));
+  }
+  return bin;
+}
+
+/** Upstream fixtures may be stored read-only; a fresh checkout would be writable. */
+function chmodWritable(dir: string): void {
+  execFileSync('chmod', ['-R', 'u+w', dir]);
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Dataset, Task } from '../src/dataset/types.js';
+import { evaluateSamples } from '../src/evaluate/evaluate.js';
+import { makeTask } from './helpers/task.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-eval-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const add = makeTask({
+  id: 'T/add',
+  fixtureName: 'T_add',
+  problem: 'def add(a, b):\n    """Return a + b."""\n',
+  entryPoint: 'add',
+  test: 'def check(candidate):\n    assert candidate(2, 3) == 5\n',
+});
+const neg = makeTask({ id: 'T/neg', fixtureName: 'T_neg', entryPoint: 'neg', test: 'def check(candidate):\n    assert candidate(2) == -2\n' });
+const dataset: Dataset = { kind: 'codeseceval', source: 'test', tasks: [add, neg], byId: new Map<string, Task>([[add.id, add], [neg.id, neg]]) };
+
+function write(name: string, lines: (object | string)[]): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  return file;
+}
+const readResults = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('evaluateSamples', () => {
+  it('writes one result per sample, in input order, keeping every input field', async () => {
+    const samples = write('s1.jsonl', [
+      { task_id: 'T/add', completion: '    return a + b\n', model: 'm1' },
+      { task_id: 'T/neg', solution: 'def neg(x):\n    return x\n' },
+      { task_id: 'T/add', solution: 'def add(a, b):\n    return a - b\n', extra: { nested: true } },
+      { task_id: 'T/neg', solution: 'def neg(x):\n    return -x\n' },
+    ]);
+    const out = path.join(dir, 'r1.jsonl');
+    const summary = await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 2 });
+    const rs = readResults(out);
+    expect(rs.map((r) => [r.task_id, r.sample_index, r.passed, r.status])).toEqual([
+      ['T/add', 0, true, 'passed'],
+      ['T/neg', 0, false, 'failed'],
+      ['T/add', 1, false, 'failed'],
+      ['T/neg', 1, true, 'passed'],
+    ]);
+    expect(rs[0].model).toBe('m1');
+    expect(rs[2].extra).toEqual({ nested: true });
+    for (const r of rs) expect(typeof r.duration_ms).toBe('number');
+    expect(summary.counts.passed).toBe(2);
+  });
+
+  it('keeps a sample_index given by the input', async () => {
+    const samples = write('s2.jsonl', [{ task_id: 'T/add', sample_index: 7, completion: '    return a + b\n' }]);
+    const out = path.join(dir, 'r2.jsonl');
+    await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 });
+    expect(readResults(out)[0].sample_index).toBe(7);
+  });
+
+  it.each([
+    ['malformed JSON', ['{"task_id": "T/add", "solution": "x"}', '{oops'], /s-bad\.jsonl:2: malformed JSON/],
+    ['unknown task_id', [{ task_id: 'T/add', solution: 'x' }, { task_id: 'nope', solution: 'x' }], /:2: unknown task_id "nope"/],
+    ['no program', [{ task_id: 'T/add' }], /:1: field "solution": needs "solution" or "completion"/],
+    ['wrong type', [{ task_id: 'T/add', solution: 3 }], /:1: field "solution"/],
+  ])('rejects %s with the line number, before running anything', async (_, lines, message) => {
+    const samples = write('s-bad.jsonl', lines as (object | string)[]);
+    const out = path.join(dir, 'r-bad.jsonl');
+    writeFileSync(out, 'earlier results\n');
+    await expect(evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 })).rejects.toThrow(message);
+    // Nothing already there is lost.
+    expect(readFileSync(out, 'utf8')).toBe('earlier results\n');
+  });
+
+  it('resumes: keeps the valid prefix of an interrupted results file and redoes the rest', async () => {
+    const lines = [
+      { task_id: 'T/add', completion: '    return a + b\n' },
+      { task_id: 'T/neg', solution: 'def neg(x):\n    return -x\n' },
+      { task_id: 'T/add', solution: 'def add(a, b):\n    return 0\n' },
+    ];
+    const samples = write('s3.jsonl', lines);
+    const out = path.join(dir, 'r3.jsonl');
+    await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 });
+    const full = readResults(out);
+    // Simulate a crash: first result kept but marked, second torn mid-line.
+    const marked = { ...full[0], marker: 'kept' };
+    writeFileSync(out, `${JSON.stringify(marked)}\n${JSON.stringify(full[1]).slice(0, 20)}`);
+    const summary = await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 });
+    expect(summary.resumed).toBe(1);
+    const again = readResults(out);
+    expect(again).toHaveLength(3);
+    expect(again[0].marker).toBe('kept');
+    expect(again.map((r) => r.passed)).toEqual(full.map((r) => r.passed));
+  });
+
+  it('starts over when the results file belongs to other samples', async () => {
+    const samples = write('s4.jsonl', [{ task_id: 'T/neg', solution: 'def neg(x):\n    return -x\n' }]);
+    const out = path.join(dir, 'r4.jsonl');
+    writeFileSync(out, `${JSON.stringify({ task_id: 'T/add', sample_index: 0, passed: true, status: 'passed', detail: '', duration_ms: 1, solution: 'other' })}\n`);
+    const summary = await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 });
+    expect(summary.resumed).toBe(0);
+    expect(readResults(out).map((r) => r.task_id)).toEqual(['T/neg']);
+  });
+});
