@@ -100,3 +100,37 @@ describe('evaluateSamples', () => {
     expect(readResults(out).map((r) => r.task_id)).toEqual(['T/neg']);
   });
 });
+
+describe('soft-assert mode', () => {
+  it('adds every failing statement of check, while the verdict stays the normal run\'s', async () => {
+    const t = makeTask({
+      id: 'T/soft',
+      fixtureName: 'T_soft',
+      entryPoint: 'f',
+      test: [
+        'def check(candidate):',
+        '    assert candidate(1) == 1',
+        '    assert candidate(2) == 3, "two"',
+        '    for x in (3, 4):',
+        '        assert candidate(x) == x',
+        '    candidate(None) + 1',
+        '    assert candidate(5) == 6',
+        '',
+      ].join('\n'),
+    });
+    const ds: Dataset = { kind: 'codeseceval', source: 'test', tasks: [t], byId: new Map([[t.id, t]]) };
+    const samples = write('s-soft.jsonl', [{ task_id: 'T/soft', solution: 'def f(x):\n    return x\n' }]);
+    const out = path.join(dir, 'r-soft.jsonl');
+    await evaluateSamples({ samplesFile: samples, outFile: out, dataset: ds, jobs: 2, soft: true });
+    const [r] = readResults(out);
+    expect(r.status).toBe('failed');
+    expect(r.detail).toContain('line 3');
+    expect(r.soft.assertLines).toEqual([2, 3, 5, 7]);
+    expect(r.soft.executedAsserts).toEqual([2, 3, 5, 7]);
+    expect(r.soft.failures).toEqual([
+      { line: 3, kind: 'assert', message: 'two' },
+      { line: 6, kind: 'exception', message: "TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'" },
+      { line: 7, kind: 'assert', message: '' },
+    ]);
+  });
+});

@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeSync 
 import type { Dataset } from '../dataset/types.js';
 import { Engine, type EngineOptions } from '../sandbox/engine.js';
 import { autoTimeouts } from '../sandbox/timeouts.js';
-import type { ExecResult, Status } from '../sandbox/types.js';
+import type { ExecResult, SoftOutcome, Status } from '../sandbox/types.js';
 import { STATUSES } from '../sandbox/types.js';
 import { ResultLine } from './records.js';
 import { readSamples, type LoadedSample } from './samples.js';
@@ -60,27 +60,30 @@ export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSu
       }
       const fixed = typeof opts.timeout === 'number' ? opts.timeout : undefined;
       const pending = new Map<number, string>();
+      const normal = new Map<number, ExecResult>();
+      const soft = new Map<number, ExecResult>();
       let nextToWrite = 0;
       let done = 0;
-      await engine.run(
-        todo.map((s) => ({
-          task: s.task,
-          program: s.program,
-          timeoutSec: limits?.get(s.task.id) ?? fixed,
-          soft: opts.soft ?? false,
-        })),
-        (i, result) => {
-          const sample = todo[i]!;
-          counts[result.status]++;
-          pending.set(i, `${JSON.stringify(resultLine(sample, result))}\n`);
-          while (pending.has(nextToWrite)) {
-            writeSync(fd, pending.get(nextToWrite)!);
-            pending.delete(nextToWrite);
-            nextToWrite++;
-          }
-          opts.onProgress?.({ phase: 'evaluate', done: ++done, total: todo.length, resumed });
-        },
-      );
+      // Soft mode adds a second, soft-assert run of each sample; the verdict (and pass@k)
+      // always comes from the normal run.
+      const jobs = todo.map((s) => ({ task: s.task, program: s.program, timeoutSec: limits?.get(s.task.id) ?? fixed }));
+      const perSample = opts.soft ? 2 : 1;
+      const allJobs = opts.soft ? jobs.flatMap((j) => [j, { ...j, soft: true }]) : jobs;
+      await engine.run(allJobs, (k, result) => {
+        const i = Math.floor(k / perSample);
+        (k % perSample === 0 ? normal : soft).set(i, result);
+        const r = normal.get(i);
+        if (!r || (opts.soft && !soft.has(i))) return;
+        counts[r.status]++;
+        const line = resultLine(todo[i]!, r, soft.get(i)?.soft);
+        pending.set(i, `${JSON.stringify(line)}\n`);
+        while (pending.has(nextToWrite)) {
+          writeSync(fd, pending.get(nextToWrite)!);
+          pending.delete(nextToWrite);
+          nextToWrite++;
+        }
+        opts.onProgress?.({ phase: 'evaluate', done: ++done, total: todo.length, resumed });
+      });
     } finally {
       engine.close();
     }
@@ -90,7 +93,7 @@ export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSu
   }
 }
 
-export function resultLine(sample: LoadedSample, r: ExecResult): ResultLine {
+export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutcome): ResultLine {
   return {
     ...sample.fields,
     sample_index: sample.sampleIndex,
@@ -100,7 +103,7 @@ export function resultLine(sample: LoadedSample, r: ExecResult): ResultLine {
     duration_ms: r.durationMs,
     stdout_tail: r.stdoutTail,
     stderr_tail: r.stderrTail,
-    ...(r.soft ? { soft: r.soft } : {}),
+    ...(soft ? { soft } : {}),
   };
 }
 
