@@ -126,6 +126,7 @@ describe('soft-assert mode', () => {
     expect(r.status).toBe('failed');
     expect(r.detail).toContain('line 3');
     expect(r.soft.assertLines).toEqual([2, 3, 5, 7]);
+    expect(r.soft.assertStatements).toEqual([2, 3, 4, 7]);
     expect(r.soft.executedAsserts).toEqual([2, 3, 5, 7]);
     expect(r.soft.failures).toEqual([
       { line: 3, kind: 'assert', message: 'two' },

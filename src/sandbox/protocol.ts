@@ -25,6 +25,7 @@ export const ReadyLine = z.object({ ready: z.literal(true), preloaded: z.array(z
 
 const SoftOutcome = z.object({
   assertLines: z.array(z.number().int()),
+  assertStatements: z.array(z.number().int()),
   executedAsserts: z.array(z.number().int()),
   failures: z.array(z.object({ line: z.number().int(), kind: z.enum(['assert', 'exception']), message: z.string() })),
 });

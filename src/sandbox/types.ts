@@ -12,6 +12,8 @@ export interface SoftFailure {
 export interface SoftOutcome {
   /** Line numbers (in Test) of every assert statement in `check`. */
   assertLines: number[];
+  /** For each entry of assertLines, the line of the top-level statement of check holding it. */
+  assertStatements: number[];
   /** Assert lines that ran at least once. */
   executedAsserts: number[];
   failures: SoftFailure[];

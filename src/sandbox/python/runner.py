@@ -113,6 +113,9 @@ class _SoftTransformer(ast.NodeTransformer):
 
     def __init__(self):
         self.assert_lines = []
+        # assert line -> line of the top-level statement of check that contains it
+        self.statement_of = {}
+        self.current_statement = None
 
     def visit_FunctionDef(self, node):
         return node
@@ -123,6 +126,7 @@ class _SoftTransformer(ast.NodeTransformer):
 
     def visit_Assert(self, node):
         self.assert_lines.append(node.lineno)
+        self.statement_of[node.lineno] = self.current_statement or node.lineno
         hit = ast.Expr(ast.Call(ast.Name(SOFT_HIT, ast.Load()), [ast.Constant(node.lineno)], []))
         msg = node.msg if node.msg is not None else ast.Constant(None)
         fail = ast.Expr(
@@ -145,6 +149,7 @@ def soft_test_code(test_src, filename):
         if isinstance(node, ast.FunctionDef) and node.name == "check":
             new_body = []
             for stmt in node.body:
+                transformer.current_statement = stmt.lineno
                 rewritten = transformer.visit(stmt)
                 if not isinstance(rewritten, list):
                     rewritten = [rewritten]
@@ -169,7 +174,8 @@ def soft_test_code(test_src, filename):
                 new_body.append(ast.copy_location(wrapped, stmt))
             node.body = new_body
     ast.fix_missing_locations(tree)
-    return compile(tree, filename, "exec"), sorted(set(transformer.assert_lines))
+    lines = sorted(set(transformer.assert_lines))
+    return compile(tree, filename, "exec"), lines, {line: transformer.statement_of[line] for line in lines}
 
 
 # ---------------------------------------------------------------------------- the child
@@ -209,9 +215,9 @@ def child_main(job, workdir, result_fd, nonce):
         try:
             program_code = compile(job["program"], program_file, "exec")
             if job.get("soft"):
-                test_code, assert_lines = soft_test_code(job["test"], test_file)
+                test_code, assert_lines, statement_of = soft_test_code(job["test"], test_file)
             else:
-                test_code, assert_lines = compile(job["test"], test_file, "exec"), []
+                test_code, assert_lines, statement_of = compile(job["test"], test_file, "exec"), [], {}
         except SyntaxError as e:
             where = "test" if e.filename == test_file else "program"
             raise _Verdict("error", f"SyntaxError in {where} at line {e.lineno}: {e.msg}")
@@ -235,7 +241,12 @@ def child_main(job, workdir, result_fd, nonce):
             raise _Verdict("error", f"NameError: entry point '{job['entry_point']}' is not defined")
         g["check"](g[job["entry_point"]])
         if job.get("soft"):
-            soft = {"assertLines": assert_lines, "executedAsserts": sorted(hits), "failures": failures}
+            soft = {
+                "assertLines": assert_lines,
+                "assertStatements": [statement_of[line] for line in assert_lines],
+                "executedAsserts": sorted(hits),
+                "failures": failures,
+            }
             if any(f["kind"] == "exception" for f in failures):
                 first = next(f for f in failures if f["kind"] == "exception")
                 verdict = {"status": "error", "detail": f"{first['message']} (test line {first['line']})"}
