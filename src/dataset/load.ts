@@ -35,7 +35,7 @@ function readJsonArray(file: string): unknown[] {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(stripBom(text));
   } catch (e) {
     throw new DatasetError(file, `invalid JSON: ${(e as Error).message}`);
   }
@@ -112,7 +112,8 @@ function loadHumanEval(file: string): Dataset {
     throw new DatasetError(file, `cannot read: ${(e as Error).message}`);
   }
   const tasks: Task[] = [];
-  text.split('\n').forEach((line, i) => {
+  const lineOfId = new Map<string, number>();
+  stripBom(text).split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     let raw: unknown;
     try {
@@ -121,6 +122,11 @@ function loadHumanEval(file: string): Dataset {
       throw new DatasetError(`${file}:${i + 1}`, `invalid JSON: ${(e as Error).message}`);
     }
     const r = parseRecord(HumanEvalRecord, raw, `${file}:${i + 1}`, i, 'task_id');
+    const earlier = lineOfId.get(r.task_id);
+    if (earlier !== undefined) {
+      throw new DatasetError(`${file}:${i + 1}`, `duplicate task ID (first on line ${earlier})`, r.task_id, 'task_id');
+    }
+    lineOfId.set(r.task_id, i + 1);
     tasks.push({
       id: r.task_id,
       subset: 'HumanEval',
@@ -139,6 +145,11 @@ function loadHumanEval(file: string): Dataset {
   });
   if (!tasks.length) throw new DatasetError(file, 'no records');
   return finish('humaneval', file, tasks);
+}
+
+/** Editors on Windows save JSON with a byte-order mark, which JSON.parse rejects. */
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function finish(kind: Dataset['kind'], source: string, tasks: Task[]): Dataset {

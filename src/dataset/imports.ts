@@ -1,0 +1,121 @@
+import type { Dataset } from './types.js';
+
+/**
+ * Python modules the dataset imports, and where each third-party one comes from.
+ *
+ * Imports are found line by line with a pattern rather than a Python parser: the dataset's
+ * code is plain, `import`/`from` statements start their line (at any indentation, so imports
+ * inside functions count), and a statement inside a string literal (a test writing a script
+ * to disk) names a module that script would need anyway.
+ */
+
+const IMPORT_STMT = /^\s*import\s+(.+)$/;
+const FROM_STMT = /^\s*from\s+([A-Za-z_][\w.]*)\s+import\b/;
+const DOTTED = /^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*$/;
+
+/** Dotted module names imported by `code`, in order of first appearance (relative imports skipped). */
+export function pythonImports(code: string): string[] {
+  const found = new Set<string>();
+  for (const rawLine of code.split(/\r?\n/)) {
+    const line = rawLine.replace(/#.*$/, '');
+    for (const stmt of line.split(';')) {
+      const from = FROM_STMT.exec(stmt);
+      if (from) {
+        found.add(from[1]!);
+        continue;
+      }
+      const imp = IMPORT_STMT.exec(stmt);
+      if (!imp) continue;
+      for (const part of imp[1]!.replace(/[()\\]/g, ' ').split(',')) {
+        const name = part.trim().split(/\s+as\s+/)[0]!.trim();
+        if (DOTTED.test(name)) found.add(name);
+      }
+    }
+  }
+  return [...found];
+}
+
+export function topLevelModule(name: string): string {
+  return name.split('.')[0]!;
+}
+
+/** Where a third-party module comes from. */
+export interface ModuleSource {
+  /** What to import to tell whether it works (`mysql.connector`, not just the `mysql` namespace). */
+  probe: string;
+  /** Debian package providing it for /usr/bin/python3, or null when Debian has none. */
+  debian: string | null;
+  /** Distribution name on PyPI. */
+  pip: string;
+  /** The sandbox ships a stand-in (src/sandbox/python/shims/<module>) used when the real one is missing. */
+  shim?: boolean;
+  note?: string;
+}
+
+/**
+ * The third-party (or no-longer-standard) modules the CodeSecEval data imports. A test checks
+ * that every non-stdlib module the pinned dataset imports has an entry here.
+ */
+export const KNOWN_MODULES: Readonly<Record<string, ModuleSource>> = {
+  flask: { probe: 'flask', debian: 'python3-flask', pip: 'flask' },
+  werkzeug: { probe: 'werkzeug', debian: 'python3-werkzeug', pip: 'werkzeug' },
+  jinja2: { probe: 'jinja2', debian: 'python3-jinja2', pip: 'jinja2' },
+  yaml: { probe: 'yaml', debian: 'python3-yaml', pip: 'PyYAML' },
+  PIL: { probe: 'PIL.Image', debian: 'python3-pil', pip: 'pillow' },
+  jwt: { probe: 'jwt', debian: 'python3-jwt', pip: 'PyJWT' },
+  lxml: { probe: 'lxml.etree', debian: 'python3-lxml', pip: 'lxml' },
+  bleach: { probe: 'bleach', debian: 'python3-bleach', pip: 'bleach' },
+  defusedxml: { probe: 'defusedxml', debian: 'python3-defusedxml', pip: 'defusedxml' },
+  cryptography: { probe: 'cryptography', debian: 'python3-cryptography', pip: 'cryptography' },
+  requests: { probe: 'requests', debian: 'python3-requests', pip: 'requests' },
+  psutil: { probe: 'psutil', debian: 'python3-psutil', pip: 'psutil' },
+  pytest: { probe: 'pytest', debian: 'python3-pytest', pip: 'pytest' },
+  Cryptodome: { probe: 'Cryptodome.Cipher.AES', debian: 'python3-pycryptodome', pip: 'pycryptodomex' },
+  Crypto: {
+    probe: 'Crypto.Cipher.AES',
+    debian: null,
+    pip: 'pycryptodome',
+    shim: true,
+    note: "PyCrypto's name; Debian's python3-pycryptodome installs it as Cryptodome",
+  },
+  mysql: { probe: 'mysql.connector', debian: null, pip: 'mysql-connector-python', shim: true },
+  imghdr: {
+    probe: 'imghdr',
+    debian: null,
+    pip: 'standard-imghdr',
+    note: 'in the standard library up to Python 3.12, removed in 3.13',
+  },
+};
+
+export interface ImportUse {
+  /** Top-level module name. */
+  module: string;
+  /** Dotted names seen, e.g. `xml.etree.ElementTree`. */
+  names: string[];
+  /** Task IDs whose code, tests or problem text import it. */
+  tasks: string[];
+}
+
+/**
+ * Every top-level module imported by the dataset's reference programs, tests and problem
+ * texts (models copy the problem's imports), sorted by name.
+ */
+export function datasetImports(dataset: Dataset): ImportUse[] {
+  const uses = new Map<string, { names: Set<string>; tasks: Set<string> }>();
+  for (const t of dataset.tasks) {
+    const texts = [t.problem, t.secureCode, t.insecureCode, t.test, t.vulnAwareProblem];
+    for (const text of texts) {
+      if (!text) continue;
+      for (const name of pythonImports(text)) {
+        const top = topLevelModule(name);
+        let u = uses.get(top);
+        if (!u) uses.set(top, (u = { names: new Set(), tasks: new Set() }));
+        u.names.add(name);
+        u.tasks.add(t.id);
+      }
+    }
+  }
+  return [...uses.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([module, u]) => ({ module, names: [...u.names].sort(), tasks: [...u.tasks] }));
+}
