@@ -1,0 +1,51 @@
+import type { Dataset, Subset, Task } from '../dataset/types.js';
+import { normaliseCwe } from '../dataset/cwe.js';
+import { UserError } from '../util/errors.js';
+
+const SUBSETS: Record<string, Subset> = {
+  base: 'SecEvalBase',
+  secevalbase: 'SecEvalBase',
+  plus: 'SecEvalPlus',
+  secevalplus: 'SecEvalPlus',
+  humaneval: 'HumanEval',
+};
+
+export function parseSubset(value: string): Subset {
+  const s = SUBSETS[value.trim().toLowerCase()];
+  if (!s) throw new UserError(`--subset: unknown subset "${value}" (use base or plus)`);
+  return s;
+}
+
+/**
+ * The tasks to run, in dataset order. `filters` are task IDs or CWE identifiers; a task is
+ * kept when any filter names it. CWE-079 and CWE-79 are the same weakness.
+ */
+export function selectTasks(dataset: Dataset, filters?: string[], subset?: Subset): Task[] {
+  let tasks = subset ? dataset.tasks.filter((t) => t.subset === subset) : dataset.tasks;
+  if (subset && !tasks.length) throw new UserError(`--subset: the dataset at ${dataset.source} has no ${subset} tasks`);
+  if (filters?.length) {
+    const ids = new Set<string>();
+    const cwes = new Set<string>();
+    for (const raw of filters) {
+      const f = raw.trim();
+      if (!f) continue;
+      if (dataset.byId.has(f)) ids.add(f);
+      else if (/^CWE-\d+$/i.test(f)) cwes.add(normaliseCwe(f.toUpperCase()));
+      else throw new UserError(`--tasks: "${f}" is neither a task ID of the dataset nor a CWE identifier like CWE-79`);
+    }
+    for (const c of cwes) {
+      if (!dataset.tasks.some((t) => t.cwes.includes(c))) throw new UserError(`--tasks: no task of the dataset is about ${c}`);
+    }
+    tasks = tasks.filter((t) => ids.has(t.id) || t.cwes.some((c) => cwes.has(c)));
+  }
+  if (!tasks.length) throw new UserError('no task matches --tasks and --subset together');
+  return tasks;
+}
+
+/** `--tasks` splits on commas; IDs hold slashes but never commas. */
+export function parseTaskFilters(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../src/dataset/load.js';
+import type { Task } from '../src/dataset/types.js';
+import { AnthropicProvider } from '../src/models/anthropic.js';
+import { ProviderError } from '../src/models/provider.js';
+import { anthropicError, startFakeAnthropic } from './helpers/fake-anthropic.js';
+import type { FakeServer } from './helpers/fake-openai.js';
+
+const DATASET = path.resolve('../shared/datasets/codeseceval');
+let task: Task;
+let server: FakeServer | null = null;
+
+beforeAll(() => {
+  task = loadDataset(DATASET).byId.get('CWE-20_01')!;
+});
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+const settings = (baseURL: string, maxRetries = 2) => ({ apiKey: 'sk-ant-test', baseURL, maxRetries, timeoutMs: 10_000 });
+const prompt = { style: 'chat' as const, system: 'sys text', user: 'user text' };
+
+describe('Anthropic provider', () => {
+  it('sends system, user message and max_tokens, and no seed', async () => {
+    server = await startFakeAnthropic(() => ({ text: 'answer', usage: { input: 20, output: 5 } }));
+    const p = new AnthropicProvider('anthropic:claude-x', 'claude-x', settings(server.baseURL));
+    const r = await p.complete({ prompt, task, sampleIndex: 2, params: { maxTokens: 300, seed: 7 } });
+    expect(r).toMatchObject({ text: 'answer', usage: { input_tokens: 20, output_tokens: 5 }, finishReason: 'end_turn' });
+    const req = server.requests[0]!;
+    expect(req.path).toBe('/v1/messages');
+    // SDK 1.x sends the key as a bearer token; older ones used x-api-key.
+    expect(String(req.headers['x-api-key'] ?? req.headers.authorization)).toMatch(/sk-ant-test$/);
+    expect(req.body).toEqual({ model: 'claude-x', max_tokens: 300, system: 'sys text', messages: [{ role: 'user', content: 'user text' }] });
+  });
+
+  it('sends temperature and top_p only when they were set', async () => {
+    server = await startFakeAnthropic(() => ({ text: 'a' }));
+    const p = new AnthropicProvider('anthropic:c', 'c', settings(server.baseURL));
+    await p.complete({ prompt, task, sampleIndex: 0, params: { maxTokens: 10, temperature: 0.2 } });
+    expect(server.requests[0]!.body).toMatchObject({ temperature: 0.2 });
+    expect(server.requests[0]!.body).not.toHaveProperty('top_p');
+  });
+
+  it('keeps only the text blocks of an answer with a thinking block', async () => {
+    server = await startFakeAnthropic(() => ({ text: 'final' }), { thinking: 'hmm, let me think' });
+    const p = new AnthropicProvider('anthropic:c', 'c', settings(server.baseURL));
+    const r = await p.complete({ prompt, task, sampleIndex: 0, params: { maxTokens: 10 } });
+    expect(r.text).toBe('final');
+  });
+
+  it('retries an overloaded server and records max_tokens as the finish reason', async () => {
+    server = await startFakeAnthropic((_r, i) =>
+      i < 2
+        ? { status: 529, headers: { 'retry-after-ms': '20' }, json: anthropicError('overloaded_error', 'Overloaded') }
+        : { text: 'cut', finishReason: 'max_tokens' },
+    );
+    const p = new AnthropicProvider('anthropic:c', 'c', settings(server.baseURL, 3));
+    const r = await p.complete({ prompt, task, sampleIndex: 0, params: { maxTokens: 10 } });
+    expect(r).toMatchObject({ text: 'cut', finishReason: 'max_tokens' });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('fails for good on a bad key, and per sample on a bad request', async () => {
+    server = await startFakeAnthropic((req) =>
+      req.body?.model === 'bad-key'
+        ? { status: 401, json: anthropicError('authentication_error', 'invalid x-api-key') }
+        : { status: 400, json: anthropicError('invalid_request_error', 'prompt is too long') },
+    );
+    const bad = new AnthropicProvider('anthropic:bad-key', 'bad-key', settings(server.baseURL));
+    const e1 = await bad.complete({ prompt, task, sampleIndex: 0, params: { maxTokens: 10 } }).catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(ProviderError);
+    expect((e1 as ProviderError).fatal).toBe(true);
+    expect((e1 as Error).message).toMatch(/invalid x-api-key/);
+    const other = new AnthropicProvider('anthropic:c', 'c', settings(server.baseURL));
+    const e2 = await other.complete({ prompt, task, sampleIndex: 0, params: { maxTokens: 10 } }).catch((e: unknown) => e);
+    expect(e2).toBeInstanceOf(ProviderError);
+    expect((e2 as ProviderError).fatal).toBe(false);
+    expect((e2 as Error).message).toMatch(/prompt is too long/);
+    // Neither 401 nor 400 is retried.
+    expect(server.requests).toHaveLength(2);
+  });
+});
