@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/dataset/load.js';
 import type { Dataset } from '../src/dataset/types.js';
-import { createReport, writeFileAtomic, type ReportFormat } from '../src/report/index.js';
+import { buildReport, reportChunks, writeFileAtomic, type ReportFormat } from '../src/report/index.js';
 import { KNOWN_EXPERIMENTS } from '../src/score/experiments.js';
 import { mulberry32 } from '../src/score/rng.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
@@ -55,8 +55,9 @@ async function synthesise(dataset: Dataset, file: string): Promise<number> {
             duration_ms: Math.round(20 + rng() * 300),
             stdout_tail: '',
             stderr_tail: passed ? '' : 'Traceback (most recent call last):\n  File "prog.py", line 12, in check\nAssertionError\n',
-            // Real code sizes: the reference programs stand in for model output.
-            solution: passed ? task.secureCode : (task.insecureCode ?? task.secureCode),
+            // Real code sizes: the reference programs stand in for model output, made distinct
+            // per sample as a sampled model's answers are.
+            solution: `${passed ? task.secureCode : (task.insecureCode ?? task.secureCode)}\n# sample ${s} of ${model}\n`,
             raw: '',
             extraction: 'fenced-block',
           };
@@ -74,8 +75,8 @@ async function synthesise(dataset: Dataset, file: string): Promise<number> {
 async function child(format: ReportFormat, resultsFile: string, outFile: string, dir: string): Promise<void> {
   const t0 = performance.now();
   const dataset = loadDataset(dir);
-  const { text } = await createReport({ resultsFiles: [resultsFile], dataset, format, compare: true });
-  writeFileAtomic(outFile, text);
+  const report = await buildReport({ resultsFiles: [resultsFile], dataset, compare: true, drilldown: format === 'html' ? Infinity : 0 });
+  writeFileAtomic(outFile, reportChunks(report, format));
   const seconds = (performance.now() - t0) / 1000;
   process.send!({ seconds, maxRssKb: process.resourceUsage().maxRSS });
 }
@@ -95,7 +96,8 @@ async function main(): Promise<void> {
     `synthesised ${lines} result lines (${MODELS} models x ${KNOWN_EXPERIMENTS.length} experiments x ${dataset.tasks.length} tasks x ${SAMPLES} samples), ` +
       `${(statSync(resultsFile).size / 2 ** 20).toFixed(1)} MiB, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  console.log('format  report(s)  process(s)  peak RSS(MiB)  output(MiB)  (with --compare; target < 5 s)');
+  console.log('report(s): load dataset, read, score (with --compare), render, write; process(s): the same plus Node and tsx start-up');
+  console.log('format  report(s)  process(s)  peak RSS(MiB)  output(MiB)   (target: report < 5 s)');
   for (const format of FORMATS) {
     const outFile = path.join(tmp, `report.${format}`);
     const start = performance.now();

@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { registerDataset } from './dataset.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerDoctor } from './doctor.js';
+import { registerGenerate } from './generate.js';
+import { registerReport } from './report.js';
+import { registerRun } from './run.js';
 
 const program = new Command('codeseceval')
   .description('Measure whether large language models write secure code (CodeSecEval).')
@@ -12,5 +15,8 @@ const program = new Command('codeseceval')
 registerDataset(program);
 registerEvaluate(program);
 registerDoctor(program);
+registerGenerate(program);
+registerReport(program);
+registerRun(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,80 @@
+import { Option, type Command } from 'commander';
+import { openDataset } from '../dataset/locate.js';
+import { formatFromPath, REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
+import { DEFAULT_KS, parseKList } from '../score/passk.js';
+import { loadValidation } from '../score/validation.js';
+import { UserError } from '../util/errors.js';
+import { action } from './run-action.js';
+
+interface Flags {
+  format?: ReportFormat;
+  out?: string;
+  dataset?: string;
+  validation?: string;
+  excludeBroken?: boolean;
+  k: string;
+  cweK?: string;
+  compare?: boolean;
+  bootstrap: string;
+  seed: string;
+  drilldown: string;
+}
+
+function intFlag(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('Score results files: pass@k tables, per-CWE charts, comparisons (md, csv, json or html)')
+    .argument('<results...>', 'results JSONL files written by `evaluate`')
+    .addOption(new Option('--format <format>', 'output format (default: from --out, else md)').choices(REPORT_FORMATS))
+    .option('--out <file>', 'write the report here instead of stdout')
+    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
+    .option('--validation <file>', 'validation file from `dataset validate --json`: marks broken tasks')
+    .option('--exclude-broken', 'score without the broken tasks named by --validation')
+    .option('--k <list>', 'k values, comma-separated', DEFAULT_KS.join(','))
+    .option('--cwe-k <k>', 'k of the per-CWE tables and charts (default: the smallest k)')
+    .option('--compare', 'paired comparisons: vuln-aware vs direct generation, explained vs direct repair, each model vs the first')
+    .option('--bootstrap <n>', 'bootstrap resamples for confidence intervals', '1000')
+    .option('--seed <n>', 'seed of the bootstrap and permutation tests', '1')
+    .option('--drilldown <n|all>', 'HTML: samples shown per task and run (0 leaves the drill-down out)', 'all')
+    .action(
+      action(async (files: string[], flags: Flags) => {
+        let ks: number[];
+        try {
+          ks = parseKList(flags.k);
+        } catch (e) {
+          throw new UserError(`--k: ${(e as Error).message}`);
+        }
+        const format = flags.format ?? (flags.out ? formatFromPath(flags.out) : null) ?? 'md';
+        const drilldown = flags.drilldown === 'all' ? Infinity : intFlag('--drilldown', flags.drilldown, 0);
+        const dataset = openDataset(flags.dataset);
+        const validation = flags.validation ? loadValidation(flags.validation, dataset) : null;
+        // Loaded on use: the renderers pull in ECharts, which no other command needs.
+        const { buildReport, reportChunks, writeFileAtomic } = await import('../report/index.js');
+        const report = await buildReport({
+          resultsFiles: files,
+          dataset,
+          validation,
+          excludeBroken: flags.excludeBroken ?? false,
+          ks,
+          ...(flags.cweK !== undefined ? { cweK: intFlag('--cwe-k', flags.cweK, 1) } : {}),
+          compare: flags.compare ?? false,
+          bootstrap: { resamples: intFlag('--bootstrap', flags.bootstrap, 1), seed: intFlag('--seed', flags.seed, 0) },
+          // Only the HTML report shows samples, so only it keeps their code in memory.
+          drilldown: format === 'html' ? drilldown : 0,
+        });
+        if (!flags.out) {
+          for (const chunk of reportChunks(report, format)) process.stdout.write(chunk);
+          return;
+        }
+        writeFileAtomic(flags.out, reportChunks(report, format));
+        const runs = report.scores.runs.length;
+        process.stderr.write(`${format} report of ${runs} run${runs === 1 ? '' : 's'} → ${flags.out}\n`);
+      }),
+    );
+}

@@ -1,0 +1,110 @@
+import * as echarts from 'echarts';
+import { familyOf, type ExperimentFamily } from '../score/experiments.js';
+import type { Report } from './build.js';
+
+export interface Chart {
+  id: string;
+  title: string;
+  /** A complete <svg> element. */
+  svg: string;
+}
+
+const FIGURE: Record<ExperimentFamily, string> = {
+  generation: 'generation (cf. the paper’s Figure 3)',
+  repair: 'repair (cf. the paper’s Figure 4)',
+  other: 'other experiments',
+};
+
+// Colour-blind-safe (Okabe–Ito) so paired experiments stay distinguishable in print.
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+
+/**
+ * Per-CWE pass@k bar charts, one per model and experiment family, one bar per experiment.
+ * Rendered server-side by ECharts to static SVG, so the HTML report needs no script.
+ */
+export function cweCharts(report: Report): Chart[] {
+  const j = report.ks.indexOf(report.cweK);
+  const charts: Chart[] = [];
+  const models = [...new Set(report.scores.runs.map((r) => r.model))];
+  models.forEach((model, mi) => {
+    for (const family of ['generation', 'repair', 'other'] as const) {
+      const runs = report.scores.runs.filter((r) => r.model === model && familyOf(r.experiment) === family);
+      if (!runs.length) continue;
+      // Only CWEs some run has counted results for: a row of empty bars says nothing.
+      const rows = report.scores.groups.cwes
+        .map((g, gi) => ({ label: g.label, gi }))
+        .filter(({ gi }) => runs.some((r) => r.cwes[gi]!.tasks > 0));
+      if (!rows.length) continue;
+      const title = `${model}: pass@${report.cweK} per CWE, ${FIGURE[family]}`;
+      charts.push({
+        id: `chart-${mi + 1}-${family}`,
+        title,
+        svg: barChart(
+          title,
+          rows.map((r) => `${shortCwe(r.label)} (${Math.max(...runs.map((run) => run.cwes[r.gi]!.tasks))})`),
+          runs.map((r) => ({
+            name: r.experiment,
+            values: rows.map(({ gi }) => {
+              const v = r.cwes[gi]!.passAtK[j] ?? null;
+              return v === null ? null : Math.round(v * 1000) / 10;
+            }),
+          })),
+          `pass@${report.cweK} (%)`,
+        ),
+      });
+    }
+  });
+  return charts;
+}
+
+/** "CWE-862/CWE-287/..." → "CWE-862/287/...": the merged type's label fits the axis. */
+function shortCwe(label: string): string {
+  return label.replaceAll('/CWE-', '/');
+}
+
+function barChart(title: string, categories: string[], series: { name: string; values: (number | null)[] }[], axisName: string): string {
+  const barHeight = 9;
+  const rowHeight = series.length * barHeight + 10;
+  const width = 900;
+  const height = 110 + categories.length * rowHeight;
+  // Room for the longest axis label (about 6.5 px per character at 11 px).
+  const left = 20 + Math.ceil(Math.max(...categories.map((c) => c.length)) * 6.5);
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption({
+      animation: false,
+      color: PALETTE,
+      title: { text: title, left: 'center', top: 8, textStyle: { fontSize: 14, fontWeight: 'bold' } },
+      legend: { top: 34, data: series.map((s) => s.name) },
+      grid: { left, right: 48, top: 70, bottom: 44 },
+      xAxis: {
+        type: 'value',
+        min: 0,
+        max: 100,
+        name: axisName,
+        nameLocation: 'middle',
+        nameGap: 26,
+        splitLine: { lineStyle: { color: '#e5e5e5' } },
+      },
+      yAxis: {
+        type: 'category',
+        data: categories,
+        // First CWE at the top, as a reader scans a list.
+        inverse: true,
+        axisLabel: { fontSize: 11 },
+      },
+      series: series.map((s) => ({
+        type: 'bar',
+        name: s.name,
+        barMaxWidth: barHeight,
+        // Printed values tell a 0 apart from a missing (n/a) bar.
+        label: { show: true, position: 'right', fontSize: 8, color: '#444', formatter: '{c}' },
+        // ECharts draws nothing for '-', which is how a not-available value should look.
+        data: s.values.map((v) => (v === null ? '-' : v)),
+      })),
+    });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}

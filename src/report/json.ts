@@ -1,0 +1,164 @@
+import type { Interval, PairedColumn } from '../score/bootstrap.js';
+import type { GroupScore } from '../score/scores.js';
+import type { Status } from '../sandbox/types.js';
+import type { Report } from './build.js';
+
+/** Per-k values are keyed by k as a string ("1", "10"): JSON objects have string keys. */
+export type PerK<T> = Record<string, T>;
+
+export interface JsonGroup {
+  group: string;
+  tasks: number;
+  broken_tasks: number;
+  min_samples: number | null;
+  pass_at_k: PerK<number | null>;
+  ci: PerK<Interval | null>;
+}
+
+export interface JsonTask {
+  task_id: string;
+  subset: string;
+  cwe: string | null;
+  broken: boolean;
+  counted: boolean;
+  n: number;
+  c: number;
+  pass_at_k: PerK<number | null>;
+}
+
+export interface JsonRun {
+  model: string;
+  experiment: string;
+  files: string[];
+  samples: number;
+  statuses: Record<Status, number>;
+  subsets: JsonGroup[];
+  cwes: JsonGroup[];
+  steps: { with: JsonGroup; without: JsonGroup } | null;
+  tasks: JsonTask[];
+}
+
+export interface JsonComparison {
+  a: { model: string; experiment: string };
+  b: { model: string; experiment: string };
+  tasks: number;
+  k: PerK<{
+    mean_a: number;
+    mean_b: number;
+    diff: number;
+    ci: Interval;
+    p_value: number;
+    b_better: number;
+    a_better: number;
+    ties: number;
+  } | null>;
+}
+
+/** The machine-readable report: the same numbers as the other formats, as fractions (0..1). */
+export interface JsonReport {
+  format: 'codeseceval-report';
+  version: 1;
+  dataset: { source: string; kind: string; tasks: number };
+  inputs: string[];
+  k: number[];
+  cwe_k: number;
+  broken: {
+    validation: string | null;
+    excluded: boolean;
+    tasks: { task_id: string; subset: string; verdict: string; reason: string }[];
+  };
+  bootstrap: { resamples: number; confidence: number; seed: number };
+  permutations: number;
+  groups: {
+    subsets: { group: string; tasks: number }[];
+    cwes: { group: string; tasks: number }[];
+    steps: { with: number; without: number } | null;
+  };
+  runs: JsonRun[];
+  comparisons: JsonComparison[];
+}
+
+function perK<T, U>(ks: number[], values: readonly T[], f: (v: T) => U): PerK<U> {
+  return Object.fromEntries(ks.map((k, j) => [String(k), f(values[j]!)]));
+}
+
+function group(ks: number[], g: GroupScore): JsonGroup {
+  return {
+    group: g.group,
+    tasks: g.tasks,
+    broken_tasks: g.brokenTasks,
+    min_samples: g.minSamples,
+    pass_at_k: perK(ks, g.passAtK, (v) => v),
+    ci: perK(ks, g.ci, (v) => v),
+  };
+}
+
+function column(c: PairedColumn | null): JsonComparison['k'][string] {
+  if (!c) return null;
+  return {
+    mean_a: c.meanA,
+    mean_b: c.meanB,
+    diff: c.diff,
+    ci: c.ci,
+    p_value: c.pValue,
+    b_better: c.bBetter,
+    a_better: c.aBetter,
+    ties: c.ties,
+  };
+}
+
+export function toJson(report: Report): JsonReport {
+  const { ks, scores } = report;
+  return {
+    format: 'codeseceval-report',
+    version: 1,
+    dataset: report.dataset,
+    inputs: report.inputs,
+    k: ks,
+    cwe_k: report.cweK,
+    broken: {
+      validation: report.validationFile,
+      excluded: report.excludeBroken,
+      tasks: report.broken.map((b) => ({ task_id: b.taskId, subset: b.subset, verdict: b.verdict, reason: b.reason })),
+    },
+    bootstrap: report.bootstrap,
+    permutations: report.permutations,
+    groups: {
+      subsets: scores.groups.subsets.map((g) => ({ group: g.label, tasks: g.ids.length })),
+      cwes: scores.groups.cwes.map((g) => ({ group: g.label, tasks: g.ids.length })),
+      steps: scores.groups.steps
+        ? { with: scores.groups.steps.with.ids.length, without: scores.groups.steps.without.ids.length }
+        : null,
+    },
+    runs: scores.runs.map((r) => ({
+      model: r.model,
+      experiment: r.experiment,
+      files: r.files,
+      samples: r.samples,
+      statuses: r.statuses,
+      subsets: r.subsets.map((g) => group(ks, g)),
+      cwes: r.cwes.map((g) => group(ks, g)),
+      steps: r.steps ? { with: group(ks, r.steps.with), without: group(ks, r.steps.without) } : null,
+      tasks: r.tasks.map((t) => ({
+        task_id: t.taskId,
+        subset: t.subset,
+        cwe: t.cweGroup,
+        broken: t.broken,
+        counted: t.counted,
+        n: t.n,
+        c: t.c,
+        pass_at_k: perK(ks, t.passAtK, (v) => v),
+      })),
+    })),
+    comparisons: report.comparisons.map((c) => ({
+      a: c.a,
+      b: c.b,
+      tasks: c.tasks,
+      k: perK(ks, c.perK, column),
+    })),
+  };
+}
+
+export function renderJson(report: Report): string {
+  return JSON.stringify(toJson(report), null, 2) + '\n';
+}

@@ -1,0 +1,59 @@
+import type { Report } from './build.js';
+import {
+  brokenTable,
+  comparisonTable,
+  cweTables,
+  headlineTables,
+  intervalTable,
+  runsTable,
+  settingsLines,
+  stepsTable,
+  type Table,
+} from './tables.js';
+
+/** Pipes would split a cell and newlines would end the row. */
+function cell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export function markdownTable(t: Table, level = 2): string {
+  const head = t.columns.map((c) => cell(c.group ? `${c.group} ${c.label}` : c.label));
+  const align = t.columns.map((c) => (c.numeric ? '---:' : '---'));
+  const lines = [`${'#'.repeat(level)} ${t.title}`, ''];
+  if (t.description) lines.push(t.description, '');
+  if (t.rows.length) {
+    lines.push(`| ${head.join(' | ')} |`, `| ${align.join(' | ')} |`);
+    for (const r of t.rows) lines.push(`| ${r.map((c) => cell(c.text)).join(' | ')} |`);
+    lines.push('');
+  }
+  for (const n of t.notes) lines.push(`_${n}_`, '');
+  return lines.join('\n');
+}
+
+/**
+ * The Markdown report: every table of the HTML report, without charts or the per-sample
+ * drill-down (code and test output belong in the HTML report).
+ */
+export function renderMarkdown(report: Report): string {
+  const parts: string[] = ['# CodeSecEval report', '', ...settingsLines(report).map((l) => `- ${l}`), ''];
+  const steps = stepsTable(report);
+  const headline = headlineTables(report);
+  // Paper order: generation (Table 2), its steps split (Table 3), then repair (Table 4).
+  for (const t of headline) {
+    parts.push(markdownTable(t));
+    if (t.id === 'table-generation' && steps) parts.push(markdownTable(steps));
+  }
+  if (steps && !headline.some((t) => t.id === 'table-generation')) parts.push(markdownTable(steps));
+  parts.push(markdownTable(intervalTable(report)));
+  const cmp = comparisonTable(report);
+  if (cmp) parts.push(markdownTable(cmp));
+  const cwe = cweTables(report);
+  if (cwe.length) {
+    parts.push('## Per-CWE results (the paper’s Figures 3 and 4)', '');
+    for (const t of cwe) parts.push(markdownTable(t, 3));
+  }
+  parts.push(markdownTable(runsTable(report)));
+  const broken = brokenTable(report);
+  if (broken) parts.push(markdownTable(broken));
+  return parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}

@@ -1,0 +1,294 @@
+import { STATUSES } from '../sandbox/types.js';
+import { familyOf, type ExperimentFamily } from '../score/experiments.js';
+import type { GroupScore, RunScores } from '../score/scores.js';
+import type { Report } from './build.js';
+import { count, interval, pct, pValue, signedInterval, signedPct } from './format.js';
+
+/**
+ * Tables as plain data, so the Markdown, HTML and CSV renderers print the same numbers and
+ * differ only in markup.
+ */
+export interface Column {
+  /** Header spanning adjacent columns with the same group (HTML), or a prefix (Markdown). */
+  group?: string;
+  label: string;
+  numeric?: boolean;
+}
+
+export interface Cell {
+  text: string;
+  /** Extra detail: a tooltip in HTML (confidence interval, task count). */
+  note?: string;
+  tone?: 'na' | 'warn';
+}
+
+export interface Table {
+  id: string;
+  title: string;
+  description?: string;
+  columns: Column[];
+  rows: Cell[][];
+  notes: string[];
+}
+
+const FAMILY_TITLES: Record<ExperimentFamily, { title: string; description: string }> = {
+  generation: {
+    title: 'Secure code generation (the paper’s Table 2)',
+    description: 'Mean pass@k (%) over tasks: the share of tasks where at least one of k samples passes the security-aware tests.',
+  },
+  repair: {
+    title: 'Secure code repair (the paper’s Table 4)',
+    description: 'Mean pass@k (%) over tasks when the model is given the insecure code to fix.',
+  },
+  other: {
+    title: 'Other experiments',
+    description: 'Mean pass@k (%) over tasks for experiments outside the paper’s four.',
+  },
+};
+
+const text = (t: string, tone?: Cell['tone']): Cell => (tone ? { text: t, tone } : { text: t });
+
+function scoreCell(g: GroupScore, j: number, confidence: number): Cell {
+  const v = g.passAtK[j] ?? null;
+  if (v === null) {
+    const why = g.tasks === 0 ? 'no counted task with results' : `some task has fewer than k samples (fewest: ${g.minSamples})`;
+    return { text: 'n/a', note: why, tone: 'na' };
+  }
+  return { text: pct(v), note: `${Math.round(confidence * 100)}% CI ${interval(g.ci[j] ?? null)} over ${g.tasks} tasks` };
+}
+
+/** Reasons a table shows n/a, said once under it. */
+function naNotes(groups: GroupScore[], ks: number[]): string[] {
+  const short = groups.filter((g) => g.tasks > 0 && g.passAtK.some((v) => v === null));
+  if (!short.length) return [];
+  const fewest = Math.min(...short.map((g) => g.minSamples ?? 0));
+  const missing = ks.filter((_, j) => short.some((g) => g.passAtK[j] === null));
+  const which = missing.map((k) => `pass@${k} needs ${k}`).join(', ');
+  return [
+    `n/a: ${which} samples of every task, and some tasks have only ${fewest}. pass@k is never estimated from fewer than k samples.`,
+  ];
+}
+
+function brokenNote(report: Report): string[] {
+  if (!report.validationFile) return ['Broken tasks are not marked: no validation file was given (--validation).'];
+  return [
+    report.excludeBroken
+      ? `${count(report.broken.length, 'broken task')} (per ${report.validationFile}) excluded from these scores.`
+      : `${count(report.broken.length, 'broken task')} (per ${report.validationFile}) included in these scores; the “Broken” column counts them per row.`,
+  ];
+}
+
+export function headlineTables(report: Report): Table[] {
+  const { ks, scores } = report;
+  const out: Table[] = [];
+  for (const family of ['generation', 'repair', 'other'] as const) {
+    const runs = scores.runs.filter((r) => familyOf(r.experiment) === family);
+    if (!runs.length) continue;
+    const columns: Column[] = [{ label: 'Model' }, { label: 'Experiment' }, { label: 'Tasks', numeric: true }];
+    if (report.validationFile) columns.push({ label: 'Broken', numeric: true });
+    for (const g of scores.groups.subsets) for (const k of ks) columns.push({ group: g.label, label: `pass@${k}`, numeric: true });
+    const rows = runs.map((r) => {
+      const overall = r.subsets[0]!;
+      const row: Cell[] = [text(r.model), text(r.experiment), text(String(overall.tasks))];
+      if (report.validationFile) row.push(text(String(overall.brokenTasks), overall.brokenTasks ? 'warn' : undefined));
+      for (const g of r.subsets) ks.forEach((_, j) => row.push(scoreCell(g, j, report.bootstrap.confidence)));
+      return row;
+    });
+    out.push({
+      id: `table-${family}`,
+      title: FAMILY_TITLES[family].title,
+      description: FAMILY_TITLES[family].description,
+      columns,
+      rows,
+      notes: [...naNotes(runs.flatMap((r) => r.subsets), ks), ...brokenNote(report)],
+    });
+  }
+  return out;
+}
+
+export function stepsTable(report: Report): Table | null {
+  const { ks } = report;
+  const runs = report.scores.runs.filter((r) => r.steps);
+  if (!runs.length) return null;
+  const columns: Column[] = [{ label: 'Model' }];
+  for (const group of ['With steps', 'Without steps']) {
+    columns.push({ group, label: 'Tasks', numeric: true });
+    for (const k of ks) columns.push({ group, label: `pass@${k}`, numeric: true });
+  }
+  const rows = runs.map((r) => {
+    const row: Cell[] = [text(r.model)];
+    for (const g of [r.steps!.with, r.steps!.without]) {
+      row.push(text(String(g.tasks)));
+      ks.forEach((_, j) => row.push(scoreCell(g, j, report.bootstrap.confidence)));
+    }
+    return row;
+  });
+  const steps = report.scores.groups.steps;
+  return {
+    id: 'table-steps',
+    title: 'Vulnerability-aware generation with and without numbered steps (the paper’s Table 3)',
+    description:
+      'The vuln-aware-generation experiment, split by whether the vulnerability-aware problem lists numbered steps' +
+      (steps ? ` (${steps.with.ids.length} of the dataset’s ${steps.with.ids.length + steps.without.ids.length} problems do).` : '.'),
+    columns,
+    rows,
+    notes: naNotes(runs.flatMap((r) => [r.steps!.with, r.steps!.without]), ks),
+  };
+}
+
+export function intervalTable(report: Report): Table {
+  const { ks, scores } = report;
+  const label = scores.groups.subsets[0]!.label;
+  const pc = Math.round(report.bootstrap.confidence * 100);
+  const columns: Column[] = [{ label: 'Model' }, { label: 'Experiment' }, { label: 'Tasks', numeric: true }];
+  for (const k of ks) columns.push({ group: label, label: `pass@${k}`, numeric: true });
+  const rows = scores.runs.map((r) => {
+    const g = r.subsets[0]!;
+    return [
+      text(r.model),
+      text(r.experiment),
+      text(String(g.tasks)),
+      ...ks.map((_, j): Cell => {
+        const v = g.passAtK[j] ?? null;
+        return v === null ? text('n/a', 'na') : text(`${pct(v)} [${interval(g.ci[j] ?? null)}]`);
+      }),
+    ];
+  });
+  return {
+    id: 'table-intervals',
+    title: `pass@k (%) with ${pc}% confidence intervals (${label})`,
+    description: `Percentile bootstrap over tasks: ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}. The interval shows how much the score depends on which tasks the benchmark happens to contain.`,
+    columns,
+    rows,
+    notes: [],
+  };
+}
+
+/** One table per model: CWE groups down, experiments across, at the report's CWE k. */
+export function cweTables(report: Report): Table[] {
+  const { scores } = report;
+  if (!scores.groups.cwes.length) return [];
+  const j = report.ks.indexOf(report.cweK);
+  const models = [...new Set(scores.runs.map((r) => r.model))];
+  return models.map((model, mi) => {
+    const runs = scores.runs.filter((r) => r.model === model);
+    const columns: Column[] = [{ label: 'CWE' }, { label: 'Tasks', numeric: true }];
+    if (report.validationFile) columns.push({ label: 'Broken', numeric: true });
+    for (const r of runs) columns.push({ group: `pass@${report.cweK} (%)`, label: r.experiment, numeric: true });
+    const rows = scores.groups.cwes.map((g, gi) => {
+      const counted = Math.max(...runs.map((r) => r.cwes[gi]!.tasks));
+      const broken = Math.max(...runs.map((r) => r.cwes[gi]!.brokenTasks));
+      const row: Cell[] = [text(g.label), text(String(counted))];
+      if (report.validationFile) row.push(text(String(broken), broken ? 'warn' : undefined));
+      for (const r of runs) row.push(scoreCell(r.cwes[gi]!, j, report.bootstrap.confidence));
+      return row;
+    });
+    return {
+      id: `table-cwe-${mi + 1}`,
+      title: `Per-CWE pass@${report.cweK}: ${model}`,
+      columns,
+      rows,
+      notes: naNotes(runs.flatMap((r) => r.cwes), [report.cweK]).length
+        ? ['n/a: no counted task of that CWE has results, or some has fewer samples than k.']
+        : [],
+    };
+  });
+}
+
+export function comparisonTable(report: Report): Table | null {
+  if (!report.comparisons.length) return null;
+  const pc = Math.round(report.bootstrap.confidence * 100);
+  const columns: Column[] = [
+    { label: 'Baseline (A)' },
+    { label: 'Compared (B)' },
+    { label: 'k', numeric: true },
+    { label: 'Tasks', numeric: true },
+    { label: 'A (%)', numeric: true },
+    { label: 'B (%)', numeric: true },
+    { label: 'B − A', numeric: true },
+    { label: `${pc}% CI`, numeric: true },
+    { label: 'p', numeric: true },
+    { label: 'B better / A better / tie', numeric: true },
+  ];
+  const rows: Cell[][] = [];
+  for (const c of report.comparisons) {
+    report.ks.forEach((k, j) => {
+      const col = c.perK[j] ?? null;
+      const head = [text(`${c.a.model} / ${c.a.experiment}`), text(`${c.b.model} / ${c.b.experiment}`), text(String(k)), text(String(c.tasks))];
+      if (!col) {
+        rows.push([...head, ...Array.from({ length: 6 }, () => text('n/a', 'na'))]);
+        return;
+      }
+      const beyondNoise = col.ci[0] > 0 || col.ci[1] < 0;
+      rows.push([
+        ...head,
+        text(pct(col.meanA)),
+        text(pct(col.meanB)),
+        text(signedPct(col.diff), beyondNoise ? 'warn' : undefined),
+        text(signedInterval(col.ci)),
+        text(pValue(col.pValue)),
+        text(`${col.bBetter} / ${col.aBetter} / ${col.ties}`),
+      ]);
+    });
+  }
+  return {
+    id: 'table-compare',
+    title: 'Paired comparisons',
+    description: `Differences of mean pass@k over the tasks both runs count. The interval is a paired bootstrap over tasks (${report.bootstrap.resamples} resamples); p is a two-sided sign-flip permutation test (${report.permutations} permutations). A difference whose interval excludes 0 is highlighted.`,
+    columns,
+    rows,
+    notes: [],
+  };
+}
+
+export function brokenTable(report: Report): Table | null {
+  if (!report.validationFile) return null;
+  return {
+    id: 'table-broken',
+    title: 'Broken tasks',
+    description: report.excludeBroken
+      ? 'Tasks whose own Secure Code fails or Insecure Code passes their Test. They are EXCLUDED from every score in this report (--exclude-broken).'
+      : 'Tasks whose own Secure Code fails or Insecure Code passes their Test. They are INCLUDED in every score in this report; use --exclude-broken to score without them.',
+    columns: [{ label: 'Task' }, { label: 'Subset' }, { label: 'Verdict' }, { label: 'Reason' }],
+    rows: report.broken.map((b) => [text(b.taskId), text(b.subset), text(b.verdict, 'warn'), text(b.reason)]),
+    notes: report.broken.length ? [] : ['No broken task.'],
+  };
+}
+
+export function runsTable(report: Report): Table {
+  const columns: Column[] = [
+    { label: 'Model' },
+    { label: 'Experiment' },
+    { label: 'Samples', numeric: true },
+    { label: 'Tasks with results', numeric: true },
+    ...STATUSES.map((s) => ({ group: 'Statuses', label: s, numeric: true })),
+  ];
+  const rows = report.scores.runs.map((r: RunScores) => [
+    text(r.model),
+    text(r.experiment),
+    text(String(r.samples)),
+    text(`${r.tasks.length} / ${report.dataset.tasks}`, r.tasks.length < report.dataset.tasks ? 'warn' : undefined),
+    ...STATUSES.map((s) => text(String(r.statuses[s]))),
+  ]);
+  return {
+    id: 'table-runs',
+    title: 'Runs',
+    description: 'Each (model, experiment) pair found in the results files, with how its samples ended.',
+    columns,
+    rows,
+    notes: [],
+  };
+}
+
+/** Lines saying how the numbers were made, printed at the top of every format. */
+export function settingsLines(report: Report): string[] {
+  return [
+    `Dataset: ${report.dataset.source} (${report.dataset.tasks} tasks)`,
+    `Results: ${report.inputs.join(', ')}`,
+    `k: ${report.ks.join(', ')} (unbiased pass@k estimator of Chen et al. 2021; n/a where a task has fewer than k samples)`,
+    report.validationFile
+      ? `Broken tasks: ${report.broken.length} per ${report.validationFile}, ${report.excludeBroken ? 'EXCLUDED from scores (--exclude-broken)' : 'INCLUDED in scores'}`
+      : 'Broken tasks: not marked (no --validation file)',
+    `Confidence intervals: ${Math.round(report.bootstrap.confidence * 100)}% percentile bootstrap over tasks, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}`,
+  ];
+}

@@ -1,0 +1,202 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Dataset } from '../dataset/types.js';
+import { evaluateSamples, type EvaluateProgress, type EvaluateSummary } from '../evaluate/evaluate.js';
+import { validateDataset } from '../evaluate/validate.js';
+import { EXPERIMENTS, type Experiment } from '../generate/experiments.js';
+import { generateSamples, type GenerateOptions, type GenerateProgress, type GenerateSummary } from '../generate/generate.js';
+import { selectTasks } from '../generate/select.js';
+import { headlineText } from '../report/headline.js';
+import { buildReport, reportChunks, writeFileAtomic, type Report } from '../report/index.js';
+import { DEFAULT_KS } from '../score/passk.js';
+import { loadValidation, type Validation } from '../score/validation.js';
+import type { EngineOptions } from '../sandbox/engine.js';
+import { UserError } from '../util/errors.js';
+
+/** Sampling and request settings passed through to `generateSamples` for every model. */
+export type RunGenerateOptions = Omit<
+  GenerateOptions,
+  'dataset' | 'model' | 'outFile' | 'experiments' | 'signal' | 'onProgress' | 'onNotice'
+>;
+
+export interface RunOptions {
+  dataset: Dataset;
+  /** One or more --model specs; their samples share one samples file and one report. */
+  models: string[];
+  outDir: string;
+  /** Default: all four. */
+  experiments?: Experiment[];
+  generate?: RunGenerateOptions;
+  engine?: EngineOptions & { timeout?: number | 'auto' };
+  /** Default: the standard k values up to the number of samples per task. */
+  ks?: number[];
+  excludeBroken?: boolean;
+  signal?: AbortSignal;
+  on?: {
+    stage?: (stage: RunStage, message: string) => void;
+    generate?: (model: string, p: GenerateProgress) => void;
+    evaluate?: (p: EvaluateProgress) => void;
+    validate?: (done: number, total: number) => void;
+    notice?: (message: string) => void;
+  };
+}
+
+export type RunStage = 'generate' | 'evaluate' | 'validate' | 'report';
+
+export interface RunFiles {
+  samples: string;
+  results: string;
+  validation: string;
+  md: string;
+  html: string;
+  json: string;
+}
+
+export interface RunSummary {
+  files: RunFiles;
+  generated: GenerateSummary[];
+  /** Null when generation was interrupted and nothing later ran. */
+  evaluated: EvaluateSummary | null;
+  /** The validation file was already in the folder and covered the tasks. */
+  validationReused: boolean;
+  report: Report | null;
+  /** Overall pass@k table for the terminal. */
+  headline: string;
+  interrupted: boolean;
+  /** Samples whose model request failed for good (recorded, and scored as failures). */
+  generationErrors: number;
+}
+
+export function runFiles(outDir: string): RunFiles {
+  const f = (name: string) => path.join(outDir, name);
+  return {
+    samples: f('samples.jsonl'),
+    results: f('results.jsonl'),
+    validation: f('validation.json'),
+    md: f('report.md'),
+    html: f('report.html'),
+    json: f('report.json'),
+  };
+}
+
+/** The default run folder: stable for the same models, so running the same command again resumes. */
+export function defaultRunDir(models: readonly string[]): string {
+  const slug = models
+    .map((m) => m.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, ''))
+    .join('+')
+    .slice(0, 120);
+  return path.join('runs', slug || 'run');
+}
+
+/**
+ * Report columns for a run: the standard k values this many samples can support. Choosing
+ * columns is not clamping: pass@k is still never estimated from fewer than k samples.
+ */
+export function ksFor(n: number): number[] {
+  const ks = DEFAULT_KS.filter((k) => k <= n);
+  return ks.length ? ks : [1];
+}
+
+/**
+ * generate → evaluate → dataset validate → report, into one folder. Every stage resumes:
+ * generate skips samples already in samples.jsonl, evaluate keeps the valid prefix of
+ * results.jsonl, and a validation.json that already covers the tasks is reused.
+ */
+export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
+  if (!opts.models.length) throw new UserError('run needs at least one --model');
+  const files = runFiles(opts.outDir);
+  try {
+    mkdirSync(opts.outDir, { recursive: true });
+  } catch (e) {
+    throw new UserError(`${opts.outDir}: cannot create the run folder: ${(e as Error).message}`);
+  }
+  const experiments = opts.experiments?.length ? opts.experiments : [...EXPERIMENTS];
+  const stage = opts.on?.stage ?? (() => {});
+  const summary: RunSummary = {
+    files,
+    generated: [],
+    evaluated: null,
+    validationReused: false,
+    report: null,
+    headline: '',
+    interrupted: false,
+    generationErrors: 0,
+  };
+
+  for (const model of opts.models) {
+    stage('generate', `generating ${model}: ${experiments.join(', ')} → ${files.samples}`);
+    const g = await generateSamples({
+      ...opts.generate,
+      dataset: opts.dataset,
+      model,
+      outFile: files.samples,
+      experiments,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onProgress: (p) => opts.on?.generate?.(model, p),
+      ...(opts.on?.notice ? { onNotice: opts.on.notice } : {}),
+    });
+    summary.generated.push(g);
+    summary.generationErrors += g.errors;
+    if (g.interrupted || opts.signal?.aborted) {
+      summary.interrupted = true;
+      return summary;
+    }
+  }
+
+  const engine = opts.engine ?? {};
+  stage('evaluate', `evaluating ${files.samples} → ${files.results}`);
+  summary.evaluated = await evaluateSamples({
+    ...engine,
+    samplesFile: files.samples,
+    outFile: files.results,
+    dataset: opts.dataset,
+    ...(opts.on?.evaluate ? { onProgress: opts.on.evaluate } : {}),
+  });
+
+  const tasks = selectTasks(opts.dataset, opts.generate?.tasks, opts.generate?.subset);
+  let validation = reusableValidation(files.validation, opts.dataset, tasks.map((t) => t.id));
+  summary.validationReused = validation !== null;
+  if (!validation) {
+    stage('validate', `checking the dataset's own Secure and Insecure Code on ${tasks.length} tasks → ${files.validation}`);
+    const data = await validateDataset(opts.dataset, {
+      ...engine,
+      tasks,
+      ...(opts.on?.validate ? { onProgress: opts.on.validate } : {}),
+    });
+    writeFileAtomic(files.validation, `${JSON.stringify(data, null, 1)}\n`);
+    validation = loadValidation(files.validation, opts.dataset);
+  } else {
+    stage('validate', `reusing ${files.validation}`);
+  }
+
+  const ks = opts.ks ?? ksFor(opts.generate?.n ?? 1);
+  stage('report', `writing ${files.md}, ${files.html}, ${files.json}`);
+  // One scoring pass (keeping samples for the HTML drill-down) serves all three formats.
+  const report = await buildReport({
+    resultsFiles: [files.results],
+    dataset: opts.dataset,
+    validation,
+    excludeBroken: opts.excludeBroken ?? false,
+    ks,
+    compare: true,
+    drilldown: Infinity,
+  });
+  for (const format of ['md', 'json', 'html'] as const) writeFileAtomic(files[format], reportChunks(report, format));
+  summary.report = report;
+  summary.headline = headlineText(report);
+  return summary;
+}
+
+/** A validation file left by an earlier run, if it is well-formed and covers every task. */
+function reusableValidation(file: string, dataset: Dataset, taskIds: string[]): Validation | null {
+  if (!existsSync(file)) return null;
+  let v: Validation;
+  try {
+    v = loadValidation(file, dataset);
+  } catch {
+    // A torn or foreign file is made again rather than trusted.
+    return null;
+  }
+  const covered = new Set(v.data.records.map((r) => r.task_id));
+  return taskIds.every((id) => covered.has(id)) ? v : null;
+}

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../src/dataset/load.js';
+import type { JsonReport } from '../src/report/json.js';
+import { taskGroups } from '../src/score/groups.js';
+import { FIXTURE_DATASET, resultLines, T, tempDir, writeJsonl } from './report-helpers.js';
+
+const REAL_DATASET = path.resolve('../shared/datasets/codeseceval');
+
+/** The CLI as users run it; asynchronous, so the test worker stays responsive meanwhile. */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'report', ...args],
+      { encoding: 'utf8', env: { ...process.env, CODESECEVAL_DATASET: '', ...env }, maxBuffer: 64 * 2 ** 20 },
+      (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let dir: string;
+let results: string;
+beforeAll(() => {
+  dir = tempDir();
+  results = writeJsonl(
+    path.join(dir, 'results.jsonl'),
+    resultLines({ model: 'm', experiment: 'direct-generation', counts: { [T.age]: [5, 2], [T.quantity]: [5, 5] } }),
+  );
+});
+
+describe('codeseceval report', () => {
+  it('prints a markdown report by default', async () => {
+    const r = await cli([results, '--dataset', FIXTURE_DATASET, '--k', '1,5']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('# CodeSecEval report');
+    // (2/5 + 5/5) / 2 = 70.0 over the two tasks with results.
+    expect(r.stdout).toMatch(/\| m \| direct-generation \| 2 \| 70\.0 \| 100\.0 \|/);
+  });
+
+  it('takes the format from --out and writes the file', async () => {
+    const out = path.join(dir, 'sub', 'report.json');
+    const r = await cli([results, '--dataset', FIXTURE_DATASET, '--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`json report of 1 run → ${out}`);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
+    expect(j.k).toEqual([1, 3, 5, 7, 10]);
+    expect(j.runs[0]!.subsets[0]!.pass_at_k['1']).toBeCloseTo(0.7, 12);
+    expect(j.runs[0]!.subsets[0]!.pass_at_k['7']).toBeNull();
+  });
+
+  it('fails with one line naming the file and line, and leaves an existing report alone', async () => {
+    const out = path.join(dir, 'keep.md');
+    writeFileSync(out, 'previous report\n');
+    const bad = writeJsonl(path.join(dir, 'bad.jsonl'), [...resultLines({ counts: { [T.age]: [2, 1] } }), '{"task_id": "x"']);
+    const r = await cli([results, bad, '--dataset', FIXTURE_DATASET, '--out', out]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^codeseceval: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: invalid JSON`));
+    expect(readFileSync(out, 'utf8')).toBe('previous report\n');
+  });
+
+  it('rejects bad flags with a clear message', async () => {
+    const run = (...flags: string[]) => cli([results, '--dataset', FIXTURE_DATASET, ...flags]).then((r) => r.stderr);
+    const [k, broken, bootstrap, format] = await Promise.all([
+      run('--k', '0,1'),
+      run('--exclude-broken'),
+      run('--bootstrap', 'many'),
+      run('--format', 'pdf'),
+    ]);
+    expect(k).toMatch(/^codeseceval: --k: k values must be positive integers/);
+    expect(broken).toMatch(/--exclude-broken needs --validation FILE/);
+    expect(bootstrap).toMatch(/--bootstrap must be an integer/);
+    expect(format).toMatch(/Allowed choices are md, csv, json, html/);
+  });
+});
+
+describe('on the real dataset', () => {
+  it('has the paper’s 44 CWE types, with CWE-020 and CWE-20 as one', () => {
+    const ds = loadDataset(REAL_DATASET);
+    const groups = taskGroups(ds);
+    expect(groups.subsets.map((g) => [g.label, g.ids.length])).toEqual([
+      ['CodeSecEval', 180],
+      ['SecEvalBase', 67],
+      ['SecEvalPlus', 113],
+    ]);
+    expect(groups.cwes).toHaveLength(44);
+    const labels = groups.cwes.map((g) => g.label);
+    expect(labels).not.toContain('CWE-020');
+    const cwe20 = groups.cwes.find((g) => g.label === 'CWE-20')!;
+    expect(cwe20.ids.some((id) => id.startsWith('CWE-020_'))).toBe(true);
+    expect(cwe20.ids.some((id) => id.startsWith('CWE-20_'))).toBe(true);
+    expect(cwe20.ids.every((id) => /^CWE-0*20_/.test(id))).toBe(true);
+    expect(labels).toContain('CWE-862/CWE-287/CWE-306/CWE-863');
+    expect(groups.steps!.with.ids.length + groups.steps!.without.ids.length).toBe(180);
+  });
+
+  it('reports results on real task IDs', async () => {
+    const ds = loadDataset(REAL_DATASET);
+    const counts = Object.fromEntries(ds.tasks.map((t, i) => [t.id, [2, i % 3 === 0 ? 1 : 0] as [number, number]]));
+    const file = writeJsonl(path.join(dir, 'real.jsonl'), resultLines({ model: 'm', experiment: 'direct-generation', counts }));
+    const r = await cli([file, '--k', '1,2', '--format', 'csv'], { CODESECEVAL_DATASET: REAL_DATASET });
+    expect(r.status).toBe(0);
+    const overall = r.stdout.split('\n').find((l) => l.startsWith('m,direct-generation,subset,CodeSecEval,180,0,2,1,'))!;
+    // Every third task has 1 of 2 samples passing: 60 tasks x 0.5 / 180.
+    expect(Number(overall.split(',')[8])).toBeCloseTo(30 / 180, 12);
+    expect(r.stdout.split('\n').filter((l) => l.includes(',cwe,')).length).toBe(44 * 2);
+  });
+});
