@@ -10,7 +10,7 @@ import { registerRun } from './run.js';
 const program = new Command('codeseceval')
   .description('Measure whether large language models write secure code (CodeSecEval).')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError('(add --help for usage)');
 
 registerDataset(program);
 registerEvaluate(program);

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -18,11 +19,14 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
-/** Parse a positive integer flag, naming the flag when it is not one. */
+/**
+ * Parse a positive integer flag. Commander reports InvalidArgumentError as a one-line
+ * "option '--jobs <n>' argument '0' is invalid" message and exits 1.
+ */
 export function positiveInt(flag: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${v}"`);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer.`);
     return n;
   };
 }
