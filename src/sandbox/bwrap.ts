@@ -58,6 +58,12 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     const p = path.join('/etc', entry);
     if (existsSync(p)) args.push('--ro-bind', p, p);
   }
+  args.push(
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--perms', '1777', '--tmpfs', '/tmp',
+  );
+  // After the private /tmp, so an interpreter or virtualenv that lives under /tmp stays visible.
   for (const prefix of o.interpreter.prefixes) {
     if (!isUnder(prefix, '/usr')) args.push('--ro-bind', prefix, prefix);
   }
@@ -67,9 +73,6 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     args.push('--ro-bind', exeDir, exeDir);
   }
   args.push(
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--perms', '1777', '--tmpfs', '/tmp',
     '--bind', o.workspaceHost, SANDBOX.workspace,
     '--ro-bind', o.fixturesHost, SANDBOX.fixtures,
     '--ro-bind', o.runnerHost, SANDBOX.runner,
