@@ -17,6 +17,7 @@ export async function runPlain(python: string, task: Task, program: string, time
     PATH: `${binDir(python)}:/usr/bin:/bin`,
     LANG: 'C.UTF-8',
     PYTHONPATH: packageFile('sandbox', 'python', 'shims'),
+    PYTHONDONTWRITEBYTECODE: '1',
   };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-plain-'));
   try {
