@@ -98,3 +98,29 @@ describe('run', () => {
     expect(r.stdout).toContain(path.join(dir, 'report.html'));
   });
 });
+
+describe('run --split', () => {
+  it('separates wrong from insecure: the insecure reference is functional but vulnerable', async () => {
+    const dir = tempDir('codeseceval-run-split-');
+    const summary = await runPipeline({
+      dataset: ds,
+      models: ['reference:secure', 'reference:insecure'],
+      outDir: dir,
+      experiments: ['direct-generation'],
+      generate: { n: 1, tasks: ['CWE-020_codeql_4'], cacheDir: null },
+      split: true,
+    });
+    const results = readFileSync(summary.files.results, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const r of results) expect(r.soft).toBeTruthy();
+    const validation = JSON.parse(readFileSync(summary.files.validation, 'utf8'));
+    expect(validation.records[0].assert_labels.map((a: { label: string }) => a.label).sort()).toEqual(['functional', 'functional', 'security']);
+
+    const j = JSON.parse(readFileSync(summary.files.json, 'utf8')) as JsonReport;
+    const split = (model: string) => j.runs.find((r) => r.model === model)!.split!.subsets[0]!;
+    expect(split('reference:secure')).toMatchObject({ functional_samples: 1, vulnerable_samples: 0 });
+    expect(split('reference:secure').func_sec_at_k['1']).toBe(1);
+    expect(split('reference:insecure')).toMatchObject({ functional_samples: 1, vulnerable_samples: 1, vulnerable_rate: 1 });
+    expect(split('reference:insecure').func_at_k['1']).toBe(1);
+    expect(split('reference:insecure').func_sec_at_k['1']).toBe(0);
+  });
+});

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
 import { datasetStats, formatStatsTable } from '../dataset/stats.js';
+import { loadValidation } from '../score/validation.js';
+import { UserError } from '../util/errors.js';
 import { action } from './run-action.js';
 
 interface StatsFlags {
   dataset?: string;
   json?: boolean;
+  validation?: string;
 }
 
 export function registerDatasetStats(dataset: Command): void {
@@ -13,10 +16,17 @@ export function registerDatasetStats(dataset: Command): void {
     .command('stats')
     .description('Describe the dataset per subset: records, CWE types, problem and code sizes, asserts, numbered steps.')
     .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, then the fetched copy)')
+    .option('--validation <file>', 'validation file from `dataset validate --labels`: adds assert label counts per subset')
     .option('--json', 'print the figures as JSON')
     .action(
       action((flags: StatsFlags) => {
-        const stats = datasetStats(openDataset(flags.dataset));
+        const ds = openDataset(flags.dataset);
+        let labels = null;
+        if (flags.validation) {
+          labels = loadValidation(flags.validation, ds).labels;
+          if (!labels) throw new UserError(`${flags.validation}: no assert labels (make it with \`dataset validate --labels\`)`);
+        }
+        const stats = datasetStats(ds, labels);
         process.stdout.write(flags.json ? `${JSON.stringify(stats, null, 2)}\n` : `${formatStatsTable(stats)}\n`);
       }),
     );

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
-import { validateDataset } from '../evaluate/validate.js';
+import { validateDataset, validationRuns } from '../evaluate/validate.js';
+import { formatLabelTable } from '../score/label-table.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { createProgress } from './progress.js';
 import { action } from './run-action.js';
@@ -10,6 +11,7 @@ interface Flags extends EngineFlags {
   dataset?: string;
   json?: boolean;
   out?: string;
+  labels?: boolean;
 }
 
 export function registerDatasetValidate(parent: Command): void {
@@ -18,13 +20,15 @@ export function registerDatasetValidate(parent: Command): void {
     .description("Run each task's Secure and Insecure Code against its Test and classify the task")
     .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl')
     .option('--json', 'print the validation file (JSON) on stdout')
-    .option('--out <file>', 'also write the validation file here (for `report --validation`)');
+    .option('--out <file>', 'also write the validation file here (for `report --validation`)')
+    .option('--labels', 'also label every assert functional / security / broken from soft-assert runs (twice the runs)');
   addEngineOptions(cmd).action(
     action(async (flags: Flags) => {
       const dataset = openDataset(flags.dataset);
-      const total = dataset.tasks.reduce((n, t) => n + (t.insecureCode === null ? 1 : 2), 0);
+      const labels = flags.labels ?? false;
+      const total = dataset.tasks.reduce((n, t) => n + validationRuns(t, labels), 0);
       const bar = createProgress('validating', total);
-      const validation = await validateDataset(dataset, { ...engineOptionsFrom(flags), onProgress: (d) => bar.update(d) });
+      const validation = await validateDataset(dataset, { ...engineOptionsFrom(flags), labels, onProgress: (d) => bar.update(d) });
       bar.stop();
       const json = `${JSON.stringify(validation, null, 1)}\n`;
       if (flags.out) writeFileSync(flags.out, json);
@@ -41,6 +45,7 @@ export function registerDatasetValidate(parent: Command): void {
         lines.push('', 'Broken tasks:');
         for (const r of broken) lines.push(`  ${r.task_id.padEnd(40)} ${r.verdict.padEnd(16)} ${r.reason.slice(0, 160)}`);
       }
+      if (labels) lines.push('', formatLabelTable(validation.records));
       process.stdout.write(`${lines.join('\n')}\n`);
     }),
   );

@@ -34,7 +34,10 @@ export function registerReport(program: Command): void {
     .addOption(new Option('--format <format>', 'output format (default: from --out, else md)').choices(REPORT_FORMATS))
     .option('--out <file>', 'write the report here instead of stdout')
     .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
-    .option('--validation <file>', 'validation file from `dataset validate --json`: marks broken tasks')
+    .option(
+      '--validation <file>',
+      'validation file from `dataset validate --out`: marks broken tasks; one made with --labels also splits functional from security failures of `evaluate --soft` results',
+    )
     .option('--exclude-broken', 'score without the broken tasks named by --validation')
     .option('--k <list>', 'k values, comma-separated', DEFAULT_KS.join(','))
     .option('--cwe-k <k>', 'k of the per-CWE tables and charts (default: the smallest k)')

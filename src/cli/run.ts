@@ -31,6 +31,7 @@ interface RunFlags extends EngineFlags {
   dataset?: string;
   k?: string;
   excludeBroken?: boolean;
+  split?: boolean;
 }
 
 // Flags are parsed inside the action, where a bad value becomes a one-line error.
@@ -76,7 +77,8 @@ export function registerRun(program: Command): void {
     .option('-o, --out <dir>', 'run folder (default runs/<model names>; an existing one is resumed)')
     .option('--dataset <dir>', 'dataset folder (default $CODESECEVAL_DATASET or the fetched copy)')
     .option('--k <list>', 'k values of the report (default: 1,3,5,7,10 up to -n)')
-    .option('--exclude-broken', 'score without the tasks dataset validate finds broken');
+    .option('--exclude-broken', 'score without the tasks dataset validate finds broken')
+    .option('--split', 'also separate wrong from insecure: func@k, func-sec@k, vulnerable rate (doubles evaluation)');
   addEngineOptions(cmd).action(
     action(async (flags: RunFlags) => {
       const { defaultRunDir, runPipeline } = await import('../run/run.js');
@@ -126,6 +128,7 @@ export function registerRun(program: Command): void {
           engine: engineOptionsFrom(flags),
           ks,
           excludeBroken: flags.excludeBroken ?? false,
+          split: flags.split ?? false,
           signal: controller.signal,
           on: {
             stage: (stage, message) => {

@@ -1,14 +1,21 @@
+import { canSplit, type TaskLabels } from '../score/labels.js';
 import { hasNumberedSteps } from './steps.js';
 import type { Dataset, Task } from './types.js';
 
 /**
- * Per-label counts of the assert statements in the tests (functional / security / broken).
- * Filled in by the assert-labelling work; `datasetStats` leaves it null until then.
+ * Per-label counts of the assert statements in the tests, from a validation file made with
+ * `dataset validate --labels`; null without one.
  */
 export interface AssertLabelCounts {
   functional: number;
   security: number;
   broken: number;
+  // Optional so that counts made before these figures existed stay valid.
+  unlabelled?: number;
+  /** Tasks of the subset that the validation file labels. */
+  labelledTasks?: number;
+  /** Labelled tasks with a functional and a security check. */
+  splittableTasks?: number;
 }
 
 /** Figures for one subset, or for the whole dataset (`subset: "all"`). */
@@ -55,7 +62,22 @@ function mean(values: number[]): number {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
 
-function statsOf(subset: string, tasks: Task[]): SubsetStats {
+function labelCounts(tasks: Task[], labels: ReadonlyMap<string, TaskLabels>): AssertLabelCounts {
+  const c = { functional: 0, security: 0, broken: 0, unlabelled: 0, labelledTasks: 0, splittableTasks: 0 };
+  for (const t of tasks) {
+    const lab = labels.get(t.id);
+    if (!lab) continue;
+    c.labelledTasks++;
+    if (canSplit(lab)) c.splittableTasks++;
+    c.functional += lab.counts.functional;
+    c.security += lab.counts.security;
+    c.broken += lab.counts.broken;
+    c.unlabelled += lab.counts.unlabelled;
+  }
+  return c;
+}
+
+function statsOf(subset: string, tasks: Task[], labels: ReadonlyMap<string, TaskLabels> | null): SubsetStats {
   const groups = [...new Set(tasks.map((t) => t.cweGroup).filter((g): g is string => g !== null))].sort();
   const insecure = tasks.map((t) => t.insecureCode).filter((c): c is string => c !== null);
   const aware = tasks.map((t) => t.vulnAwareProblem).filter((p): p is string => p !== null);
@@ -70,11 +92,12 @@ function statsOf(subset: string, tasks: Task[]): SubsetStats {
     meanInsecureCodeLines: insecure.length ? mean(insecure.map(codeLines)) : null,
     meanTestAsserts: mean(tasks.map((t) => countAsserts(t.test))),
     numberedStepProblems: aware.length ? aware.filter(hasNumberedSteps).length : null,
-    assertLabels: null,
+    assertLabels: labels ? labelCounts(tasks, labels) : null,
   };
 }
 
-export function datasetStats(dataset: Dataset): DatasetStats {
+/** `labels`: assert labels by task ID, from a validation file (see `loadValidation`). */
+export function datasetStats(dataset: Dataset, labels: ReadonlyMap<string, TaskLabels> | null = null): DatasetStats {
   const order: string[] = [];
   const bySubset = new Map<string, Task[]>();
   for (const t of dataset.tasks) {
@@ -87,8 +110,8 @@ export function datasetStats(dataset: Dataset): DatasetStats {
   return {
     kind: dataset.kind,
     source: dataset.source,
-    subsets: order.map((s) => statsOf(s, bySubset.get(s)!)),
-    overall: statsOf('all', dataset.tasks),
+    subsets: order.map((s) => statsOf(s, bySubset.get(s)!, labels)),
+    overall: statsOf('all', dataset.tasks, labels),
   };
 }
 
@@ -106,8 +129,15 @@ export function formatStatsTable(stats: DatasetStats): string {
     ['problems with numbered steps', (s) => (s.numberedStepProblems === null ? 'n/a' : `${s.numberedStepProblems}/${s.records}`)],
   ];
   if (cols.some((s) => s.assertLabels)) {
-    const label = (k: keyof AssertLabelCounts) => (s: SubsetStats) => (s.assertLabels ? String(s.assertLabels[k]) : 'n/a');
-    rows.push(['functional asserts', label('functional')], ['security asserts', label('security')], ['broken asserts', label('broken')]);
+    const label = (k: keyof AssertLabelCounts) => (s: SubsetStats) => String(s.assertLabels?.[k] ?? 'n/a');
+    rows.push(
+      ['labelled tasks', label('labelledTasks')],
+      ['functional asserts', label('functional')],
+      ['security asserts', label('security')],
+      ['broken asserts', label('broken')],
+      ['unlabelled asserts', label('unlabelled')],
+      ['tasks with functional + security', label('splittableTasks')],
+    );
   }
   const header = ['', ...cols.map((c) => c.subset)];
   const body = rows.map(([name, f]) => [name, ...cols.map(f)]);

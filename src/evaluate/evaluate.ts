@@ -37,7 +37,7 @@ export interface EvaluateSummary {
  */
 export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSummary> {
   const samples = await readSamples(opts.samplesFile, opts.dataset);
-  const prefix = opts.fresh ? { count: 0, bytes: 0 } : reusablePrefix(opts.outFile, samples);
+  const prefix = opts.fresh ? { count: 0, bytes: 0 } : reusablePrefix(opts.outFile, samples, opts.soft ?? false);
   const resumed = prefix.count;
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   // Keep the reusable prefix and drop anything after it (a torn last line, or results
@@ -75,7 +75,9 @@ export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSu
         const r = normal.get(i);
         if (!r || (opts.soft && !soft.has(i))) return;
         counts[r.status]++;
-        const line = resultLine(todo[i]!, r, soft.get(i)?.soft);
+        // With --soft every line carries `soft`: null when the soft run gave no outcome
+        // (syntax error, timeout, crash), so readers never mistake it for a missing field.
+        const line = resultLine(todo[i]!, r, opts.soft ? (soft.get(i)?.soft ?? null) : undefined);
         pending.set(i, `${JSON.stringify(line)}\n`);
         while (pending.has(nextToWrite)) {
           writeSync(fd, pending.get(nextToWrite)!);
@@ -93,7 +95,7 @@ export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSu
   }
 }
 
-export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutcome): ResultLine {
+export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutcome | null): ResultLine {
   return {
     ...sample.fields,
     sample_index: sample.sampleIndex,
@@ -103,7 +105,7 @@ export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutco
     duration_ms: r.durationMs,
     stdout_tail: r.stdoutTail,
     stderr_tail: r.stderrTail,
-    ...(soft ? { soft } : {}),
+    ...(soft !== undefined ? { soft } : {}),
   };
 }
 
@@ -111,7 +113,7 @@ export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutco
  * How many leading results in an existing out file belong, in order, to these samples, and
  * how many bytes they take.
  */
-function reusablePrefix(outFile: string, samples: LoadedSample[]): { count: number; bytes: number } {
+function reusablePrefix(outFile: string, samples: LoadedSample[], soft: boolean): { count: number; bytes: number } {
   if (!existsSync(outFile)) return { count: 0, bytes: 0 };
   const text = readFileSync(outFile, 'utf8');
   let count = 0;
@@ -126,7 +128,9 @@ function reusablePrefix(outFile: string, samples: LoadedSample[]): { count: numb
       r.task_id === sample.fields.task_id &&
       r.sample_index === sample.sampleIndex &&
       r['solution'] === sample.fields.solution &&
-      r['completion'] === sample.fields.completion;
+      r['completion'] === sample.fields.completion &&
+      // A soft run asked for now cannot reuse a result made without one.
+      (!soft || 'soft' in r);
     if (!same) break;
     count++;
     pos = end + 1;

@@ -1,4 +1,5 @@
 import type { Dataset, Task } from '../dataset/types.js';
+import { labelTask } from '../score/labels.js';
 import type { ValidationFile, ValidationRecord, ValidationVerdict } from '../score/validation.js';
 import { Engine, type EngineOptions, type ExecJob } from '../sandbox/engine.js';
 import { autoTimeouts } from '../sandbox/timeouts.js';
@@ -7,7 +8,20 @@ import type { ExecResult } from '../sandbox/types.js';
 export interface ValidateOptions extends EngineOptions {
   timeout?: number | 'auto';
   tasks?: readonly Task[];
+  /**
+   * Also run both references in soft-assert mode and label every assert (functional,
+   * security, broken, unlabelled). Doubles the runs.
+   */
+  labels?: boolean;
   onProgress?: (done: number, total: number) => void;
+}
+
+type Role = 'secure' | 'insecure' | 'secureSoft' | 'insecureSoft';
+type Runs = Partial<Record<Role, ExecResult>>;
+
+/** Runs per task: Secure and Insecure Code, each twice with labels (normal and soft). */
+export function validationRuns(task: Task, labels: boolean): number {
+  return (task.insecureCode === null ? 1 : 2) * (labels ? 2 : 1);
 }
 
 /**
@@ -22,22 +36,30 @@ export async function validateDataset(dataset: Dataset, opts: ValidateOptions = 
     const limits = opts.timeout === 'auto' ? await autoTimeouts(tasks, engine) : undefined;
     const fixed = typeof opts.timeout === 'number' ? opts.timeout : undefined;
     const jobs: ExecJob[] = [];
-    for (const task of tasks) {
+    const roles: { task: number; role: Role }[] = [];
+    tasks.forEach((task, t) => {
       const timeoutSec = limits?.get(task.id) ?? fixed;
       const extra = timeoutSec !== undefined ? { timeoutSec } : {};
-      jobs.push({ task, program: task.secureCode, ...extra });
-      if (task.insecureCode !== null) jobs.push({ task, program: task.insecureCode, ...extra });
-    }
+      const add = (role: Role, program: string, soft: boolean) => {
+        jobs.push({ task, program, ...extra, ...(soft ? { soft } : {}) });
+        roles.push({ task: t, role });
+      };
+      add('secure', task.secureCode, false);
+      if (task.insecureCode !== null) add('insecure', task.insecureCode, false);
+      if (opts.labels) {
+        add('secureSoft', task.secureCode, true);
+        if (task.insecureCode !== null) add('insecureSoft', task.insecureCode, true);
+      }
+    });
     let done = 0;
     const results = await engine.run(jobs, () => opts.onProgress?.(++done, jobs.length));
-    const byTask = new Map<string, { secure?: ExecResult; insecure?: ExecResult }>();
-    jobs.forEach((job, i) => {
-      const entry = byTask.get(job.task.id) ?? {};
-      if (job.program === job.task.secureCode && !entry.secure) entry.secure = results[i]!;
-      else entry.insecure = results[i]!;
-      byTask.set(job.task.id, entry);
+    const runs: Runs[] = tasks.map(() => ({}));
+    roles.forEach(({ task, role }, i) => (runs[task]![role] = results[i]!));
+    const records = tasks.map((task, t) => {
+      const r = runs[t]!;
+      const record = classify(task, r.secure!, r.insecure ?? null);
+      return opts.labels ? withLabels(record, r.secureSoft!, r.insecureSoft ?? null) : record;
     });
-    const records = tasks.map((task) => classify(task, byTask.get(task.id)!.secure!, byTask.get(task.id)!.insecure ?? null));
     return { dataset: dataset.source, records };
   } finally {
     engine.close();
@@ -62,5 +84,18 @@ export function classify(task: Task, secure: ExecResult, insecure: ExecResult | 
     reason: reasons.join('; '),
     secure: { status: secure.status, detail: secure.detail },
     insecure: insecure ? { status: insecure.status, detail: insecure.detail } : null,
+  };
+}
+
+/** Add the assert labels made from the references' soft-assert runs to a record. */
+export function withLabels(record: ValidationRecord, secureSoft: ExecResult, insecureSoft: ExecResult | null): ValidationRecord {
+  const labels = labelTask(secureSoft.soft, insecureSoft === null ? null : insecureSoft.soft);
+  const run = (r: ExecResult) => ({ status: r.status, detail: r.detail, outcome: r.soft !== undefined });
+  return {
+    ...record,
+    assert_labels: labels.asserts,
+    statement_labels: labels.statements,
+    label_counts: labels.counts,
+    soft_runs: { secure: run(secureSoft), insecure: insecureSoft ? run(insecureSoft) : null },
   };
 }

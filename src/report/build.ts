@@ -1,6 +1,8 @@
 import type { Dataset, Subset } from '../dataset/types.js';
 import { DEFAULT_BOOTSTRAP, Resampler, type BootstrapOptions } from '../score/bootstrap.js';
 import { compareRuns, defaultPairs, type Comparison } from '../score/compare.js';
+import { scoreSplit, type RunSplit } from '../score/functional.js';
+import { canSplit } from '../score/labels.js';
 import { DEFAULT_KS } from '../score/passk.js';
 import { readResults, type ResultSet } from '../score/results.js';
 import { scoreResults, type Scores } from '../score/scores.js';
@@ -31,6 +33,16 @@ export interface BrokenTask {
   reason: string;
 }
 
+/** func@k, func-sec@k and vulnerable rates: only when results carry soft outcomes and labels are given. */
+export interface ReportSplit {
+  /** Runs with judged samples, in the order of `scores.runs`. */
+  runs: RunSplit[];
+  /** Dataset tasks the validation file labels. */
+  labelledTasks: number;
+  /** Of those, tasks with a functional and a security check. */
+  splittableTasks: number;
+}
+
 /** Everything any output format needs. */
 export interface Report {
   dataset: { source: string; kind: Dataset['kind']; tasks: number };
@@ -45,6 +57,9 @@ export interface Report {
   permutations: number;
   scores: Scores;
   comparisons: Comparison[];
+  split: ReportSplit | null;
+  /** Why there is no split although half of what it needs is there; null otherwise. */
+  splitNote: string | null;
   /** Raw tallies, with samples when a drill-down was asked for. */
   results: ResultSet;
   /** Task order and metadata for the drill-down. */
@@ -71,13 +86,31 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
   const excludeBroken = opts.excludeBroken ?? false;
   if (excludeBroken && !validation) throw new UserError('--exclude-broken needs --validation FILE');
 
-  const results = await readResults(opts.resultsFiles, opts.dataset, { keepSamples: opts.drilldown ?? 0 });
+  const labels = validation?.labels ?? null;
+  const results = await readResults(opts.resultsFiles, opts.dataset, { keepSamples: opts.drilldown ?? 0, labels });
   const brokenIds = new Set(validation ? validation.broken.keys() : []);
   const resampler = new Resampler(bootstrap);
   const scores = scoreResults(results, opts.dataset, { ks, bootstrap, resampler, broken: brokenIds, excludeBroken });
   const comparisons = opts.compare
     ? defaultPairs(scores.runs).map(([a, b]) => compareRuns(a, b, ks, { resampler, permutations }))
     : [];
+  let split: ReportSplit | null = null;
+  let splitNote: string | null = null;
+  const soft = results.runs.some((r) => r.softSamples > 0);
+  if (soft && labels) {
+    const raw = new Map(results.runs.map((r) => [`${r.model}\u0000${r.experiment}`, r]));
+    const runs = scores.runs.flatMap((r) => {
+      const s = scoreSplit(raw.get(`${r.model}\u0000${r.experiment}`)!, r, labels, scores.groups, ks, resampler);
+      return s ? [s] : [];
+    });
+    const labelled = opts.dataset.tasks.flatMap((t) => (labels.has(t.id) ? [labels.get(t.id)!] : []));
+    split = { runs, labelledTasks: labelled.length, splittableTasks: labelled.filter(canSplit).length };
+  } else if (soft) {
+    splitNote =
+      'Results carry soft-assert outcomes, but no validation file with assert labels was given: make one with `codeseceval dataset validate --labels --out FILE` and pass --validation FILE to split functional from security failures.';
+  } else if (labels) {
+    splitNote = 'The validation file labels asserts, but no result carries a soft-assert outcome: evaluate with --soft to split functional from security failures.';
+  }
   const broken: BrokenTask[] = [];
   if (validation) {
     for (const t of opts.dataset.tasks) {
@@ -97,6 +130,8 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
     permutations,
     scores,
     comparisons,
+    split,
+    splitNote,
     results,
     datasetRef: opts.dataset,
   };

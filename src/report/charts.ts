@@ -57,6 +57,37 @@ export function cweCharts(report: Report): Chart[] {
   return charts;
 }
 
+/**
+ * Per-CWE functional vs secure, one chart per run with judged samples: func@k and
+ * func-sec@k side by side, so the gap between the bars is the working-but-vulnerable part.
+ */
+export function splitCharts(report: Report): Chart[] {
+  if (!report.split) return [];
+  const j = report.ks.indexOf(report.cweK);
+  const k = report.cweK;
+  const asPct = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 10);
+  return report.split.runs.flatMap((run, ri) => {
+    const rows = report.scores.groups.cwes.map((g, gi) => ({ label: g.label, gi })).filter(({ gi }) => run.cwes[gi]!.tasks > 0);
+    if (!rows.length) return [];
+    const title = `${run.model} / ${run.experiment}: functional vs secure per CWE`;
+    return [
+      {
+        id: `chart-split-${ri + 1}`,
+        title,
+        svg: barChart(
+          title,
+          rows.map((r) => `${shortCwe(r.label)} (${run.cwes[r.gi]!.tasks})`),
+          [
+            { name: `func@${k}`, values: rows.map(({ gi }) => asPct(run.cwes[gi]!.func.passAtK[j] ?? null)) },
+            { name: `func-sec@${k}`, values: rows.map(({ gi }) => asPct(run.cwes[gi]!.funcSec.passAtK[j] ?? null)) },
+          ],
+          `func@${k} and func-sec@${k} (%)`,
+        ),
+      },
+    ];
+  });
+}
+
 /** "CWE-862/CWE-287/..." → "CWE-862/287/...": the merged type's label fits the axis. */
 function shortCwe(label: string): string {
   return label.replaceAll('/CWE-', '/');

@@ -1,4 +1,5 @@
 import type { Report } from './build.js';
+import type { SplitGroup } from '../score/functional.js';
 import type { GroupScore } from '../score/scores.js';
 
 const HEADER = [
@@ -16,6 +17,42 @@ const HEADER = [
   'broken_excluded',
 ];
 
+/** Added only when the report splits functional from security failures. */
+const SPLIT_HEADER = [
+  'split_tasks',
+  'func_at_k',
+  'func_ci_low',
+  'func_ci_high',
+  'func_sec_at_k',
+  'func_sec_ci_low',
+  'func_sec_ci_high',
+  'functional_samples',
+  'vulnerable_samples',
+  'vulnerable_rate',
+  'vulnerable_ci_low',
+  'vulnerable_ci_high',
+];
+
+function splitFields(s: SplitGroup | undefined, j: number): (string | number | null)[] {
+  if (!s) return SPLIT_HEADER.map(() => null);
+  const f = s.func.ci[j] ?? null;
+  const fs = s.funcSec.ci[j] ?? null;
+  return [
+    s.tasks,
+    s.func.passAtK[j] ?? null,
+    f ? f[0] : null,
+    f ? f[1] : null,
+    s.funcSec.passAtK[j] ?? null,
+    fs ? fs[0] : null,
+    fs ? fs[1] : null,
+    s.functionalSamples,
+    s.vulnerableSamples,
+    s.vulnerableRate,
+    s.vulnerableCi ? s.vulnerableCi[0] : null,
+    s.vulnerableCi ? s.vulnerableCi[1] : null,
+  ];
+}
+
 function field(v: string | number | boolean | null): string {
   if (v === null) return '';
   const s = String(v);
@@ -27,8 +64,10 @@ function field(v: string | number | boolean | null): string {
  * Not-available values are empty cells.
  */
 export function renderCsv(report: Report): string {
-  const lines = [HEADER.join(',')];
-  const emit = (model: string, experiment: string, type: string, g: GroupScore) => {
+  const withSplit = report.split !== null && report.split.runs.length > 0;
+  const lines = [(withSplit ? [...HEADER, ...SPLIT_HEADER] : HEADER).join(',')];
+  const splits = new Map(report.split?.runs.map((s) => [`${s.model}\u0000${s.experiment}`, s]));
+  const emit = (model: string, experiment: string, type: string, g: GroupScore, s?: SplitGroup) => {
     report.ks.forEach((k, j) => {
       const ci = g.ci[j] ?? null;
       lines.push(
@@ -45,6 +84,7 @@ export function renderCsv(report: Report): string {
           ci ? ci[0] : null,
           ci ? ci[1] : null,
           report.excludeBroken,
+          ...(withSplit ? splitFields(s, j) : []),
         ]
           .map(field)
           .join(','),
@@ -52,8 +92,9 @@ export function renderCsv(report: Report): string {
     });
   };
   for (const r of report.scores.runs) {
-    for (const g of r.subsets) emit(r.model, r.experiment, 'subset', g);
-    for (const g of r.cwes) emit(r.model, r.experiment, 'cwe', g);
+    const s = splits.get(`${r.model}\u0000${r.experiment}`);
+    r.subsets.forEach((g, i) => emit(r.model, r.experiment, 'subset', g, s?.subsets[i]));
+    r.cwes.forEach((g, i) => emit(r.model, r.experiment, 'cwe', g, s?.cwes[i]));
     if (r.steps) {
       emit(r.model, r.experiment, 'steps', r.steps.with);
       emit(r.model, r.experiment, 'steps', r.steps.without);

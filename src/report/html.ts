@@ -1,6 +1,7 @@
 import { STATUSES } from '../sandbox/types.js';
+import type { SampleJudgement } from '../score/functional.js';
 import type { Report } from './build.js';
-import { cweCharts } from './charts.js';
+import { cweCharts, splitCharts } from './charts.js';
 import { escapeHtml as esc, pct } from './format.js';
 import {
   brokenTable,
@@ -13,6 +14,7 @@ import {
   stepsTable,
   type Table,
 } from './tables.js';
+import { splitCweTables, splitTable } from './split-tables.js';
 
 // Everything the page needs is in this file: the policy forbids every fetch, so a report
 // opened offline (or from an untrusted results file) can never reach the network.
@@ -60,6 +62,9 @@ summary code { font-weight:600; }
 .s-error { background:#fdeee0; color:#a04c00; }
 .s-timeout, .s-memory, .s-killed { background:#efe7fa; color:#6132a8; }
 .s-sandbox-error { background:#e8eaed; color:#3c4043; }
+.v-secure { background:#e6f4ea; color:var(--ok); border:1px solid #a8dab5; }
+.v-vulnerable { background:#fce8e6; color:var(--bad); border:1px solid #f4b4ae; }
+.v-wrong { background:#e8eaed; color:#3c4043; border:1px solid #c4c7cc; }
 .meta { color:var(--muted); font-size:12px; }
 pre { margin:4px 0; padding:6px 8px; background:#f4f5f7; border:1px solid var(--line); border-radius:4px; overflow-x:auto; font-size:12px; line-height:1.35; max-height:420px; }
 pre.err { background:#fdf3f2; }
@@ -109,6 +114,20 @@ function tableHtml(t: Table, level = 2): string {
 
 function statusBadge(status: string): string {
   return `<span class="badge s-${esc(status)}">${esc(status)}</span>`;
+}
+
+/** The soft-assert verdict of a sample, with the failed checks' Test lines in the tooltip. */
+function verdictBadge(j: SampleJudgement | null | undefined): string {
+  if (!j) return '';
+  const why = !j.ran
+    ? 'the soft-assert run never reached the end of check'
+    : [
+        j.failedFunctional.length ? `failed functional asserts at Test lines ${j.failedFunctional.join(', ')}` : '',
+        j.failedSecurity.length ? `failed security asserts at Test lines ${j.failedSecurity.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') || 'fails no labelled assert';
+  return ` <span class="badge v-${esc(j.verdict)}" title="${esc(why)}">${esc(j.verdict)}</span>`;
 }
 
 /**
@@ -166,7 +185,7 @@ function* drilldownHtml(report: Report): Generator<string> {
       out.push(`<details class="run"><summary>${esc(e.run.model)} / ${esc(e.run.experiment)}: ${t.c}/${t.n} passed${shown}</summary>`);
       for (const s of samples) {
         out.push(
-          `<details class="sample"><summary>${statusBadge(s.status)} sample ${s.index} <span class="meta">${esc(s.detail)} · ${Math.round(s.durationMs)} ms</span></summary>`,
+          `<details class="sample"><summary>${statusBadge(s.status)}${verdictBadge(s.judgement)} sample ${s.index} <span class="meta">${esc(s.detail)} · ${Math.round(s.durationMs)} ms</span></summary>`,
         );
         if (s.extraction) out.push(`<div class="meta">Extraction: ${esc(s.extraction)}</div>`);
         out.push(s.code === null ? '<div class="meta">No code recorded.</div>' : `<pre><code>${esc(s.code)}</code></pre>`);
@@ -211,6 +230,16 @@ export function* htmlChunks(report: Report): Generator<string> {
       title: 'Per-CWE',
       html: `<section id="cwe"><h2>Per-CWE results (the paper’s Figures 3 and 4)</h2>${figures}\n${tables}</section>`,
     });
+  }
+  const split = splitTable(report);
+  if (split) {
+    const figures = splitCharts(report)
+      .map((c) => `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. Bars: func@${report.cweK} and func-sec@${report.cweK} (%) per CWE, over the tasks with a functional and a security check (their number follows each CWE). The gap between the two bars is working but vulnerable code.</figcaption></figure>`)
+      .join('\n');
+    const tables = splitCweTables(report)
+      .map((t) => `<details><summary>Table: ${esc(t.title)}</summary>${tableHtml(t, 3)}</details>`)
+      .join('\n');
+    sections.push({ id: 'split', title: 'Functional vs secure', html: `<section id="split">${tableHtml(split)}\n${figures}\n${tables}</section>` });
   }
   const runs = runsTable(report);
   sections.push({ id: runs.id, title: 'Runs', html: tableHtml(runs) });

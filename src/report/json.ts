@@ -1,4 +1,5 @@
 import type { Interval, PairedColumn } from '../score/bootstrap.js';
+import type { RunSplit, SplitGroup } from '../score/functional.js';
 import type { GroupScore } from '../score/scores.js';
 import type { Status } from '../sandbox/types.js';
 import type { Report } from './build.js';
@@ -26,6 +27,43 @@ export interface JsonTask {
   pass_at_k: PerK<number | null>;
 }
 
+/** func@k, func-sec@k (pass_at_k's shape) and the vulnerable rate of one group. */
+export interface JsonSplitGroup {
+  group: string;
+  /** Counted tasks with a functional and a security check and judged samples. */
+  tasks: number;
+  func_at_k: PerK<number | null>;
+  func_ci: PerK<Interval | null>;
+  func_sec_at_k: PerK<number | null>;
+  func_sec_ci: PerK<Interval | null>;
+  functional_samples: number;
+  vulnerable_samples: number;
+  vulnerable_rate: number | null;
+  vulnerable_ci: Interval | null;
+}
+
+export interface JsonTaskSplit {
+  task_id: string;
+  /** Has a functional and a security check, so it enters the group scores. */
+  can_split: boolean;
+  /** Every assert is functional or security: func-sec@k equals pass@k here. */
+  all_labelled: boolean;
+  counted: boolean;
+  n: number;
+  functional: number;
+  functional_secure: number;
+  vulnerable: number;
+  func_at_k: PerK<number | null>;
+  func_sec_at_k: PerK<number | null>;
+}
+
+export interface JsonRunSplit {
+  judged_samples: number;
+  subsets: JsonSplitGroup[];
+  cwes: JsonSplitGroup[];
+  tasks: JsonTaskSplit[];
+}
+
 export interface JsonRun {
   model: string;
   experiment: string;
@@ -36,6 +74,8 @@ export interface JsonRun {
   cwes: JsonGroup[];
   steps: { with: JsonGroup; without: JsonGroup } | null;
   tasks: JsonTask[];
+  /** Functional vs secure; null unless the results carry soft outcomes and labels were given. */
+  split: JsonRunSplit | null;
 }
 
 export interface JsonComparison {
@@ -76,6 +116,8 @@ export interface JsonReport {
   };
   runs: JsonRun[];
   comparisons: JsonComparison[];
+  /** Whether the functional vs secure split is shown, over how many tasks, or why not. */
+  split: { labelled_tasks: number; splittable_tasks: number } | { note: string } | null;
 }
 
 function perK<T, U>(ks: number[], values: readonly T[], f: (v: T) => U): PerK<U> {
@@ -90,6 +132,42 @@ function group(ks: number[], g: GroupScore): JsonGroup {
     min_samples: g.minSamples,
     pass_at_k: perK(ks, g.passAtK, (v) => v),
     ci: perK(ks, g.ci, (v) => v),
+  };
+}
+
+function splitGroup(ks: number[], g: SplitGroup): JsonSplitGroup {
+  return {
+    group: g.group,
+    tasks: g.tasks,
+    func_at_k: perK(ks, g.func.passAtK, (v) => v),
+    func_ci: perK(ks, g.func.ci, (v) => v),
+    func_sec_at_k: perK(ks, g.funcSec.passAtK, (v) => v),
+    func_sec_ci: perK(ks, g.funcSec.ci, (v) => v),
+    functional_samples: g.functionalSamples,
+    vulnerable_samples: g.vulnerableSamples,
+    vulnerable_rate: g.vulnerableRate,
+    vulnerable_ci: g.vulnerableCi,
+  };
+}
+
+function runSplit(ks: number[], s: RunSplit | undefined): JsonRunSplit | null {
+  if (!s) return null;
+  return {
+    judged_samples: s.judgedSamples,
+    subsets: s.subsets.map((g) => splitGroup(ks, g)),
+    cwes: s.cwes.map((g) => splitGroup(ks, g)),
+    tasks: s.tasks.map((t) => ({
+      task_id: t.taskId,
+      can_split: t.canSplit,
+      all_labelled: t.allLabelled,
+      counted: t.counted,
+      n: t.n,
+      functional: t.functional,
+      functional_secure: t.functionalSecure,
+      vulnerable: t.vulnerable,
+      func_at_k: perK(ks, t.funcAtK, (v) => v),
+      func_sec_at_k: perK(ks, t.funcSecAtK, (v) => v),
+    })),
   };
 }
 
@@ -109,6 +187,7 @@ function column(c: PairedColumn | null): JsonComparison['k'][string] {
 
 export function toJson(report: Report): JsonReport {
   const { ks, scores } = report;
+  const splits = new Map(report.split?.runs.map((s) => [`${s.model}\u0000${s.experiment}`, s]));
   return {
     format: 'codeseceval-report',
     version: 1,
@@ -149,6 +228,7 @@ export function toJson(report: Report): JsonReport {
         c: t.c,
         pass_at_k: perK(ks, t.passAtK, (v) => v),
       })),
+      split: runSplit(ks, splits.get(`${r.model}\u0000${r.experiment}`)),
     })),
     comparisons: report.comparisons.map((c) => ({
       a: c.a,
@@ -156,6 +236,11 @@ export function toJson(report: Report): JsonReport {
       tasks: c.tasks,
       k: perK(ks, c.perK, column),
     })),
+    split: report.split
+      ? { labelled_tasks: report.split.labelledTasks, splittable_tasks: report.split.splittableTasks }
+      : report.splitNote
+        ? { note: report.splitNote }
+        : null,
   };
 }
 

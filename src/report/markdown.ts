@@ -1,4 +1,5 @@
 import type { Report } from './build.js';
+import { splitCweTables, splitTable } from './split-tables.js';
 import {
   brokenTable,
   comparisonTable,
@@ -51,6 +52,11 @@ export function renderMarkdown(report: Report): string {
   if (cwe.length) {
     parts.push('## Per-CWE results (the paper’s Figures 3 and 4)', '');
     for (const t of cwe) parts.push(markdownTable(t, 3));
+  }
+  const split = splitTable(report);
+  if (split) {
+    parts.push(markdownTable(split));
+    for (const t of splitCweTables(report)) parts.push(markdownTable(t, 3));
   }
   parts.push(markdownTable(runsTable(report)));
   const broken = brokenTable(report);

@@ -46,9 +46,9 @@ const FAMILY_TITLES: Record<ExperimentFamily, { title: string; description: stri
   },
 };
 
-const text = (t: string, tone?: Cell['tone']): Cell => (tone ? { text: t, tone } : { text: t });
+export const text = (t: string, tone?: Cell['tone']): Cell => (tone ? { text: t, tone } : { text: t });
 
-function scoreCell(g: GroupScore, j: number, confidence: number): Cell {
+export function scoreCell(g: GroupScore, j: number, confidence: number): Cell {
   const v = g.passAtK[j] ?? null;
   if (v === null) {
     const why = g.tasks === 0 ? 'no counted task with results' : `some task has fewer than k samples (fewest: ${g.minSamples})`;
@@ -58,7 +58,7 @@ function scoreCell(g: GroupScore, j: number, confidence: number): Cell {
 }
 
 /** Reasons a table shows n/a, said once under it. */
-function naNotes(groups: GroupScore[], ks: number[]): string[] {
+export function naNotes(groups: GroupScore[], ks: number[]): string[] {
   const short = groups.filter((g) => g.tasks > 0 && g.passAtK.some((v) => v === null));
   if (!short.length) return [];
   const fewest = Math.min(...short.map((g) => g.minSamples ?? 0));
@@ -282,6 +282,13 @@ export function runsTable(report: Report): Table {
 
 /** Lines saying how the numbers were made, printed at the top of every format. */
 export function settingsLines(report: Report): string[] {
+  const split = report.split
+    ? [
+        `Functional vs secure: ${report.split.splittableTasks} of ${report.split.labelledTasks} labelled tasks have a functional and a security check (labels per ${report.validationFile}); func@k, func-sec@k and the vulnerable rate are over those`,
+      ]
+    : report.splitNote
+      ? [`Functional vs secure: not shown. ${report.splitNote}`]
+      : [];
   return [
     `Dataset: ${report.dataset.source} (${report.dataset.tasks} tasks)`,
     `Results: ${report.inputs.join(', ')}`,
@@ -290,5 +297,6 @@ export function settingsLines(report: Report): string[] {
       ? `Broken tasks: ${report.broken.length} per ${report.validationFile}, ${report.excludeBroken ? 'EXCLUDED from scores (--exclude-broken)' : 'INCLUDED in scores'}`
       : 'Broken tasks: not marked (no --validation file)',
     `Confidence intervals: ${Math.round(report.bootstrap.confidence * 100)}% percentile bootstrap over tasks, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}`,
+    ...split,
   ];
 }

@@ -31,6 +31,11 @@ export interface RunOptions {
   /** Default: the standard k values up to the number of samples per task. */
   ks?: number[];
   excludeBroken?: boolean;
+  /**
+   * Also separate wrong from insecure (func@k, func-sec@k, vulnerable rate): soft-assert runs
+   * of every sample and assert labels from the references. Doubles the evaluation work.
+   */
+  split?: boolean;
   signal?: AbortSignal;
   on?: {
     stage?: (stage: RunStage, message: string) => void;
@@ -150,17 +155,19 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     samplesFile: files.samples,
     outFile: files.results,
     dataset: opts.dataset,
+    soft: opts.split ?? false,
     ...(opts.on?.evaluate ? { onProgress: opts.on.evaluate } : {}),
   });
 
   const tasks = selectTasks(opts.dataset, opts.generate?.tasks, opts.generate?.subset);
-  let validation = reusableValidation(files.validation, opts.dataset, tasks.map((t) => t.id));
+  let validation = reusableValidation(files.validation, opts.dataset, tasks.map((t) => t.id), opts.split ?? false);
   summary.validationReused = validation !== null;
   if (!validation) {
     stage('validate', `checking the dataset's own Secure and Insecure Code on ${tasks.length} tasks → ${files.validation}`);
     const data = await validateDataset(opts.dataset, {
       ...engine,
       tasks,
+      labels: opts.split ?? false,
       ...(opts.on?.validate ? { onProgress: opts.on.validate } : {}),
     });
     writeFileAtomic(files.validation, `${JSON.stringify(data, null, 1)}\n`);
@@ -188,7 +195,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
 }
 
 /** A validation file left by an earlier run, if it is well-formed and covers every task. */
-function reusableValidation(file: string, dataset: Dataset, taskIds: string[]): Validation | null {
+function reusableValidation(file: string, dataset: Dataset, taskIds: string[], needLabels: boolean): Validation | null {
   if (!existsSync(file)) return null;
   let v: Validation;
   try {
@@ -197,6 +204,7 @@ function reusableValidation(file: string, dataset: Dataset, taskIds: string[]): 
     // A torn or foreign file is made again rather than trusted.
     return null;
   }
+  if (needLabels && v.data.records.some((r) => r.assert_labels === undefined)) return null;
   const covered = new Set(v.data.records.map((r) => r.task_id));
   return taskIds.every((id) => covered.has(id)) ? v : null;
 }

@@ -236,3 +236,34 @@ export function pairedCompare(a: TaskMatrix, b: TaskMatrix, resampler: Resampler
     };
   });
 }
+
+/**
+ * Percentile bootstrap over tasks of a ratio of sums, sum(num) / sum(den): a share of
+ * samples pooled over tasks (such as vulnerable among functional samples), where resampling
+ * the samples themselves would ignore that samples of one task are alike. Resamples whose
+ * denominator is 0 have no ratio and are left out. Null with no tasks or a zero denominator.
+ */
+export function bootstrapRatio(num: readonly number[], den: readonly number[], resampler: Resampler): Interval | null {
+  const T = num.length;
+  if (T !== den.length) throw new RangeError('ratio bootstrap needs one denominator per numerator');
+  if (T === 0 || den.reduce((a, b) => a + b, 0) === 0) return null;
+  const { resamples: B, confidence } = resampler.opts;
+  const idx = resampler.indices(T);
+  const ratios = new Float64Array(B);
+  let kept = 0;
+  for (let b = 0; b < B; b++) {
+    const row = b * T;
+    let n = 0;
+    let d = 0;
+    for (let i = 0; i < T; i++) {
+      const t = idx[row + i]!;
+      n += num[t]!;
+      d += den[t]!;
+    }
+    if (d > 0) ratios[kept++] = n / d;
+  }
+  if (kept === 0) return null;
+  const alpha = (1 - confidence) / 2;
+  const sample = ratios.subarray(0, kept);
+  return [quantile(sample, alpha), quantile(sample, 1 - alpha)];
+}

@@ -4,8 +4,10 @@ import { createInterface } from 'node:readline';
 import { firstIssue } from '../dataset/schema.js';
 import type { Dataset } from '../dataset/types.js';
 import { ResultLine } from '../evaluate/records.js';
-import { STATUSES, type Status } from '../sandbox/types.js';
+import { STATUSES, type SoftOutcome, type Status } from '../sandbox/types.js';
 import { DatasetError, UserError } from '../util/errors.js';
+import { addToTally, judgeSample, LabelMismatchError, type SampleJudgement, type SplitTally } from './functional.js';
+import { SoftOutcomeSchema, type TaskLabels } from './labels.js';
 
 /** What the HTML drill-down shows for one sample. */
 export interface SampleRecord {
@@ -20,6 +22,8 @@ export interface SampleRecord {
   extraction: string | null;
   stdoutTail: string;
   stderrTail: string;
+  /** From the soft-assert run, when the line has one and the task has labels. */
+  judgement?: SampleJudgement | null;
 }
 
 export interface TaskTally {
@@ -29,6 +33,10 @@ export interface TaskTally {
   c: number;
   /** Kept only when asked for (HTML drill-down), sorted by index after reading. */
   samples: SampleRecord[];
+  /** Soft-assert judgements against the task's labels; absent when none was made. */
+  split?: SplitTally;
+  /** Samples whose line has no `soft` field. */
+  withoutSoft: number;
 }
 
 /** All samples of one (model, experiment) pair, across every input file. */
@@ -39,6 +47,8 @@ export interface RunResults {
   samples: number;
   statuses: Record<Status, number>;
   tasks: Map<string, TaskTally>;
+  /** Samples whose line carries a soft-assert outcome (`evaluate --soft`). */
+  softSamples: number;
 }
 
 export interface ResultSet {
@@ -49,6 +59,8 @@ export interface ResultSet {
 export interface ReadResultsOptions {
   /** Samples per task and run to keep for the drill-down (0: none, Infinity: all). */
   keepSamples?: number;
+  /** Assert labels per task (from `dataset validate --labels`): samples with `soft` are judged. */
+  labels?: ReadonlyMap<string, TaskLabels> | null;
 }
 
 /** Experiment name used when a results line does not carry one. */
@@ -74,7 +86,7 @@ export async function readResults(
   opts: ReadResultsOptions = {},
 ): Promise<ResultSet> {
   if (!files.length) throw new UserError('no results files given');
-  const state: ReadState = { dataset, keep: opts.keepSamples ?? 0, runs: new Map(), seen: new Map() };
+  const state: ReadState = { dataset, keep: opts.keepSamples ?? 0, labels: opts.labels ?? null, runs: new Map(), seen: new Map() };
   for (const file of files) {
     const stream = createReadStream(file, { encoding: 'utf8' });
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
@@ -94,12 +106,37 @@ export async function readResults(
   }
   if (!state.runs.size) throw new UserError(`no result lines in ${files.join(', ')}`);
   for (const run of state.runs.values()) for (const t of run.tasks.values()) t.samples.sort((a, b) => a.index - b.index);
+  if (state.labels) for (const run of state.runs.values()) judgeMissingSoft(run, state.labels);
   return { files: [...files], runs: [...state.runs.values()] };
+}
+
+function emptySplit(): SplitTally {
+  return { n: 0, functional: 0, functionalSecure: 0 };
+}
+
+/**
+ * `evaluate --soft` writes no `soft` field when the soft run gave no outcome (the program did
+ * not load, timed out, crashed): such samples are common (syntax errors) and must count as
+ * not functional, or dropping them would flatter func@k. So in a run where any line carries
+ * `soft`, a line without one is judged as a soft run that never reached the end of check.
+ */
+function judgeMissingSoft(run: RunResults, labels: ReadonlyMap<string, TaskLabels>): void {
+  if (run.softSamples === 0) return;
+  for (const [taskId, tally] of run.tasks) {
+    const lab = labels.get(taskId);
+    if (!tally.withoutSoft || !lab) continue;
+    const j = judgeSample(undefined, lab);
+    if (!j) continue;
+    const split = (tally.split ??= emptySplit());
+    for (let i = 0; i < tally.withoutSoft; i++) addToTally(split, j);
+    for (const s of tally.samples) if (s.judgement === undefined) s.judgement = j;
+  }
 }
 
 interface ReadState {
   dataset: Dataset;
   keep: number;
+  labels: ReadonlyMap<string, TaskLabels> | null;
   runs: Map<string, RunResults>;
   /** Where each (run, task, sample_index) was first seen, to refuse double counting. */
   seen: Map<RunResults, Map<string, Map<number, string>>>;
@@ -124,12 +161,24 @@ function ingest(state: ReadState, line: string, where: string, file: string, fal
   if (!state.dataset.byId.has(r.task_id)) {
     throw new DatasetError(where, `task is not in the dataset ${state.dataset.source}`, r.task_id, 'task_id');
   }
+  // `soft: null` says the soft run gave no outcome; no field at all, that the line was not
+  // run in soft mode, or (from evaluate) that its soft run gave no outcome (see readResults).
+  let soft: SoftOutcome | undefined;
+  const rawSoft = (r as Record<string, unknown>).soft;
+  if (rawSoft !== undefined && rawSoft !== null) {
+    const p = SoftOutcomeSchema.safeParse(rawSoft);
+    if (!p.success) {
+      const { field, message } = firstIssue(p.error);
+      throw new DatasetError(where, message, r.task_id, field === '(record)' ? 'soft' : `soft.${field}`);
+    }
+    soft = p.data;
+  }
   const model = r.model ?? fallbackModel;
   const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
   const key = `${model}\u0000${experiment}`;
   let run = state.runs.get(key);
   if (!run) {
-    run = { model, experiment, files: [], samples: 0, statuses: emptyStatuses(), tasks: new Map() };
+    run = { model, experiment, files: [], samples: 0, statuses: emptyStatuses(), tasks: new Map(), softSamples: 0 };
     state.runs.set(key, run);
     state.seen.set(run, new Map());
   }
@@ -154,13 +203,29 @@ function ingest(state: ReadState, line: string, where: string, file: string, fal
 
   let tally = run.tasks.get(r.task_id);
   if (!tally) {
-    tally = { n: 0, c: 0, samples: [] };
+    tally = { n: 0, c: 0, samples: [], withoutSoft: 0 };
     run.tasks.set(r.task_id, tally);
   }
   tally.n++;
   if (r.passed) tally.c++;
   run.samples++;
   run.statuses[r.status]++;
+  let judgement: SampleJudgement | null = null;
+  const labels = state.labels?.get(r.task_id);
+  if (rawSoft === undefined) {
+    tally.withoutSoft++;
+  } else {
+    run.softSamples++;
+    if (labels) {
+      try {
+        judgement = judgeSample(soft, labels);
+      } catch (e) {
+        if (e instanceof LabelMismatchError) throw new DatasetError(where, e.message, r.task_id, 'soft');
+        throw e;
+      }
+    }
+    if (judgement) addToTally((tally.split ??= emptySplit()), judgement);
+  }
   if (tally.samples.length < state.keep) {
     tally.samples.push({
       index: r.sample_index,
@@ -172,6 +237,7 @@ function ingest(state: ReadState, line: string, where: string, file: string, fal
       extraction: describe((r as Record<string, unknown>).extraction),
       stdoutTail: r.stdout_tail ?? '',
       stderrTail: r.stderr_tail ?? '',
+      ...(rawSoft !== undefined ? { judgement } : {}),
     });
   }
 }

@@ -114,8 +114,17 @@ export function scoreRun(run: RunResults, dataset: Dataset, groups: TaskGroups, 
   };
 }
 
-function scoreGroup(group: TaskGroup, byId: Map<string, TaskScore>, ks: readonly number[], resampler: Resampler): GroupScore {
-  const counted: TaskScore[] = [];
+/** What `scoreGroup` needs of a task: any per-task estimate in the `passAtK` slot (func@k too). */
+export type GroupMember = Pick<TaskScore, 'broken' | 'counted' | 'n' | 'passAtK'>;
+
+/** Mean over the group's counted tasks of each k's per-task value, with bootstrap intervals. */
+export function scoreGroup(
+  group: TaskGroup,
+  byId: ReadonlyMap<string, GroupMember>,
+  ks: readonly number[],
+  resampler: Resampler,
+): GroupScore {
+  const counted: GroupMember[] = [];
   let brokenTasks = 0;
   for (const id of group.ids) {
     const ts = byId.get(id);

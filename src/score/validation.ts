@@ -4,6 +4,7 @@ import { firstIssue } from '../dataset/schema.js';
 import type { Dataset } from '../dataset/types.js';
 import { STATUSES } from '../sandbox/types.js';
 import { DatasetError } from '../util/errors.js';
+import { AssertLabelEntry, ASSERT_LABELS, countLabels, StatementLabelEntry, type TaskLabels } from './labels.js';
 
 /**
  * The file `codeseceval dataset validate --json` writes and `report --validation` reads:
@@ -18,6 +19,9 @@ const Execution = z.looseObject({
   detail: z.string(),
 });
 
+/** A soft-assert run of a reference; `outcome` says whether it reached the end of check. */
+const SoftRun = Execution.extend({ outcome: z.boolean() });
+
 export const ValidationRecord = z.looseObject({
   task_id: z.string().min(1),
   subset: z.enum(['SecEvalBase', 'SecEvalPlus', 'HumanEval']),
@@ -26,6 +30,12 @@ export const ValidationRecord = z.looseObject({
   secure: Execution,
   /** Null for HumanEval tasks, which have no insecure reference. */
   insecure: Execution.nullable(),
+  /** Only with `dataset validate --labels`: every assert of check, labelled (see labels.ts). */
+  assert_labels: z.array(AssertLabelEntry).optional(),
+  /** Trailing assert-free statements of check that raised with a reference. */
+  statement_labels: z.array(StatementLabelEntry).optional(),
+  label_counts: z.record(z.enum(ASSERT_LABELS), z.number().int().nonnegative()).optional(),
+  soft_runs: z.looseObject({ secure: SoftRun, insecure: SoftRun.nullable() }).optional(),
 });
 export type ValidationRecord = z.infer<typeof ValidationRecord>;
 
@@ -41,6 +51,19 @@ export interface Validation {
   data: ValidationFile;
   /** Records whose verdict is not "ok", by task ID. */
   broken: Map<string, ValidationRecord>;
+  /** Assert labels by task ID; null when the file has none (made without --labels). */
+  labels: Map<string, TaskLabels> | null;
+}
+
+/** The labels a record stores, or null when it has none. */
+export function recordLabels(r: ValidationRecord): TaskLabels | null {
+  if (!r.assert_labels || !r.soft_runs) return null;
+  return {
+    known: r.soft_runs.secure.outcome,
+    asserts: r.assert_labels,
+    statements: r.statement_labels ?? [],
+    counts: countLabels(r.assert_labels),
+  };
 }
 
 /** Parse and check a validation file; with a dataset, every task_id must belong to it. */
@@ -71,6 +94,7 @@ export function loadValidation(file: string, dataset?: Dataset): Validation {
     throw new DatasetError(file, message, recordId, field);
   }
   const broken = new Map<string, ValidationRecord>();
+  const labels = new Map<string, TaskLabels>();
   const seen = new Set<string>();
   for (const r of parsed.data.records) {
     if (seen.has(r.task_id)) throw new DatasetError(file, 'duplicate task_id', r.task_id, 'task_id');
@@ -79,6 +103,21 @@ export function loadValidation(file: string, dataset?: Dataset): Validation {
       throw new DatasetError(file, `task is not in the dataset ${dataset.source}`, r.task_id, 'task_id');
     }
     if (r.verdict !== 'ok') broken.set(r.task_id, r);
+    if ((r.assert_labels === undefined) !== (r.soft_runs === undefined)) {
+      throw new DatasetError(file, '"assert_labels" and "soft_runs" come together', r.task_id, r.assert_labels ? 'soft_runs' : 'assert_labels');
+    }
+    const lab = recordLabels(r);
+    if (!lab) continue;
+    const lines = lab.asserts.map((a) => a.line);
+    if (new Set(lines).size !== lines.length) throw new DatasetError(file, 'an assert line is listed twice', r.task_id, 'assert_labels');
+    if (r.label_counts) {
+      for (const k of ASSERT_LABELS) {
+        if (r.label_counts[k] !== lab.counts[k]) {
+          throw new DatasetError(file, `says ${r.label_counts[k]} ${k} asserts but "assert_labels" has ${lab.counts[k]}`, r.task_id, `label_counts.${k}`);
+        }
+      }
+    }
+    labels.set(r.task_id, lab);
   }
-  return { file, data: parsed.data, broken };
+  return { file, data: parsed.data, broken, labels: labels.size ? labels : null };
 }
