@@ -3,7 +3,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import * as tar from 'tar';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerDatasetFetch } from '../src/cli/dataset-fetch.js';
@@ -12,6 +11,7 @@ import { loadDataset } from '../src/dataset/load.js';
 import { fetchedDatasetDir, openDataset } from '../src/dataset/locate.js';
 import { FETCH_INFO_FILE, MANIFEST, verifyTree } from '../src/dataset/manifest.js';
 import { UserError } from '../src/util/errors.js';
+import { runCliInProcess } from './helpers/cli.js';
 
 const SHARED = path.resolve('../shared/datasets/codeseceval');
 const TOP = `CodeSecEval-Plus-${MANIFEST.commit}`;
@@ -269,22 +269,8 @@ describe('the pinned manifest', () => {
 });
 
 describe('codeseceval dataset fetch (CLI)', () => {
-  async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    const program = new Command().exitOverride();
-    registerDatasetFetch(program.command('dataset'));
-    let stdout = '';
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-    const before = process.exitCode;
-    try {
-      await program.parseAsync(['node', 'codeseceval', 'dataset', 'fetch', ...args]);
-      return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-      process.exitCode = before;
-    }
+  async function cli(...args: string[]) {
+    return runCliInProcess((p) => registerDatasetFetch(p.command('dataset')), ['dataset', 'fetch', ...args]);
   }
 
   it('prints progress and sizes on stderr and the install folder on stdout', async () => {

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { registerDatasetStats } from '../src/cli/dataset-stats.js';
 import { loadDataset } from '../src/dataset/load.js';
 import { codeLines, countAsserts, datasetStats, formatStatsTable, wordCount } from '../src/dataset/stats.js';
+import { runCliInProcess } from './helpers/cli.js';
 
 const MINI = path.resolve('test/fixtures/codeseceval-mini');
 
@@ -94,22 +94,8 @@ describe('formatStatsTable', () => {
 });
 
 /** Run `dataset stats` in-process through commander, capturing what it prints. */
-async function stats(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command().exitOverride();
-  registerDatasetStats(program.command('dataset'));
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const before = process.exitCode;
-  try {
-    await program.parseAsync(['node', 'codeseceval', 'dataset', 'stats', ...args]);
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
+async function stats(...args: string[]) {
+  return runCliInProcess((p) => registerDatasetStats(p.command('dataset')), ['dataset', 'stats', ...args]);
 }
 
 describe('codeseceval dataset stats (CLI)', () => {

@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerDoctor } from '../src/cli/doctor.js';
 import { KNOWN_MODULES } from '../src/dataset/imports.js';
@@ -11,6 +10,7 @@ import { applyFix } from '../src/doctor/fix.js';
 import { formatDoctorReport } from '../src/doctor/format.js';
 import { choosePython } from '../src/doctor/python.js';
 import { checkBwrap, checkNode } from '../src/doctor/system.js';
+import { runCliInProcess } from './helpers/cli.js';
 
 const SHARED = path.resolve('../shared/datasets/codeseceval');
 const DEBIAN_PY = '/usr/bin/python3';
@@ -304,22 +304,8 @@ describe('applyFix', () => {
 });
 
 describe('codeseceval doctor (CLI)', () => {
-  async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    const program = new Command().exitOverride();
-    registerDoctor(program);
-    let stdout = '';
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-    const before = process.exitCode;
-    try {
-      await program.parseAsync(['node', 'codeseceval', 'doctor', ...args]);
-      return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-      process.exitCode = before;
-    }
+  async function cli(...args: string[]) {
+    return runCliInProcess(registerDoctor, ['doctor', ...args]);
   }
 
   it('exits 1 with ✗ lines and install lines for an interpreter that is not Python', async () => {
