@@ -69,8 +69,25 @@ abstract class OpenAIBase implements ModelProvider {
 
   abstract complete(req: CompletionRequest): Promise<CompletionResult>;
 
-  protected fail(e: unknown): never {
-    throw toProviderError(e, this.spec, SDK_ERRORS, this.settings.timeoutMs);
+  /** Sampling fields both endpoints share; sample i sends seed + i so samples differ. */
+  protected samplingFields(req: CompletionRequest): { temperature?: number; top_p?: number; seed?: number } {
+    const { temperature, topP, seed } = req.params;
+    return {
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(topP !== undefined ? { top_p: topP } : {}),
+      ...(seed !== undefined ? { seed: seed + req.sampleIndex } : {}),
+    };
+  }
+
+  /** Make the request, timing it and turning SDK errors into provider errors. */
+  protected async timed(call: () => Promise<unknown>): Promise<{ data: unknown; latencyMs: number }> {
+    const started = performance.now();
+    try {
+      const data = await call();
+      return { data, latencyMs: Math.round(performance.now() - started) };
+    } catch (e) {
+      throw toProviderError(e, this.spec, SDK_ERRORS, this.settings.timeoutMs);
+    }
   }
 }
 
@@ -88,20 +105,10 @@ export class OpenAIChatProvider extends OpenAIBase {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (req.prompt.system) messages.push({ role: 'system', content: req.prompt.system });
     messages.push({ role: 'user', content: req.prompt.user });
-    const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model: this.model, messages };
-    if (params.temperature !== undefined) body.temperature = params.temperature;
-    if (params.topP !== undefined) body.top_p = params.topP;
+    const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model: this.model, messages, ...this.samplingFields(req) };
     if (this.isVendorApi) body.max_completion_tokens = params.maxTokens;
     else body.max_tokens = params.maxTokens;
-    if (params.seed !== undefined) body.seed = params.seed + req.sampleIndex;
-    const started = performance.now();
-    let data: unknown;
-    try {
-      data = await this.client.chat.completions.create(body, { signal: req.signal });
-    } catch (e) {
-      this.fail(e);
-    }
-    const latencyMs = Math.round(performance.now() - started);
+    const { data, latencyMs } = await this.timed(() => this.client.chat.completions.create(body, { signal: req.signal }));
     const res = parseResponse(ChatResponse, data, this.spec);
     const choice = res.choices[0]!;
     return {
@@ -128,19 +135,10 @@ export class OpenAICompletionsProvider extends OpenAIBase {
       model: this.model,
       prompt: req.prompt.text,
       max_tokens: params.maxTokens,
+      ...this.samplingFields(req),
     };
-    if (params.temperature !== undefined) body.temperature = params.temperature;
-    if (params.topP !== undefined) body.top_p = params.topP;
-    if (params.seed !== undefined) body.seed = params.seed + req.sampleIndex;
     if (params.stop?.length) body.stop = params.stop;
-    const started = performance.now();
-    let data: unknown;
-    try {
-      data = await this.client.completions.create(body, { signal: req.signal });
-    } catch (e) {
-      this.fail(e);
-    }
-    const latencyMs = Math.round(performance.now() - started);
+    const { data, latencyMs } = await this.timed(() => this.client.completions.create(body, { signal: req.signal }));
     const res = parseResponse(CompletionResponse, data, this.spec);
     const choice = res.choices[0]!;
     return { text: choice.text ?? '', usage: usageOf(res.usage), latencyMs, finishReason: choice.finish_reason ?? null };
