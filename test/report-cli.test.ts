@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/dataset/load.js';
 import type { JsonReport } from '../src/report/json.js';
 import { taskGroups } from '../src/score/groups.js';
-import { FIXTURE_DATASET, resultLines, T, tempDir, writeJsonl } from './report-helpers.js';
+import { FIXTURE_DATASET, resultLines, T, tempDir, writeJsonl } from './helpers/report.js';
 
 const REAL_DATASET = path.resolve('../shared/datasets/codeseceval');
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/dataset/types.js';
 import { createReport, formatFromPath, type JsonReport, type ReportFormat } from '../src/report/index.js';
 import { loadValidation, type Validation } from '../src/score/validation.js';
-import { fixtureDataset, resultLines, T, tempDir, validationFor, writeJsonl } from './report-helpers.js';
+import { fixtureDataset, resultLines, T, tempDir, validationFor, writeJsonl } from './helpers/report.js';
 
 const COUNTS: Record<string, [number, number]> = {
   [T.age]: [10, 3],

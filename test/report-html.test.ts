@@ -4,7 +4,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReport, writeFileAtomic } from '../src/report/index.js';
 import { loadValidation } from '../src/score/validation.js';
-import { fixtureDataset, resultLines, T, tempDir, validationFor, writeJsonl } from './report-helpers.js';
+import { fixtureDataset, resultLines, T, tempDir, validationFor, writeJsonl } from './helpers/report.js';
 
 const CHROMIUM = process.env.CODESECEVAL_CHROMIUM ?? '/usr/bin/chromium';
 

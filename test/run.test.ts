@@ -6,7 +6,7 @@ import { loadDataset } from '../src/dataset/load.js';
 import type { Dataset } from '../src/dataset/types.js';
 import type { JsonReport } from '../src/report/json.js';
 import { defaultRunDir, ksFor, runPipeline, type RunOptions } from '../src/run/run.js';
-import { tempDir } from './report-helpers.js';
+import { tempDir } from './helpers/report.js';
 
 const REAL_DATASET = path.resolve('../shared/datasets/codeseceval');
 // Two tasks whose references behave (secure passes, insecure fails) and one whose Secure Code

@@ -5,7 +5,7 @@ import type { Dataset } from '../src/dataset/types.js';
 import { readResults } from '../src/score/results.js';
 import { loadValidation, ValidationFile } from '../src/score/validation.js';
 import { UserError } from '../src/util/errors.js';
-import { fixtureDataset, resultLines, T, tempDir, validationFor, writeJsonl } from './report-helpers.js';
+import { fixtureDataset, resultLines, T, tempDir, validationFor, writeJsonl } from './helpers/report.js';
 
 let ds: Dataset;
 let dir: string;

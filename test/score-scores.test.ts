@@ -6,7 +6,7 @@ import { compareRuns, defaultPairs } from '../src/score/compare.js';
 import { Resampler } from '../src/score/bootstrap.js';
 import { readResults } from '../src/score/results.js';
 import { scoreResults, type GroupScore, type Scores } from '../src/score/scores.js';
-import { fixtureDataset, resultLines, T, tempDir, writeJsonl } from './report-helpers.js';
+import { fixtureDataset, resultLines, T, tempDir, writeJsonl } from './helpers/report.js';
 
 const comb = (n: number, k: number): number => (k < 0 || k > n ? 0 : k === 0 ? 1 : (comb(n - 1, k - 1) * n) / k);
 const def = (n: number, c: number, k: number) => 1 - comb(n - c, k) / comb(n, k);

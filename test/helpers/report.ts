@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../../src/dataset/load.js';
 
 /** The six-task dataset the score and report tests use (see its README). */
-export const FIXTURE_DATASET = path.join(import.meta.dirname, 'fixtures', 'score-dataset');
+export const FIXTURE_DATASET = path.join(import.meta.dirname, '..', 'fixtures', 'score-dataset');
 export const fixtureDataset = () => loadDataset(FIXTURE_DATASET);
 
 export const T = {
