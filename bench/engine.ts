@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset, taskJob } from '../src/benchmarks/index.js';
 import { defaultJobs, Engine } from '../src/sandbox/engine.js';
 import { runPlain } from './plain-runner.js';
 
@@ -79,7 +79,7 @@ if (mode !== 'plain') {
   engineRun = await measure(async () => {
     const engine = new Engine({ jobs, timeoutSec });
     try {
-      const results = await engine.run(work);
+      const results = await engine.run(work.map((s) => taskJob(s.task, s.program)));
       return results.map((r) => r.status === 'passed');
     } finally {
       engine.close();

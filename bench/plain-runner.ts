@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Task } from '../src/dataset/types.js';
-import { packageFile } from '../src/util/paths.js';
+import { packageFile } from '../src/io/paths.js';
+import type { Task } from '../src/core/task.js';
 
 /**
  * The baseline the engine is measured against: what research scripts do — one fresh

@@ -11,12 +11,13 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadDataset } from '../src/dataset/load.js';
-import type { Dataset } from '../src/dataset/types.js';
-import { buildReport, reportChunks, writeFileAtomic, type ReportFormat } from '../src/report/index.js';
-import { KNOWN_EXPERIMENTS } from '../src/score/experiments.js';
+import { loadDataset } from '../src/benchmarks/index.js';
+import { buildReport, reportChunks, type ReportFormat } from '../src/report/index.js';
+import { writeFileAtomic } from '../src/io/write.js';
 import { mulberry32 } from '../src/score/rng.js';
-import { PACKAGE_ROOT } from '../src/util/paths.js';
+import { PACKAGE_ROOT } from '../src/io/paths.js';
+import { PAPER_EXPERIMENTS } from '../src/core/experiments.js';
+import type { Dataset } from '../src/core/task.js';
 
 const MODELS = 10;
 const SAMPLES = 10;
@@ -36,7 +37,7 @@ async function synthesise(dataset: Dataset, file: string): Promise<number> {
   const difficulty = new Map(dataset.tasks.map((t) => [t.id, rng()]));
   for (let m = 0; m < MODELS; m++) {
     const model = `synthetic:model-${String(m + 1).padStart(2, '0')}`;
-    for (const [e, experiment] of KNOWN_EXPERIMENTS.entries()) {
+    for (const [e, experiment] of PAPER_EXPERIMENTS.entries()) {
       const skill = 0.2 + 0.06 * m + 0.05 * e;
       for (const task of dataset.tasks) {
         const p = Math.min(0.95, Math.max(0.02, skill + 0.5 - difficulty.get(task.id)!));
@@ -76,7 +77,7 @@ async function child(format: ReportFormat, resultsFile: string, outFile: string,
   const t0 = performance.now();
   const dataset = loadDataset(dir);
   const report = await buildReport({ resultsFiles: [resultsFile], dataset, compare: true, drilldown: format === 'html' ? Infinity : 0 });
-  writeFileAtomic(outFile, reportChunks(report, format));
+  await writeFileAtomic(outFile, await reportChunks(report, format));
   const seconds = (performance.now() - t0) / 1000;
   process.send!({ seconds, maxRssKb: process.resourceUsage().maxRSS });
 }
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const lines = await synthesise(dataset, resultsFile);
   console.log(
-    `synthesised ${lines} result lines (${MODELS} models x ${KNOWN_EXPERIMENTS.length} experiments x ${dataset.tasks.length} tasks x ${SAMPLES} samples), ` +
+    `synthesised ${lines} result lines (${MODELS} models x ${PAPER_EXPERIMENTS.length} experiments x ${dataset.tasks.length} tasks x ${SAMPLES} samples), ` +
       `${(statSync(resultsFile).size / 2 ** 20).toFixed(1)} MiB, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   console.log('report(s): load dataset, read, score (with --compare), render, write; process(s): the same plus Node and tsx start-up');

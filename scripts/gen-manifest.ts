@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Manifest, MANIFEST, hashDataTree } from '../src/dataset/manifest.js';
+import { Manifest, MANIFEST, hashDataTree } from '../src/benchmarks/codeseceval/manifest.js';
 
 const [source, commit = MANIFEST.commit] = process.argv.slice(2);
 if (!source) {

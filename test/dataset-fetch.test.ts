@@ -6,14 +6,15 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerDatasetFetch } from '../src/cli/dataset-fetch.js';
-import { DATASET_URL_ENV, defaultDatasetUrl, fetchDataset, resolveDatasetUrl } from '../src/dataset/fetch.js';
-import { loadDataset } from '../src/dataset/load.js';
+import { DATASET_URL_ENV, defaultDatasetUrl, fetchDataset, resolveDatasetUrl } from '../src/benchmarks/codeseceval/fetch.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { fetchedDatasetDir, openDataset } from '../src/dataset/locate.js';
-import { FETCH_INFO_FILE, MANIFEST, verifyTree } from '../src/dataset/manifest.js';
-import { UserError } from '../src/util/errors.js';
+import { FETCH_INFO_FILE, MANIFEST, verifyTree } from '../src/benchmarks/codeseceval/manifest.js';
 import { runCliInProcess } from './helpers/cli.js';
+import { UserError } from '../src/core/errors.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
-const SHARED = path.resolve('../shared/datasets/codeseceval');
+const SHARED = CODESECEVAL_DIR;
 const TOP = `CodeSecEval-Plus-${MANIFEST.commit}`;
 const work = mkdtempSync(path.join(os.tmpdir(), 'cse-fetch-'));
 const archives = path.join(work, 'archives');
@@ -120,7 +121,7 @@ function leftovers(): string[] {
   return existsSync(parent) ? readdirSync(parent).filter((n) => n !== path.basename(fetchedDatasetDir())) : [];
 }
 
-describe('dataset fetch', () => {
+describeWithDataset('dataset fetch', () => {
   it('downloads, verifies and installs the data where openDataset finds it', async () => {
     const phases: string[] = [];
     const r = await fetchDataset({ url: `${base}/good.tar.gz`, onProgress: (p) => phases.push(p.phase) });
@@ -257,7 +258,7 @@ describe('dataset fetch', () => {
   });
 });
 
-describe('the pinned manifest', () => {
+describeWithDataset('the pinned manifest', () => {
   it('matches the shared copy of the upstream data, file for file', async () => {
     expect(MANIFEST.commit).toBe('2c03e4b05a0b12cdcdcb37c9a41a64e45c8884e5');
     // The shared copy has a README of its own beside the subset folders: not data, ignored.
@@ -268,7 +269,7 @@ describe('the pinned manifest', () => {
   });
 });
 
-describe('codeseceval dataset fetch (CLI)', () => {
+describeWithDataset('codeseceval dataset fetch (CLI)', () => {
   async function cli(...args: string[]) {
     return runCliInProcess((p) => registerDatasetFetch(p.command('dataset')), ['dataset', 'fetch', ...args]);
   }

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KNOWN_MODULES, datasetImports, pythonImports, topLevelModule } from '../src/dataset/imports.js';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../src/benchmarks/index.js';
+import { CODESECEVAL_DIR, itWithDataset } from './helpers/datasets.js';
 
 describe('pythonImports', () => {
   it('reads import and from-import statements at any indentation', () => {
@@ -61,8 +62,8 @@ describe('datasetImports', () => {
     ]);
   });
 
-  it('finds the third-party modules of the real data', () => {
-    const mods = datasetImports(loadDataset(path.resolve('../shared/datasets/codeseceval'))).map((u) => u.module);
+  itWithDataset('finds the third-party modules of the real data', () => {
+    const mods = datasetImports(loadDataset(CODESECEVAL_DIR)).map((u) => u.module);
     for (const m of ['flask', 'yaml', 'PIL', 'jwt', 'lxml', 'bleach', 'Crypto', 'mysql', 'requests', 'psutil', 'werkzeug', 'jinja2', 'cryptography']) {
       expect(mods).toContain(m);
     }
@@ -75,8 +76,8 @@ describe.runIf(existsSync(PY))('KNOWN_MODULES against the real interpreter', () 
     JSON.parse(execFileSync(PY, ['-c', 'import sys, json; print(json.dumps(sorted(sys.stdlib_module_names)))'], { encoding: 'utf8' })),
   );
 
-  it('covers every non-stdlib module the pinned dataset imports', () => {
-    const mods = datasetImports(loadDataset(path.resolve('../shared/datasets/codeseceval'))).map((u) => u.module);
+  itWithDataset('covers every non-stdlib module the pinned dataset imports', () => {
+    const mods = datasetImports(loadDataset(CODESECEVAL_DIR)).map((u) => u.module);
     const uncovered = mods.filter((m) => !stdlib.has(m) && !KNOWN_MODULES[m]);
     expect(uncovered).toEqual([]);
   });

@@ -2,15 +2,16 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ANNOTATION_FILE, loadDataset } from '../src/dataset/load.js';
-import { DatasetError } from '../src/util/errors.js';
+import { ANNOTATION_FILE, loadDataset } from '../src/benchmarks/index.js';
+import { DatasetError, UserError } from '../src/core/errors.js';
+import { CODESECEVAL_DIR, HUMANEVAL_FILE, describeWithDataset, itWithHumanEval } from './helpers/datasets.js';
 
-const REAL = path.resolve('../shared/datasets/codeseceval');
-const HUMANEVAL = path.resolve('../shared/datasets/humaneval/HumanEval.jsonl');
+const REAL = CODESECEVAL_DIR;
+const HUMANEVAL = HUMANEVAL_FILE;
 const FIXTURES = path.resolve('test/fixtures');
 const MINI = path.join(FIXTURES, 'codeseceval-mini');
 
-describe('the real CodeSecEval data', () => {
+describeWithDataset('the real CodeSecEval data', () => {
   const ds = loadDataset(REAL);
 
   it('has 180 records: 67 SecEvalBase and 113 SecEvalPlus', () => {
@@ -64,7 +65,7 @@ describe('the real CodeSecEval data', () => {
 });
 
 describe('HumanEval', () => {
-  it('loads the real file: 164 tasks, complete reference programs', () => {
+  itWithHumanEval('loads the real file: 164 tasks, complete reference programs', () => {
     const ds = loadDataset(HUMANEVAL);
     expect(ds.kind).toBe('humaneval');
     expect(ds.tasks).toHaveLength(164);
@@ -76,7 +77,7 @@ describe('HumanEval', () => {
     expect(t.fixtureName).toBe('HumanEval_0');
   });
 
-  it('loads a folder holding exactly one .jsonl', () => {
+  itWithHumanEval('loads a folder holding exactly one .jsonl', () => {
     expect(loadDataset(path.dirname(HUMANEVAL)).tasks).toHaveLength(164);
   });
 
@@ -92,7 +93,8 @@ function errorOf(fn: () => unknown): DatasetError {
   try {
     fn();
   } catch (e) {
-    expect(e).toBeInstanceOf(DatasetError);
+    // Record problems are DatasetErrors; unreadable lines come from the shared JSONL reader.
+    expect(e).toBeInstanceOf(UserError);
     expect((e as Error).message).not.toContain('\n');
     return e as DatasetError;
   }

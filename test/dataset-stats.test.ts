@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { registerDatasetStats } from '../src/cli/dataset-stats.js';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { codeLines, countAsserts, datasetStats, formatStatsTable, wordCount } from '../src/dataset/stats.js';
 import { runCliInProcess } from './helpers/cli.js';
+import { CODESECEVAL_DIR, HUMANEVAL_FILE, itWithDataset, itWithHumanEval } from './helpers/datasets.js';
 
 const MINI = path.resolve('test/fixtures/codeseceval-mini');
 
@@ -56,8 +57,8 @@ describe('datasetStats on the mini fixture (figures worked out by hand)', () => 
 });
 
 describe('datasetStats on the real data', () => {
-  it('CodeSecEval: 67 + 113 records, 37 + 14 CWE types, 44 in all, 86 with numbered steps', () => {
-    const s = datasetStats(loadDataset(path.resolve('../shared/datasets/codeseceval')));
+  itWithDataset('CodeSecEval: 67 + 113 records, 37 + 14 CWE types, 44 in all, 86 with numbered steps', () => {
+    const s = datasetStats(loadDataset(CODESECEVAL_DIR));
     expect(s.subsets.map((x) => [x.subset, x.records, x.cweTypes])).toEqual([
       ['SecEvalBase', 67, 37],
       ['SecEvalPlus', 113, 14],
@@ -70,8 +71,8 @@ describe('datasetStats on the real data', () => {
     expect(s.overall.meanProblemWords).toBeCloseTo(weighted('meanProblemWords'), 10);
   });
 
-  it('HumanEval: figures that do not apply are null', () => {
-    const s = datasetStats(loadDataset(path.resolve('../shared/datasets/humaneval')));
+  itWithHumanEval('HumanEval: figures that do not apply are null', () => {
+    const s = datasetStats(loadDataset(HUMANEVAL_FILE));
     expect(s.subsets).toHaveLength(1);
     expect(s.overall).toMatchObject({ records: 164, cweTypes: null, cweGroups: null, meanInsecureCodeLines: null, numberedStepProblems: null });
     expect(s.overall.meanTestAsserts).toBeGreaterThan(1);

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import { hasNumberedSteps } from '../src/dataset/steps.js';
+import { loadDataset } from '../src/benchmarks/index.js';
+import { hasNumberedSteps } from '../src/text/steps.js';
+import { CODESECEVAL_DIR, itWithDataset } from './helpers/datasets.js';
 
 describe('hasNumberedSteps', () => {
   it.each([
@@ -34,8 +35,8 @@ describe('hasNumberedSteps', () => {
     expect(hasNumberedSteps(text)).toBe(false);
   });
 
-  it('finds 86 of the 180 vulnerability-aware problems on the pinned data (39 Base, 47 Plus)', () => {
-    const ds = loadDataset(path.resolve('../shared/datasets/codeseceval'));
+  itWithDataset('finds 86 of the 180 vulnerability-aware problems on the pinned data (39 Base, 47 Plus)', () => {
+    const ds = loadDataset(CODESECEVAL_DIR);
     const count = (subset?: string) =>
       ds.tasks.filter((t) => (!subset || t.subset === subset) && hasNumberedSteps(t.vulnAwareProblem!)).length;
     expect(count('SecEvalBase')).toBe(39);

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { validateDataset } from '../src/evaluate/validate.js';
-import type { ValidationFile, ValidationRecord } from '../src/score/validation.js';
-import { CODESECEVAL_DIR } from './helpers/datasets.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
+import type { ValidationFile, ValidationRecord } from '../src/core/validation.js';
 
 // The engine's verdicts on the real dataset: every reference sample of all 180 records.
 let validation: ValidationFile;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   validation = await validateDataset(loadDataset(CODESECEVAL_DIR), { timeoutSec: 10 });
 }, 300_000);
 
-describe('reference verdicts on the upstream dataset', () => {
+describeWithDataset('reference verdicts on the upstream dataset', () => {
   it('classifies every record once', () => {
     expect(validation.records).toHaveLength(180);
     expect(new Set(validation.records.map((r) => r.task_id)).size).toBe(180);

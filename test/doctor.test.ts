@@ -11,8 +11,9 @@ import { formatDoctorReport } from '../src/doctor/format.js';
 import { choosePython } from '../src/doctor/python.js';
 import { checkBwrap, checkNode } from '../src/doctor/system.js';
 import { runCliInProcess } from './helpers/cli.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
-const SHARED = path.resolve('../shared/datasets/codeseceval');
+const SHARED = CODESECEVAL_DIR;
 const DEBIAN_PY = '/usr/bin/python3';
 const hasDebianPython = existsSync(DEBIAN_PY);
 const hasBwrap = spawnSync('bwrap', ['--version']).status === 0;
@@ -89,7 +90,7 @@ describe('choosePython', () => {
   });
 });
 
-describe.runIf(hasDebianPython)('doctor on this machine', () => {
+describeWithDataset.runIf(hasDebianPython)('doctor on this machine', () => {
   let report: DoctorReport;
   beforeAll(async () => {
     report = await runDoctor({ python: DEBIAN_PY, dataset: SHARED });
@@ -165,7 +166,7 @@ describe.runIf(hasDebianPython)('doctor on this machine', () => {
   });
 });
 
-describe.runIf(hasDebianPython)('doctor with a virtualenv', () => {
+describeWithDataset.runIf(hasDebianPython)('doctor with a virtualenv', () => {
   const bare = path.join(work, 'venv-bare');
   const system = path.join(work, 'venv-system');
   beforeAll(() => {
@@ -198,7 +199,7 @@ describe.runIf(hasDebianPython)('doctor with a virtualenv', () => {
   });
 });
 
-describe('doctor with an interpreter that is not Python', () => {
+describeWithDataset('doctor with an interpreter that is not Python', () => {
   it('a program that is not Python fails the check and the apt line asks for python3 and the packages', async () => {
     const fake = script('not-python', 'echo "this is not python"');
     const r = await runDoctor({ python: fake, dataset: SHARED, isRoot: false });
@@ -303,7 +304,7 @@ describe('applyFix', () => {
   });
 });
 
-describe('codeseceval doctor (CLI)', () => {
+describeWithDataset('codeseceval doctor (CLI)', () => {
   async function cli(...args: string[]) {
     return runCliInProcess(registerDoctor, ['doctor', ...args]);
   }
@@ -324,6 +325,6 @@ describe('codeseceval doctor (CLI)', () => {
     const report = JSON.parse(r.stdout) as DoctorReport;
     expect(report.python?.path).toBe(DEBIAN_PY);
     expect(r.exitCode).toBe(report.ok ? 0 : 1);
-    expect(report.checks.map((c) => c.name)).toEqual(['node', 'python', 'bwrap', 'dataset']);
+    expect(report.checks.map((c) => c.name)).toEqual(['node', 'python', 'bwrap', 'dataset', 'bandit']);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/sandbox/engine.js';
 import { resolveInterpreter } from '../src/sandbox/interpreter.js';
 import { makeTask } from './helpers/task.js';
+import { taskJob } from '../src/benchmarks/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-venv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +21,7 @@ describe('choosing the interpreter', () => {
       // The sample must really run under the virtualenv (its sys.prefix), which lives in the
       // host's /tmp — a folder the sandbox otherwise hides.
       const task = makeTask({ test: `def check(candidate):\n    assert candidate() == ${JSON.stringify(venv)}, candidate()\n` });
-      const [r] = await engine.run([{ task, program: 'import sys, flask\ndef solve():\n    return sys.prefix\n' }]);
+      const [r] = await engine.run([taskJob(task, 'import sys, flask\ndef solve():\n    return sys.prefix\n')]);
       expect(r!.detail).toBe('');
       expect(r!.status).toBe('passed');
       expect(engine.interpreter.prefixes).toContain(venv);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/sandbox/engine.js';
 import { CHECK_RETURNS_ONE, candidate, makeTask } from './helpers/task.js';
+import { taskJob } from '../src/benchmarks/index.js';
 
 const engine = new Engine({ jobs: 2, timeoutSec: 5 });
 afterAll(() => engine.close());
@@ -8,7 +9,7 @@ afterAll(() => engine.close());
 const task = makeTask({ test: CHECK_RETURNS_ONE });
 
 async function runOne(program: string, t = task) {
-  const [r] = await engine.run([{ task: t, program }]);
+  const [r] = await engine.run([taskJob(t, program)]);
   return r!;
 }
 
@@ -55,9 +56,9 @@ describe('verdicts', () => {
     const slow = candidate('import time\ntime.sleep(1)');
     const fast = 'def solve():\n    return 2\n';
     const rs = await engine.run([
-      { task, program: slow },
-      { task, program: fast },
-      { task, program: slow },
+      taskJob(task, slow),
+      taskJob(task, fast),
+      taskJob(task, slow),
     ]);
     expect(rs.map((r) => r.status)).toEqual(['passed', 'failed', 'passed']);
   });

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Dataset, Task } from '../src/dataset/types.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { makeTask } from './helpers/task.js';
+import type { Dataset, Task } from '../src/core/task.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-eval-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,10 +57,10 @@ describe('evaluateSamples', () => {
   });
 
   it.each([
-    ['malformed JSON', ['{"task_id": "T/add", "solution": "x"}', '{oops'], /s-bad\.jsonl:2: malformed JSON/],
-    ['unknown task_id', [{ task_id: 'T/add', solution: 'x' }, { task_id: 'nope', solution: 'x' }], /:2: unknown task_id "nope"/],
-    ['no program', [{ task_id: 'T/add' }], /:1: field "solution": needs "solution" or "completion"/],
-    ['wrong type', [{ task_id: 'T/add', solution: 3 }], /:1: field "solution"/],
+    ['malformed JSON', ['{"task_id": "T/add", "solution": "x"}', '{oops'], /s-bad\.jsonl:2: invalid JSON/],
+    ['unknown task_id', [{ task_id: 'T/add', solution: 'x' }, { task_id: 'nope', solution: 'x' }], /:2: task_id: unknown task "nope"/],
+    ['no program', [{ task_id: 'T/add' }], /:1: solution: needs "solution" or "completion"/],
+    ['wrong type', [{ task_id: 'T/add', solution: 3 }], /:1: solution: Invalid input/],
   ])('rejects %s with the line number, before running anything', async (_, lines, message) => {
     const samples = write('s-bad.jsonl', lines as (object | string)[]);
     const out = path.join(dir, 'r-bad.jsonl');
@@ -91,11 +91,16 @@ describe('evaluateSamples', () => {
     expect(again.map((r) => r.passed)).toEqual(full.map((r) => r.passed));
   });
 
-  it('starts over when the results file belongs to other samples', async () => {
+  it('refuses a results file of other samples, leaving it untouched, and starts over with fresh', async () => {
     const samples = write('s4.jsonl', [{ task_id: 'T/neg', solution: 'def neg(x):\n    return -x\n' }]);
     const out = path.join(dir, 'r4.jsonl');
-    writeFileSync(out, `${JSON.stringify({ task_id: 'T/add', sample_index: 0, passed: true, status: 'passed', detail: '', duration_ms: 1, solution: 'other' })}\n`);
-    const summary = await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 });
+    const other = `${JSON.stringify({ task_id: 'T/add', sample_index: 0, passed: true, status: 'passed', detail: '', duration_ms: 1, solution: 'other' })}\n`;
+    writeFileSync(out, other);
+    await expect(evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 })).rejects.toThrow(
+      /r4\.jsonl: line 1 is a result of another sample .*T\/add #0 or its program differs.*pass --fresh/,
+    );
+    expect(readFileSync(out, 'utf8')).toBe(other);
+    const summary = await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1, fresh: true });
     expect(summary.resumed).toBe(0);
     expect(readResults(out).map((r) => r.task_id)).toEqual(['T/neg']);
   });

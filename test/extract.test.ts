@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import { extractProgram, type ExtractContext } from '../src/generate/extract.js';
+import { loadDataset } from '../src/benchmarks/index.js';
+import { extractProgram, type ExtractContext } from '../src/text/extract.js';
 import { looksLikeCode } from '../src/prompts/template.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
 const chat = (entryPoint = 'solve', more: Partial<ExtractContext> = {}): ExtractContext => ({ entryPoint, style: 'chat', ...more });
 
@@ -207,9 +208,9 @@ describe('completion continuations', () => {
   });
 });
 
-describe('the dataset as answers', () => {
+describeWithDataset('the dataset as answers', () => {
   it('gives back every Secure and Insecure Code unchanged from bare, fenced and prose-wrapped answers', () => {
-    const dataset = loadDataset(path.resolve('../shared/datasets/codeseceval'));
+    const dataset = loadDataset(CODESECEVAL_DIR);
     const changed: string[] = [];
     for (const t of dataset.tasks) {
       const context = looksLikeCode(t.problem, t.entryPoint) ? t.problem : null;

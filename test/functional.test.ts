@@ -3,17 +3,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { validateDataset } from '../src/evaluate/validate.js';
 import { buildReport, renderReport, toJson, type Report } from '../src/report/index.js';
-import type { SoftOutcome } from '../src/sandbox/types.js';
-import { judgeSample, type SampleVerdict } from '../src/score/functional.js';
+import { judgeSample, type SampleVerdict } from '../src/score/judge.js';
 import { labelTask } from '../src/score/labels.js';
 import { passAtK } from '../src/score/passk.js';
-import { readResults } from '../src/score/results.js';
+import { readResults } from '../src/report/results-file.js';
 import { loadValidation, type Validation } from '../src/score/validation.js';
 import { SOFT_DATASET } from './helpers/soft.js';
+import type { SoftOutcome } from '../src/core/soft.js';
 
 const dataset = loadDataset(SOFT_DATASET);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-functional-'));
@@ -185,8 +185,8 @@ describe('judging samples (real engine, tasks with known labels)', () => {
 });
 
 describe('report formats', () => {
-  it('markdown: the split table and per-CWE split table, and the method in the settings', () => {
-    const md = renderReport(report, 'md');
+  it('markdown: the split table and per-CWE split table, and the method in the settings', async () => {
+    const md = await renderReport(report, 'md');
     expect(md).toContain('## Functional vs secure: func@k, func-sec@k and the vulnerable rate (%)');
     expect(md).toContain('| Model | Experiment | Group | Tasks | func@1 | func@2 | func@3 | func-sec@1 | func-sec@2 | func-sec@3 | Vulnerable (%) | Vulnerable / functional samples |');
     const g = report.split!.runs[0]!.subsets[0]!;
@@ -198,8 +198,8 @@ describe('report formats', () => {
     expect(md).toContain('- Functional vs secure: 3 of 4 labelled tasks have a functional and a security check');
   });
 
-  it('csv: split columns on every row, empty for runs without soft results', () => {
-    const rows = renderReport(report, 'csv').trim().split('\n').map((l) => l.split(','));
+  it('csv: split columns on every row, empty for runs without soft results', async () => {
+    const rows = (await renderReport(report, 'csv')).trim().split('\n').map((l) => l.split(','));
     const header = rows[0]!;
     expect(header.slice(12)).toEqual([
       'split_tasks',
@@ -241,8 +241,8 @@ describe('report formats', () => {
     expect(m.split!.tasks.find((t) => t.task_id === AGE)).toMatchObject({ can_split: true, all_labelled: true, ...{ n: 5, functional: 3, functional_secure: 1, vulnerable: 2 } });
   });
 
-  it('html: the split section, a functional-vs-secure chart per run and verdict badges on samples', () => {
-    const html = renderReport(report, 'html');
+  it('html: the split section, a functional-vs-secure chart per run and verdict badges on samples', async () => {
+    const html = await renderReport(report, 'html');
     expect(html).toContain('<section id="split">');
     expect(html).toContain('<a href="#split">Functional vs secure</a>');
     const chart = /<figure id="chart-split-1"><svg[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
@@ -257,10 +257,10 @@ describe('report formats', () => {
   it('says why there is no split when half of what it needs is missing', async () => {
     const noLabels = await buildReport({ resultsFiles: [softResults], dataset, ks: KS });
     expect(noLabels.split).toBeNull();
-    const md = renderReport(noLabels, 'md');
+    const md = await renderReport(noLabels, 'md');
     expect(md).toContain('Functional vs secure: not shown. Results carry soft-assert outcomes, but no validation file with assert labels');
     expect(md).not.toContain('func@1');
-    expect(renderReport(noLabels, 'csv').split('\n')[0]).not.toContain('func_at_k');
+    expect((await renderReport(noLabels, 'csv')).split('\n')[0]).not.toContain('func_at_k');
     const noSoft = await buildReport({ resultsFiles: [plainResults], dataset, validation, ks: KS });
     expect(noSoft.split).toBeNull();
     expect(toJson(noSoft).split).toEqual({ note: expect.stringContaining('evaluate with --soft') });
@@ -276,7 +276,7 @@ describe('bad soft fields', () => {
     const file = path.join(dir, 'bad-soft.jsonl');
     writeFileSync(file, `${JSON.stringify(line)}\n`);
     await expect(buildReport({ resultsFiles: [file], dataset, validation })).rejects.toThrow(
-      `${file}:1: record ${AGE}: field "soft.executedAsserts": Invalid input: expected array, received string`,
+      `${file}:1: soft.executedAsserts: Invalid input: expected array, received string`,
     );
   });
 

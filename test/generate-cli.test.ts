@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import type { Dataset } from '../src/dataset/types.js';
-import { GeneratedSample } from '../src/generate/samples-file.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { type FakeServer, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
+import { GeneratedSample } from '../src/core/sample.js';
+import type { Dataset } from '../src/core/task.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
-const DATASET = '../shared/datasets/codeseceval';
+const DATASET = CODESECEVAL_DIR;
 const TASKS = 'CWE-20_01,CWE-078_author_1,CWE-79_01';
 let dataset: Dataset;
 let server: FakeServer | null = null;
@@ -64,7 +65,7 @@ const answer = (prompt: string) => {
   return `\`\`\`python\n${task?.secureCode ?? 'pass'}\n\`\`\``;
 };
 
-describe('codeseceval generate', () => {
+describeWithDataset('codeseceval generate', () => {
   it('killed with SIGKILL mid-run, then run again: every sample exactly once', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cse-kill-'));
     const out = path.join(dir, 'samples.jsonl');

@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import type { Dataset, Task } from '../src/dataset/types.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
-import { ResultLine } from '../src/evaluate/records.js';
 import { generateSamples } from '../src/generate/generate.js';
 import { type FakeServer, type RecordedRequest, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
+import { ResultLine } from '../src/core/result.js';
+import type { Dataset, Task } from '../src/core/task.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
 /**
  * Samples from `generate` go through `evaluate` to the verdicts they deserve. The tasks are
@@ -21,7 +22,7 @@ let dir: string;
 let server: FakeServer;
 
 beforeAll(async () => {
-  dataset = loadDataset(path.resolve('../shared/datasets/codeseceval'));
+  dataset = loadDataset(CODESECEVAL_DIR);
   dir = mkdtempSync(path.join(os.tmpdir(), 'cse-geneval-'));
   server = await startFakeOpenAI((req) => ({ text: fakeModel(req) }));
 });
@@ -89,7 +90,7 @@ async function generateAndEvaluate(name: string, model: string, tasks = TASKS): 
 const verdicts = (rs: ResultLine[]) => Object.fromEntries(rs.map((r) => [r.task_id, r.passed]));
 const all = (tasks: string[], passed: boolean) => Object.fromEntries(tasks.map((t) => [t, passed]));
 
-describe('generated samples evaluate to the verdicts they deserve', () => {
+describeWithDataset('generated samples evaluate to the verdicts they deserve', () => {
   it('reference:secure passes and reference:insecure fails', async () => {
     const secure = await generateAndEvaluate('secure', 'reference:secure');
     expect(verdicts(secure)).toEqual(all(TASKS, true));

@@ -3,18 +3,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import type { Dataset, Task } from '../src/dataset/types.js';
-import { EXPERIMENTS, parseExperiments } from '../src/generate/experiments.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { loadTemplates } from '../src/prompts/load.js';
 import { missingFields, parseTemplate, renderPrompt } from '../src/prompts/template.js';
-import type { Prompt } from '../src/models/provider.js';
+import { PAPER_EXPERIMENTS, parseExperiments } from '../src/core/experiments.js';
+import type { Prompt } from '../src/core/model.js';
+import type { Dataset, Task } from '../src/core/task.js';
+import { CODESECEVAL_DIR, HAVE_CODESECEVAL, HUMANEVAL_FILE, describeWithDataset, itWithHumanEval } from './helpers/datasets.js';
 
 let dataset: Dataset;
 let base: Task;
 let plus: Task;
 beforeAll(() => {
-  dataset = loadDataset(path.resolve('../shared/datasets/codeseceval'));
+  // The suites that use the data are skipped without it; the others run anyway.
+  if (!HAVE_CODESECEVAL) return;
+  dataset = loadDataset(CODESECEVAL_DIR);
   base = dataset.byId.get('CWE-020_codeql_1')!;
   plus = dataset.byId.get('CWE-20_01')!;
 });
@@ -28,7 +31,7 @@ const textOf = (p: Prompt) => {
   return p.text;
 };
 
-describe('built-in chat templates', () => {
+describeWithDataset('built-in chat templates', () => {
   it('show a code problem as a python block and a prose problem as prose', () => {
     const t = loadTemplates(['direct-generation'], 'chat').get('direct-generation')!;
     const b = chatOf(renderPrompt(t, base));
@@ -44,7 +47,7 @@ describe('built-in chat templates', () => {
   });
 
   it('give each experiment its own material', () => {
-    const ts = loadTemplates([...EXPERIMENTS], 'chat');
+    const ts = loadTemplates([...PAPER_EXPERIMENTS], 'chat');
     const va = chatOf(renderPrompt(ts.get('vuln-aware-generation')!, plus)).user;
     expect(va).toContain('Moreover, you should properly validate the inputs.');
     const dr = chatOf(renderPrompt(ts.get('direct-repair')!, plus)).user;
@@ -56,7 +59,7 @@ describe('built-in chat templates', () => {
   });
 });
 
-describe('built-in completion templates', () => {
+describeWithDataset('built-in completion templates', () => {
   it('continue a SecEvalBase problem inside its function', () => {
     const t = loadTemplates(['direct-generation'], 'completion').get('direct-generation')!;
     expect(textOf(renderPrompt(t, base))).toBe(`${base.problem.trimEnd()}\n`);
@@ -68,10 +71,10 @@ describe('built-in completion templates', () => {
   });
 
   it('are valid Python prefixes for every task and experiment, so prompt + continuation is a program', () => {
-    const ts = loadTemplates([...EXPERIMENTS], 'completion');
+    const ts = loadTemplates([...PAPER_EXPERIMENTS], 'completion');
     const cases: { id: string; code: string }[] = [];
     for (const task of dataset.tasks) {
-      for (const exp of EXPERIMENTS) {
+      for (const exp of PAPER_EXPERIMENTS) {
         const text = textOf(renderPrompt(ts.get(exp)!, task));
         // A prompt that ends inside a function needs a body to parse.
         const body = /'''\s*$|"""\s*$/.test(text) && task.subset === 'SecEvalBase' ? '    pass\n' : '';
@@ -95,7 +98,7 @@ describe('built-in completion templates', () => {
   });
 });
 
-describe('template files', () => {
+describeWithDataset('template files', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cse-tpl-'));
   const write = (name: string, text: string) => {
     const f = path.join(dir, name);
@@ -153,8 +156,8 @@ describe('template files', () => {
     expect(() => loadTemplates(['direct-repair'], 'chat', path.join(dir, 'nope.txt'))).toThrow(/no such file or folder/);
   });
 
-  it('list the fields a task lacks (HumanEval has no insecure code)', () => {
-    const he = loadDataset(path.resolve('../shared/datasets/humaneval/HumanEval.jsonl')).tasks[0]!;
+  itWithHumanEval('list the fields a task lacks (HumanEval has no insecure code)', () => {
+    const he = loadDataset(HUMANEVAL_FILE).tasks[0]!;
     const ts = loadTemplates(['direct-generation', 'explained-repair'], 'chat');
     expect(missingFields(ts.get('direct-generation')!, he)).toEqual([]);
     expect(missingFields(ts.get('explained-repair')!, he).sort()).toEqual(['Insecure Code', 'Insecure Code Explanation']);
@@ -164,7 +167,7 @@ describe('template files', () => {
 describe('experiment names', () => {
   it('accept lists and all, and refuse unknown names', () => {
     expect(parseExperiments('direct-repair, direct-generation')).toEqual(['direct-repair', 'direct-generation']);
-    expect(parseExperiments('all')).toEqual([...EXPERIMENTS]);
+    expect(parseExperiments('all')).toEqual([...PAPER_EXPERIMENTS]);
     expect(() => parseExperiments('direct')).toThrow(/unknown experiment "direct".*direct-generation, vuln-aware-generation/);
   });
 });

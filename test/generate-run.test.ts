@@ -2,21 +2,21 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import type { Dataset, Task } from '../src/dataset/types.js';
-import { SampleLine } from '../src/evaluate/records.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { type GenerateOptions, generateSamples } from '../src/generate/generate.js';
-import { GeneratedSample } from '../src/generate/samples-file.js';
-import { UserError } from '../src/util/errors.js';
 import { startFakeAnthropic } from './helpers/fake-anthropic.js';
 import { type FakeReply, type FakeServer, type RecordedRequest, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
+import { UserError } from '../src/core/errors.js';
+import { GeneratedSample, SampleLine } from '../src/core/sample.js';
+import type { Dataset, Task } from '../src/core/task.js';
+import { CODESECEVAL_DIR, HUMANEVAL_FILE, describeWithDataset, itWithHumanEval } from './helpers/datasets.js';
 
 let dataset: Dataset;
 const TASKS = ['CWE-020_codeql_1', 'CWE-078_author_1', 'CWE-20_01'];
 let servers: FakeServer[] = [];
 
 beforeAll(() => {
-  dataset = loadDataset(path.resolve('../shared/datasets/codeseceval'));
+  dataset = loadDataset(CODESECEVAL_DIR);
 });
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -69,7 +69,7 @@ function baseOptions(server: FakeServer, dir: string, over: Partial<GenerateOpti
   };
 }
 
-describe('generateSamples with an OpenAI-compatible server', () => {
+describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
   it('writes one line per sample with everything evaluate needs', async () => {
     // The first request is rate limited: the SDK waits and asks again.
     const server = await openai((req, i) =>
@@ -174,7 +174,7 @@ describe('generateSamples with an OpenAI-compatible server', () => {
     const dir = tmp();
     const opts = baseOptions(server, dir);
     writeFileSync(opts.outFile, '{"task_id": "CWE-20_01", "solution": "x"}\nnot json at all');
-    await expect(generateSamples(opts)).rejects.toThrow(`${opts.outFile}:1: field "experiment"`);
+    await expect(generateSamples(opts)).rejects.toThrow(`${opts.outFile}:1: experiment: Invalid input: expected string, received undefined; is --out a samples file of generate? It was left as it is`);
     expect(readFileSync(opts.outFile, 'utf8')).toBe('{"task_id": "CWE-20_01", "solution": "x"}\nnot json at all');
     expect(server.requests).toHaveLength(0);
   });
@@ -222,14 +222,14 @@ describe('generateSamples with an OpenAI-compatible server', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it('refuses bad settings before any request', async () => {
+  itWithHumanEval('refuses bad settings before any request', async () => {
     const server = await openai(secureAnswer);
     const dir = tmp();
     await expect(generateSamples(baseOptions(server, dir, { env: {} }))).rejects.toThrow(/needs OPENAI_API_KEY/);
     await expect(generateSamples(baseOptions(server, dir, { temperature: 3 }))).rejects.toThrow('--temperature must be between 0 and 2, got 3');
     await expect(generateSamples(baseOptions(server, dir, { tasks: ['CWE-9999'] }))).rejects.toThrow('no task of the dataset is about CWE-9999');
     await expect(generateSamples(baseOptions(server, dir, { tasks: ['nope'] }))).rejects.toThrow('"nope" is neither a task ID');
-    const humaneval = loadDataset(path.resolve('../shared/datasets/humaneval/HumanEval.jsonl'));
+    const humaneval = loadDataset(HUMANEVAL_FILE);
     await expect(
       generateSamples({ ...baseOptions(server, dir), dataset: humaneval, tasks: undefined, experiments: ['direct-repair'] }),
     ).rejects.toThrow(/experiment direct-repair .*needs Insecure Code, which task HumanEval\/0 lacks \(and 163 more tasks\)/);
@@ -268,7 +268,7 @@ describe('generateSamples with an OpenAI-compatible server', () => {
   });
 });
 
-describe('generateSamples with an Anthropic-compatible server', () => {
+describeWithDataset('generateSamples with an Anthropic-compatible server', () => {
   it('runs the repair experiments, one request per sample and no seed', async () => {
     const server = await startFakeAnthropic((req) => {
       const text = JSON.stringify(req.body?.messages);
@@ -300,7 +300,7 @@ describe('generateSamples with an Anthropic-compatible server', () => {
   });
 });
 
-describe('sampling settings some APIs refuse', () => {
+describeWithDataset('sampling settings some APIs refuse', () => {
   it('sends them, after a warning', async () => {
     const server = await startFakeAnthropic(() => ({ text: '```python\npass\n```' }));
     servers.push(server);
@@ -322,7 +322,7 @@ describe('sampling settings some APIs refuse', () => {
   });
 });
 
-describe('generateSamples without a network', () => {
+describeWithDataset('generateSamples without a network', () => {
   it('answers with the reference code, verbatim', async () => {
     const dir = tmp();
     for (const variant of ['secure', 'insecure'] as const) {

@@ -2,20 +2,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../src/benchmarks/index.js';
+import type { Dataset } from '../src/dataset/types.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { validateDataset } from '../src/evaluate/validate.js';
 import { buildReport, type Report } from '../src/report/index.js';
-import type { SampleJudgement } from '../src/score/functional.js';
+import type { SampleJudgement } from '../src/score/judge.js';
 import { labelSummary } from '../src/score/label-table.js';
 import { canSplit } from '../src/score/labels.js';
-import type { ResultSet } from '../src/score/results.js';
+import type { ResultSet } from '../src/score/tally.js';
 import { loadValidation, type Validation } from '../src/score/validation.js';
-import { CODESECEVAL_DIR } from './helpers/datasets.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
 // Labels from the upstream data, checked against a second, independent evaluation of the same
 // reference programs as if they were model samples.
-const dataset = loadDataset(CODESECEVAL_DIR);
+let dataset: Dataset;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-labels-real-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -33,6 +34,7 @@ const judgement = (experiment: string, taskId: string): SampleJudgement | null |
   results.runs.find((r) => r.experiment === experiment)!.tasks.get(taskId)!.samples[0]!.judgement;
 
 beforeAll(async () => {
+  dataset = loadDataset(CODESECEVAL_DIR);
   const v = await validateDataset(dataset, { labels: true, timeoutSec: 10 });
   const file = path.join(dir, 'validation.json');
   writeFileSync(file, JSON.stringify(v));
@@ -49,7 +51,7 @@ beforeAll(async () => {
   results = report.results;
 }, 900_000);
 
-describe('assert labels on the upstream dataset', () => {
+describeWithDataset('assert labels on the upstream dataset', () => {
   const ok = () => validation.data.records.filter((r) => r.verdict === 'ok').map((r) => r.task_id);
 
   it('labels every record, and no assert of an ok task is broken or unknown but for the two without an outcome', () => {

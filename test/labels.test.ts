@@ -3,13 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { datasetStats, formatStatsTable } from '../src/dataset/stats.js';
 import { validateDataset } from '../src/evaluate/validate.js';
-import type { SoftOutcome } from '../src/sandbox/types.js';
 import { allLabelled, assertOutcomes, canSplit, labelTask } from '../src/score/labels.js';
-import { loadValidation, type ValidationFile } from '../src/score/validation.js';
+import { loadValidation } from '../src/score/validation.js';
 import { announcedLabels, SOFT_DATASET } from './helpers/soft.js';
+import type { SoftOutcome } from '../src/core/soft.js';
+import type { ValidationFile } from '../src/core/validation.js';
 
 const dataset = loadDataset(SOFT_DATASET);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-labels-'));

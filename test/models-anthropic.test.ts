@@ -1,13 +1,15 @@
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import type { Task } from '../src/dataset/types.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import { AnthropicProvider } from '../src/models/anthropic.js';
-import { ProviderError } from '../src/models/provider.js';
+import { retryPolicy } from '../src/models/retry.js';
 import { anthropicError, startFakeAnthropic } from './helpers/fake-anthropic.js';
 import type { FakeServer } from './helpers/fake-openai.js';
+import { ProviderError } from '../src/core/model.js';
+import type { Task } from '../src/core/task.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
-const DATASET = path.resolve('../shared/datasets/codeseceval');
+const DATASET = CODESECEVAL_DIR;
 let task: Task;
 let server: FakeServer | null = null;
 
@@ -19,10 +21,16 @@ afterEach(async () => {
   server = null;
 });
 
-const settings = (baseURL: string, maxRetries = 2) => ({ apiKey: 'sk-ant-test', baseURL, maxRetries, timeoutMs: 10_000 });
+/** maxRetries null: as many as the budget allows. */
+const settings = (baseURL: string, maxRetries: number | null = 2, timeoutMs = 10_000) => ({
+  apiKey: 'sk-ant-test',
+  baseURL,
+  timeoutMs,
+  retry: retryPolicy({ baseDelayMs: 2, maxDelayMs: 20, budgetMs: 20_000, ...(maxRetries !== null ? { maxRetries } : {}) }),
+});
 const prompt = { style: 'chat' as const, system: 'sys text', user: 'user text' };
 
-describe('Anthropic provider', () => {
+describeWithDataset('Anthropic provider', () => {
   it('sends system, user message and max_tokens, and no seed', async () => {
     server = await startFakeAnthropic(() => ({ text: 'answer', usage: { input: 20, output: 5 } }));
     const p = new AnthropicProvider('anthropic:claude-x', 'claude-x', settings(server.baseURL));
@@ -80,5 +88,32 @@ describe('Anthropic provider', () => {
     expect((e2 as Error).message).toMatch(/prompt is too long/);
     // Neither 401 nor 400 is retried.
     expect(server.requests).toHaveLength(2);
+  });
+});
+
+describeWithDataset('Anthropic provider: deadlines and retries', () => {
+  const ask = (p: AnthropicProvider) => p.complete({ prompt, task, sampleIndex: 0, params: { maxTokens: 10 } });
+
+  it('times out a server that stalls after its headers, and retries it', async () => {
+    server = await startFakeAnthropic((_r, i) => (i === 0 ? { text: 'never', stallAfterHeaders: true } : { text: 'ok' }));
+    const p = new AnthropicProvider('anthropic:c', 'c', settings(server.baseURL, null, 1000));
+    expect((await ask(p)).text).toBe('ok');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('outlasts a long run of 529 overloaded answers', async () => {
+    server = await startFakeAnthropic((_r, i) => (i < 9 ? { status: 529, json: anthropicError('overloaded_error', 'Overloaded') } : { text: 'ok' }));
+    const p = new AnthropicProvider('anthropic:c', 'c', settings(server.baseURL, null));
+    expect((await ask(p)).text).toBe('ok');
+    expect(server.requests).toHaveLength(10);
+  });
+
+  it('names the server when it answers invalid JSON', async () => {
+    server = await startFakeAnthropic(() => ({ body: '{"content": [' }));
+    const p = new AnthropicProvider('anthropic:c', 'c', settings(server.baseURL, null));
+    const e = await ask(p).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ProviderError);
+    expect((e as ProviderError).fatal).toBe(false);
+    expect((e as Error).message).toContain(`anthropic:c: ${server.baseURL} answered invalid JSON (`);
   });
 });

@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import type { JsonReport } from '../src/report/json.js';
 import { taskGroups } from '../src/score/groups.js';
 import { FIXTURE_DATASET, resultLines, T, tempDir, writeJsonl } from './helpers/report.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
-const REAL_DATASET = path.resolve('../shared/datasets/codeseceval');
+const REAL_DATASET = CODESECEVAL_DIR;
 
 /** The CLI as users run it; asynchronous, so the test worker stays responsive meanwhile. */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -79,7 +80,7 @@ describe('codeseceval report', () => {
   });
 });
 
-describe('on the real dataset', () => {
+describeWithDataset('on the real dataset', () => {
   it('has the paper’s 44 CWE types, with CWE-020 and CWE-20 as one', () => {
     const ds = loadDataset(REAL_DATASET);
     const groups = taskGroups(ds);

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReport, writeFileAtomic } from '../src/report/index.js';
+import { createReport } from '../src/report/index.js';
+import { writeFileAtomicSync as writeFileAtomic } from '../src/io/write.js';
 import { loadValidation } from '../src/score/validation.js';
 import { fixtureDataset, resultLines, T, tempDir, validationFor, writeJsonl } from './helpers/report.js';
 

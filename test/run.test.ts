@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/dataset/load.js';
-import type { Dataset } from '../src/dataset/types.js';
+import { loadDataset } from '../src/benchmarks/index.js';
 import type { JsonReport } from '../src/report/json.js';
 import { defaultRunDir, ksFor, runPipeline, type RunOptions } from '../src/run/run.js';
 import { tempDir } from './helpers/report.js';
+import type { Dataset } from '../src/core/task.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
-const REAL_DATASET = path.resolve('../shared/datasets/codeseceval');
+const REAL_DATASET = CODESECEVAL_DIR;
 // Two tasks whose references behave (secure passes, insecure fails) and one whose Secure Code
 // fails its own test upstream, so the run has a broken task to mark.
 const OK_TASKS = ['CWE-020_codeql_4', 'CWE-276_01'];
@@ -32,7 +33,7 @@ const options = (outDir: string): RunOptions => ({
 const overall = (j: JsonReport, model: string, experiment: string) =>
   j.runs.find((r) => r.model === model && r.experiment === experiment)!.subsets[0]!;
 
-describe('run', () => {
+describeWithDataset('run', () => {
   it('chains generate, evaluate, validate and report into one folder, and resumes', async () => {
     const dir = tempDir('codeseceval-run-');
     const first = await runPipeline(options(dir));
@@ -99,7 +100,7 @@ describe('run', () => {
   });
 });
 
-describe('run --split', () => {
+describeWithDataset('run --split', () => {
   it('separates wrong from insecure: the insecure reference is functional but vulnerable', async () => {
     const dir = tempDir('codeseceval-run-split-');
     const summary = await runPipeline({

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/sandbox/engine.js';
 import { CHECK_RETURNS_ONE, candidate, makeTask } from './helpers/task.js';
+import { CODESECEVAL_DIR, itWithDataset } from './helpers/datasets.js';
+import { taskJob } from '../src/benchmarks/index.js';
 
 // Hostile candidates of our own. Each either must not pass, or is written so that it passes
 // exactly when the sandbox held (the candidate asserts what it should not be able to do).
@@ -42,8 +44,8 @@ const GOOD = 'def solve():\n    return 1\n';
 
 async function run(program: string, t = task) {
   const [r, after] = await engine.run([
-    { task: t, program },
-    { task, program: GOOD },
+    taskJob(t, program),
+    taskJob(task, GOOD),
   ]);
   // Whatever the hostile sample did, the next sample on the pool still runs normally.
   expect(after!.status).toBe('passed');
@@ -140,9 +142,9 @@ describe('isolation (the candidate passes only if it cannot reach the host)', ()
     expect(r.status).toBe('passed');
   });
 
-  it('sees none of the host /tmp, home folders, the project or the dataset', async () => {
+  itWithDataset('sees none of the host /tmp, home folders, the project or the dataset', async () => {
     const project = process.cwd();
-    const dataset = path.resolve('../shared/datasets/codeseceval');
+    const dataset = CODESECEVAL_DIR;
     const paths = [path.join(hostDir, 'secret.txt'), hostDir, '/root', '/home', project, dataset, '/etc/shadow', '/etc/passwd'];
     const prog = candidate(
       `import os\nfor p in ${JSON.stringify(paths)}:\n    assert not os.path.exists(p), p\nassert os.listdir("/tmp") == [], os.listdir("/tmp")`,
@@ -192,7 +194,7 @@ describe('fixtures', () => {
         '    candidate()\n',
     });
     const vandal = 'import shutil\ndef solve():\n    open("Test/CWE-22_CWE-23_01/data.txt", "w").write("changed")\n    shutil.rmtree("Test/CWE-22_CWE-23_01/sub")\n';
-    const rs = await engine.run(Array.from({ length: 6 }, () => ({ task: t, program: vandal })));
+    const rs = await engine.run(Array.from({ length: 6 }, () => taskJob(t, vandal)));
     expect(rs.map((r) => r.status)).toEqual(Array(6).fill('passed'));
     // The upstream copy is untouched.
     expect(readdirSync(fixtures).sort()).toEqual(['data.txt', 'sub']);
@@ -213,8 +215,8 @@ describe('without a sandbox', () => {
     try {
       expect(warnings.join()).toMatch(/UNSANDBOXED/);
       const rs = await plain.run([
-        { task, program: candidate('import os, signal\nos.kill(os.getppid(), signal.SIGKILL)') },
-        { task, program: GOOD },
+        taskJob(task, candidate('import os, signal\nos.kill(os.getppid(), signal.SIGKILL)')),
+        taskJob(task, GOOD),
       ]);
       expect(rs[0]!.status).toBe('killed');
       expect(rs[0]!.detail).toMatch(/runner/);

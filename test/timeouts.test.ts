@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/sandbox/engine.js';
-import { autoLimitSec, autoTimeouts } from '../src/sandbox/timeouts.js';
+import { autoLimitSec, autoTimeouts } from '../src/evaluate/timeouts.js';
 import { makeTask } from './helpers/task.js';
 
 const cache = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-cache-'));

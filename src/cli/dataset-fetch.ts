@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type FetchProgress, fetchDataset, formatBytes, resolveDatasetUrl } from '../dataset/fetch.js';
+import { type FetchProgress, fetchDataset, formatBytes, resolveDatasetUrl } from '../benchmarks/codeseceval/fetch.js';
 import { action } from './run-action.js';
 
 interface FetchFlags {

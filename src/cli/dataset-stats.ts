@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
 import { datasetStats, formatStatsTable } from '../dataset/stats.js';
 import { loadValidation } from '../score/validation.js';
-import { UserError } from '../util/errors.js';
 import { action } from './run-action.js';
+import { UserError } from '../core/errors.js';
 
 interface StatsFlags {
   dataset?: string;

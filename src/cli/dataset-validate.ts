@@ -1,11 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
 import { validateDataset, validationRuns } from '../evaluate/validate.js';
 import { formatLabelTable } from '../score/label-table.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { createProgress } from './progress.js';
+import { checkOutputFile } from '../io/paths.js';
+import { writeFileAtomic } from '../io/write.js';
+import { InterruptedError } from '../core/errors.js';
 import { action } from './run-action.js';
+import { handleInterrupts } from './signals.js';
 
 interface Flags extends EngineFlags {
   dataset?: string;
@@ -25,13 +28,24 @@ export function registerDatasetValidate(parent: Command): void {
   addEngineOptions(cmd).action(
     action(async (flags: Flags) => {
       const dataset = openDataset(flags.dataset);
+      if (flags.out) checkOutputFile(flags.out, { flag: '--out', createFolder: true });
       const labels = flags.labels ?? false;
       const total = dataset.tasks.reduce((n, t) => n + validationRuns(t, labels), 0);
+      const interrupts = handleInterrupts('dataset validate');
       const bar = createProgress('validating', total);
-      const validation = await validateDataset(dataset, { ...engineOptionsFrom(flags), labels, onProgress: (d) => bar.update(d) });
-      bar.stop();
+      let validation;
+      try {
+        validation = await validateDataset(dataset, { ...engineOptionsFrom(flags), labels, onProgress: (d) => bar.update(d), signal: interrupts.signal });
+      } catch (e) {
+        // Stopped: a validation of some tasks would call the others unknown, so nothing is written.
+        if (e instanceof InterruptedError) throw new InterruptedError(interrupts.received() ?? 'SIGINT');
+        throw e;
+      } finally {
+        bar.stop();
+        interrupts.dispose();
+      }
       const json = `${JSON.stringify(validation, null, 1)}\n`;
-      if (flags.out) writeFileSync(flags.out, json);
+      if (flags.out) await writeFileAtomic(flags.out, json);
       if (flags.json) {
         process.stdout.write(json);
         return;

@@ -1,14 +1,19 @@
 import { Option, type Command } from 'commander';
-import type { EngineOptions, SandboxMode } from '../sandbox/engine.js';
-import { UserError } from '../util/errors.js';
-import { positiveInt } from './run-action.js';
+import { MIN_MEMORY_MB, type EngineOptions, type SandboxMode } from '../sandbox/engine.js';
+import { numberArg, positiveInt } from './parse.js';
+import { UserError } from '../core/errors.js';
 
 /** The execution flags shared by `evaluate`, `dataset validate` and `run`. */
 export function addEngineOptions(cmd: Command): Command {
   return cmd
     .option('--jobs <n>', 'samples run at once (default: 2 × CPU cores)', positiveInt('--jobs'))
     .option('--timeout <sec|auto>', 'per-sample wall-clock limit in seconds, or "auto" (from each task\'s Secure Code runtime)', '10')
-    .option('--memory <mb>', 'per-sample memory limit in MiB', positiveInt('--memory'), 2048)
+    .option(
+      '--memory <mb>',
+      `per-sample memory limit in MiB (at least ${MIN_MEMORY_MB}: the runner's preloaded libraries take about 110 MiB of it)`,
+      numberArg('--memory', { integer: true, min: MIN_MEMORY_MB, what: `a whole number of MiB, at least ${MIN_MEMORY_MB} (the sandbox's runner alone needs about 110)` }),
+      2048,
+    )
     .addOption(new Option('--sandbox <mode>', 'isolation: bwrap, or none (UNSAFE, explicit opt-in)').choices(['bwrap', 'none']).default('bwrap'))
     .option('--python <path>', 'Python interpreter (default: $CODESECEVAL_PYTHON, else /usr/bin/python3)');
 }

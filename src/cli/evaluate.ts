@@ -4,9 +4,12 @@ import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { createProgress, type Progress } from './progress.js';
 import { action } from './run-action.js';
+import { rerunAction } from './evaluate-rerun.js';
+import { UserError } from '../core/errors.js';
 
 interface Flags extends EngineFlags {
-  samples: string;
+  samples?: string;
+  rerun?: string;
   out: string;
   dataset?: string;
   soft?: boolean;
@@ -17,13 +20,16 @@ export function registerEvaluate(program: Command): void {
   const cmd = program
     .command('evaluate')
     .description('Run samples against the tests in the sandbox: samples.jsonl → results.jsonl')
-    .requiredOption('--samples <file>', 'samples JSONL: {"task_id", "solution"} or {"task_id", "completion"} per line')
+    .option('--samples <file>', 'samples JSONL: {"task_id", "solution"} or {"task_id", "completion"} per line (required unless --rerun)')
     .requiredOption('--out <file>', 'results JSONL to write (an interrupted run is resumed)')
     .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
     .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
-    .option('--fresh', 'ignore results already in --out and start over');
+    .option('--fresh', 'ignore results already in --out and start over')
+    .option('--rerun <kinds>', 're-run, in place, only the lines of --out with these environment failures: missing-module, network (comma-separated)');
   addEngineOptions(cmd).action(
     action(async (flags: Flags) => {
+      if (flags.rerun !== undefined) return rerunAction(flags);
+      if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
       const dataset = openDataset(flags.dataset);
       let bar: Progress | undefined;
       let phase = '';

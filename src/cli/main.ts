@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAnalyze } from './analyze.js';
 import { registerDataset } from './dataset.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerDoctor } from './doctor.js';
 import { registerGenerate } from './generate.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerView } from './view.js';
 
 const program = new Command('codeseceval')
   .description('Measure whether large language models write secure code (CodeSecEval).')
@@ -13,10 +15,12 @@ const program = new Command('codeseceval')
   .showHelpAfterError('(add --help for usage)');
 
 registerDataset(program);
+registerAnalyze(program);
 registerEvaluate(program);
 registerDoctor(program);
 registerGenerate(program);
 registerReport(program);
 registerRun(program);
+registerView(program);
 
 await program.parseAsync(process.argv);

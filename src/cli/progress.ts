@@ -1,50 +1,94 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  update(done: number, total?: number): void;
+  /** `note`: extra counters shown after the rate (errors, cached answers, ...). */
+  update(done: number, opts?: { total?: number; note?: string }): void;
   stop(): void;
 }
 
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
 /**
- * A progress bar with done/total, rate and ETA on a TTY; on anything else (CI logs, pipes) a
- * plain line every 10 % so logs stay readable.
+ * The one progress display of every long command: a bar with done/total, rate and ETA on a
+ * terminal; elsewhere (CI logs, pipes) a plain line every 10 % or 30 s, so logs stay readable.
  */
 export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  const started = Date.now();
+  const rate = (done: number) => done / Math.max(0.001, (Date.now() - started) / 1000);
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}{note}`,
         stream,
         hideCursor: true,
         etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
-    const started = Date.now();
-    bar.start(total, 0, { rate: '0.0' });
+    bar.start(total, 0, { rate: '0.0', note: '' });
     return {
-      update(done, newTotal) {
-        if (newTotal !== undefined) bar.setTotal(newTotal);
-        const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
-        bar.update(done, { rate: rate.toFixed(1) });
+      update(done, opts = {}) {
+        if (opts.total !== undefined) bar.setTotal(opts.total);
+        bar.update(done, { rate: rate(done).toFixed(1), note: opts.note ? ` | ${opts.note}` : '' });
       },
       stop() {
         bar.stop();
       },
     };
   }
-  let lastDecile = -1;
   let currentTotal = total;
-  const started = Date.now();
+  let lastTenth = -1;
+  let lastAt = 0;
   return {
-    update(done, newTotal) {
-      if (newTotal !== undefined) currentTotal = newTotal;
-      const decile = currentTotal ? Math.floor((done / currentTotal) * 10) : 10;
-      if (decile === lastDecile) return;
-      lastDecile = decile;
-      const secs = (Date.now() - started) / 1000;
-      stream.write(`${label}: ${done}/${currentTotal} (${secs.toFixed(1)} s)\n`);
+    update(done, opts = {}) {
+      if (opts.total !== undefined) currentTotal = opts.total;
+      const tenth = currentTotal ? Math.floor((done * 10) / currentTotal) : 10;
+      const now = Date.now();
+      const edge = done === currentTotal;
+      if (!edge && tenth === lastTenth && now - lastAt < 30_000) return;
+      if (edge && lastTenth === 10) return;
+      lastTenth = tenth;
+      lastAt = now;
+      const r = rate(done);
+      const eta = r > 0 && done < currentTotal ? ` ETA ${formatDuration(((currentTotal - done) / r) * 1000)}` : '';
+      const secs = ((now - started) / 1000).toFixed(1);
+      stream.write(`${label}: ${done}/${currentTotal} (${secs} s, ${r.toFixed(2)}/s${eta})${opts.note ? ` ${opts.note}` : ''}\n`);
     },
     stop() {},
+  };
+}
+
+/** What generation reports; the bar starts at the first report, once the total is known. */
+export interface GenerationProgress {
+  done: number;
+  total: number;
+  errors: number;
+  cached: number;
+  requests: number;
+}
+
+export interface ProgressReporter {
+  update(p: GenerationProgress): void;
+  finish(): void;
+}
+
+export function progressReporter(stream: NodeJS.WriteStream, label = 'generate'): ProgressReporter {
+  let bar: Progress | null = null;
+  return {
+    update(p) {
+      if (p.total === 0) return;
+      bar ??= createProgress(label, p.total, stream);
+      bar.update(p.done, { total: p.total, note: `errors ${p.errors}, cached ${p.cached}, requests ${p.requests}` });
+    },
+    finish() {
+      bar?.stop();
+      bar = null;
+    },
   };
 }

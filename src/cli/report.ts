@@ -1,16 +1,19 @@
 import { Option, type Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
-import { formatFromPath, REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
+import { formatEntry, formatFromPath, REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
+import { writeFileAtomic } from '../io/write.js';
+import { checkOutputFile } from '../io/paths.js';
 import { DEFAULT_KS, parseKList } from '../score/passk.js';
 import { loadValidation } from '../score/validation.js';
-import { UserError } from '../util/errors.js';
 import { action } from './run-action.js';
+import { UserError } from '../core/errors.js';
 
 interface Flags {
   format?: ReportFormat;
   out?: string;
   dataset?: string;
   validation?: string;
+  analysis?: string;
   excludeBroken?: boolean;
   k: string;
   cweK?: string;
@@ -38,6 +41,7 @@ export function registerReport(program: Command): void {
       '--validation <file>',
       'validation file from `dataset validate --out`: marks broken tasks; one made with --labels also splits functional from security failures of `evaluate --soft` results',
     )
+    .option('--analysis <file>', 'analysis file from `codeseceval analyze`: adds the "Static analysis vs tests" section')
     .option('--exclude-broken', 'score without the broken tasks named by --validation')
     .option('--k <list>', 'k values, comma-separated', DEFAULT_KS.join(','))
     .option('--cwe-k <k>', 'k of the per-CWE tables and charts (default: the smallest k)')
@@ -57,25 +61,33 @@ export function registerReport(program: Command): void {
         const drilldown = flags.drilldown === 'all' ? Infinity : intFlag('--drilldown', flags.drilldown, 0);
         const dataset = openDataset(flags.dataset);
         const validation = flags.validation ? loadValidation(flags.validation, dataset) : null;
+        if (flags.out) {
+          // Checked before the scoring work: a report written over one of its own inputs loses results.
+          const inputs = files.map((file) => ({ flag: 'results file', file }));
+          if (flags.validation) inputs.push({ flag: '--validation', file: flags.validation });
+          if (flags.analysis) inputs.push({ flag: '--analysis', file: flags.analysis });
+          checkOutputFile(flags.out, { flag: '--out', createFolder: true, inputs });
+        }
         // Loaded on use: the renderers pull in ECharts, which no other command needs.
-        const { buildReport, reportChunks, writeFileAtomic } = await import('../report/index.js');
+        const { buildReport, reportChunks } = await import('../report/index.js');
         const report = await buildReport({
           resultsFiles: files,
           dataset,
           validation,
+          analysisFile: flags.analysis ?? null,
           excludeBroken: flags.excludeBroken ?? false,
           ks,
           ...(flags.cweK !== undefined ? { cweK: intFlag('--cwe-k', flags.cweK, 1) } : {}),
           compare: flags.compare ?? false,
           bootstrap: { resamples: intFlag('--bootstrap', flags.bootstrap, 1), seed: intFlag('--seed', flags.seed, 0) },
           // Only the HTML report shows samples, so only it keeps their code in memory.
-          drilldown: format === 'html' ? drilldown : 0,
+          drilldown: formatEntry(format).showsSamples ? drilldown : 0,
         });
         if (!flags.out) {
-          for (const chunk of reportChunks(report, format)) process.stdout.write(chunk);
+          for (const chunk of await reportChunks(report, format)) process.stdout.write(chunk);
           return;
         }
-        writeFileAtomic(flags.out, reportChunks(report, format));
+        await writeFileAtomic(flags.out, await reportChunks(report, format), { mkdir: true });
         const runs = report.scores.runs.length;
         process.stderr.write(`${format} report of ${runs} run${runs === 1 ? '' : 's'} → ${flags.out}\n`);
       }),

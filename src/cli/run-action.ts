@@ -1,32 +1,28 @@
-import { InvalidArgumentError } from 'commander';
-import { UserError } from '../util/errors.js';
+import { InterruptedError, UserError } from '../core/errors.js';
+
+/** Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
- * Wrap a command's action so any failure becomes one line on stderr and a non-zero exit.
- * Unexpected errors keep their stack when CODESECEVAL_DEBUG is set.
+ * Wrap a command's action so any failure becomes one line on stderr and a non-zero exit:
+ * 1 for bad input, 130/143 when the user stopped it, 2 for anything unexpected (whose stack
+ * is printed when CODESECEVAL_DEBUG is set).
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (e) {
+      if (e instanceof InterruptedError) {
+        process.stderr.write(`codeseceval: ${e.message}; what was finished is kept — run the same command to continue\n`);
+        process.exitCode = SIGNAL_EXIT[e.signal];
+        return;
+      }
       const err = e instanceof Error ? e : new Error(String(e));
       const expected = err instanceof UserError;
       process.stderr.write(`codeseceval: ${expected ? '' : 'error: '}${err.message.split('\n')[0]}\n`);
       if (!expected && process.env.CODESECEVAL_DEBUG) process.stderr.write(`${err.stack}\n`);
       process.exitCode = expected ? 1 : 2;
     }
-  };
-}
-
-/**
- * Parse a positive integer flag. Commander reports InvalidArgumentError as a one-line
- * "option '--jobs <n>' argument '0' is invalid" message and exits 1.
- */
-export function positiveInt(flag: string): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer.`);
-    return n;
   };
 }

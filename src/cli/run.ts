@@ -1,53 +1,19 @@
 import type { Command } from 'commander';
+import { UserError } from '../core/errors.js';
 import { openDataset } from '../dataset/locate.js';
-import { EXPERIMENTS, parseExperiments } from '../generate/experiments.js';
-import { progressReporter } from '../generate/progress.js';
-import { parseSubset, parseTaskFilters } from '../generate/select.js';
-import { MODEL_SPEC_FORMS } from '../models/spec.js';
 import { parseKList } from '../score/passk.js';
-import { UserError } from '../util/errors.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
-import { createProgress, type Progress } from './progress.js';
-import { action } from './run-action.js';
+import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
+import { createProgress, progressReporter, type Progress } from './progress.js';
+import { action, SIGNAL_EXIT } from './run-action.js';
+import { handleInterrupts } from './signals.js';
 
-interface RunFlags extends EngineFlags {
+interface RunFlags extends EngineFlags, GenerationFlags {
   model: string[];
-  experiments: string;
-  n?: string;
-  temperature?: string;
-  topP?: string;
-  maxTokens?: string;
-  seed?: string;
-  tasks?: string;
-  subset?: string;
-  concurrency?: string;
-  baseUrl?: string;
-  maxRetries?: string;
-  requestTimeout?: string;
-  cache?: string | false;
-  promptTemplate?: string;
-  retryErrors?: boolean;
   out?: string;
-  dataset?: string;
   k?: string;
   excludeBroken?: boolean;
   split?: boolean;
-}
-
-// Flags are parsed inside the action, where a bad value becomes a one-line error.
-function num(flag: string, raw: string | undefined, integer = false): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new UserError(`${flag} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
-  }
-  return n;
-}
-
-function positive(flag: string, raw: string | undefined): number | undefined {
-  const n = num(flag, raw, true);
-  if (n !== undefined && n < 1) throw new UserError(`${flag} must be a positive integer, got "${raw}"`);
-  return n;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -57,29 +23,12 @@ export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
     .description('generate → evaluate → dataset validate → report, into one run folder (resumable)')
-    .requiredOption('-m, --model <spec>', `model to sample, repeatable to compare models: ${MODEL_SPEC_FORMS}`, collect)
-    .option('-e, --experiments <names>', `comma-separated experiments or "all": ${EXPERIMENTS.join(', ')}`, 'all')
-    .option('-n, --n <count>', 'samples per task (default 1)')
-    .option('--temperature <t>', 'sampling temperature (not sent unless given)')
-    .option('--top-p <p>', 'nucleus sampling (not sent unless given)')
-    .option('--max-tokens <n>', 'answer length limit (default 2048)')
-    .option('--seed <n>', 'base seed; sample i sends seed + i')
-    .option('--tasks <list>', 'comma-separated task IDs and/or CWE identifiers')
-    .option('--subset <name>', 'base (SecEvalBase) or plus (SecEvalPlus)')
-    .option('-c, --concurrency <n>', 'requests in flight (default 4)')
-    .option('--base-url <url>', 'server root for the model client (OpenAI-style: ends in /v1)')
-    .option('--max-retries <n>', 'retries on 408/409/429/5xx and timeouts (default 5)')
-    .option('--request-timeout <seconds>', 'per request attempt (default 300)')
-    .option('--cache <dir>', 'response cache folder (default <cache dir>/responses)')
-    .option('--no-cache', 'neither read nor write the response cache')
-    .option('--prompt-template <path>', 'template file or folder of <experiment>.<chat|completion>.txt files')
-    .option('--retry-errors', 'make again the samples whose requests failed in an earlier run')
+    .requiredOption('-m, --model <spec>', `model to sample, repeatable to compare models: ${MODEL_HELP}`, collect)
     .option('-o, --out <dir>', 'run folder (default runs/<model names>; an existing one is resumed)')
-    .option('--dataset <dir>', 'dataset folder (default $CODESECEVAL_DATASET or the fetched copy)')
     .option('--k <list>', 'k values of the report (default: 1,3,5,7,10 up to -n)')
     .option('--exclude-broken', 'score without the tasks dataset validate finds broken')
     .option('--split', 'also separate wrong from insecure: func@k, func-sec@k, vulnerable rate (doubles evaluation)');
-  addEngineOptions(cmd).action(
+  addEngineOptions(addGenerationOptions(cmd, 'all; replay models: the file\'s own, else direct-generation')).action(
     action(async (flags: RunFlags) => {
       const { defaultRunDir, runPipeline } = await import('../run/run.js');
       let ks: number[] | undefined;
@@ -90,31 +39,12 @@ export function registerRun(program: Command): void {
           throw new UserError(`--k: ${(e as Error).message}`);
         }
       }
-      const generate = {
-        n: positive('-n', flags.n),
-        temperature: num('--temperature', flags.temperature),
-        topP: num('--top-p', flags.topP),
-        maxTokens: positive('--max-tokens', flags.maxTokens),
-        seed: num('--seed', flags.seed, true),
-        tasks: flags.tasks !== undefined ? parseTaskFilters(flags.tasks) : undefined,
-        subset: flags.subset !== undefined ? parseSubset(flags.subset) : undefined,
-        concurrency: positive('--concurrency', flags.concurrency),
-        baseURL: flags.baseUrl,
-        maxRetries: num('--max-retries', flags.maxRetries, true),
-        requestTimeoutMs: flags.requestTimeout !== undefined ? num('--request-timeout', flags.requestTimeout)! * 1000 : undefined,
-        cacheDir: flags.cache === false ? null : flags.cache,
-        promptTemplate: flags.promptTemplate,
-        retryErrors: flags.retryErrors,
-      };
-      const experiments = parseExperiments(flags.experiments);
+      const generate = generationOptionsFrom(flags);
+      // Not given: every experiment, except for replay models (see defaultExperiments in src/models/replay.ts).
+      const experiments = flags.experiments === undefined && flags.experiment === undefined ? undefined : experimentsFrom(flags, 'all');
       const dataset = openDataset(flags.dataset);
       const outDir = flags.out ?? defaultRunDir(flags.model);
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\nrun: interrupted; run the same command to continue\n');
-        controller.abort();
-      };
-      process.once('SIGINT', onSigint);
+      const interrupts = handleInterrupts('run');
       let reporter = progressReporter(process.stderr);
       let bar: Progress | undefined;
       let phase = '';
@@ -129,7 +59,7 @@ export function registerRun(program: Command): void {
           ks,
           excludeBroken: flags.excludeBroken ?? false,
           split: flags.split ?? false,
-          signal: controller.signal,
+          signal: interrupts.signal,
           on: {
             stage: (stage, message) => {
               reporter.finish();
@@ -159,7 +89,8 @@ export function registerRun(program: Command): void {
         reporter.finish();
         bar?.stop();
         if (summary.interrupted) {
-          process.exitCode = 130;
+          process.stderr.write('run: interrupted; what was finished is kept — run the same command to continue\n');
+          process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
           return;
         }
         process.stdout.write(`\n${summary.headline}\nReports: ${summary.files.md}, ${summary.files.html}, ${summary.files.json}\n`);
@@ -172,7 +103,7 @@ export function registerRun(program: Command): void {
       } finally {
         reporter.finish();
         bar?.stop();
-        process.off('SIGINT', onSigint);
+        interrupts.dispose();
       }
     }),
   );

@@ -1,4 +1,4 @@
-import type { Dataset } from './types.js';
+import type { Dataset } from '../core/task.js';
 
 /**
  * Python modules the dataset imports, and where each third-party one comes from.

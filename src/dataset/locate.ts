@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../util/errors.js';
-import { cacheDir } from '../util/paths.js';
-import { loadDataset } from './load.js';
-import type { Dataset } from './types.js';
+import { fetchedDatasetDir } from '../benchmarks/codeseceval/paths.js';
+import { loadDataset } from '../benchmarks/index.js';
+import { UserError } from '../core/errors.js';
+import type { Dataset } from '../core/task.js';
 
-/** Where `codeseceval dataset fetch` installs the pinned upstream dataset. */
-export function fetchedDatasetDir(): string {
-  return path.join(cacheDir(), 'datasets', 'codeseceval');
-}
+export { fetchedDatasetDir };
 
 /**
  * The dataset location, in order: the --dataset flag, $CODESECEVAL_DATASET, then the cache

@@ -1,6 +1,6 @@
 import { canSplit, type TaskLabels } from '../score/labels.js';
-import { hasNumberedSteps } from './steps.js';
-import type { Dataset, Task } from './types.js';
+import { hasNumberedSteps } from '../text/steps.js';
+import type { Dataset, Task } from '../core/task.js';
 
 /**
  * Per-label counts of the assert statements in the tests, from a validation file made with

@@ -1,23 +1,19 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KNOWN_MODULES, type ModuleSource, datasetImports } from '../dataset/imports.js';
-import { loadDataset } from '../dataset/load.js';
+import { loadDataset } from '../benchmarks/index.js';
 import { fetchedDatasetDir, locateDataset } from '../dataset/locate.js';
-import { describeProblems, verifyTree } from '../dataset/manifest.js';
-import type { Dataset } from '../dataset/types.js';
-import { UserError } from '../util/errors.js';
-import { packageFile } from '../util/paths.js';
+import { describeProblems, verifyTree } from '../benchmarks/codeseceval/manifest.js';
+import { packageFile } from '../io/paths.js';
 import { MIN_PYTHON, type PythonInfo, choosePython, probePython, versionAtLeast } from './python.js';
 import { checkBwrap, checkNode } from './system.js';
+import { checkBandit } from './bandit.js';
+import { UserError } from '../core/errors.js';
+import type { Dataset } from '../core/task.js';
 
-export type CheckLevel = 'ok' | 'warn' | 'fail';
+import type { CheckLevel, CheckResult } from './check.js';
 
-export interface CheckResult {
-  name: 'node' | 'python' | 'bwrap' | 'dataset';
-  level: CheckLevel;
-  detail: string;
-  hint?: string;
-}
+export type { CheckLevel, CheckResult };
 
 export type ModuleStatus = 'ok' | 'shim' | 'missing' | 'unchecked';
 
@@ -82,6 +78,8 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   const { check: datasetCheck, dataset } = await checkDataset(opts.dataset);
   const wanted = wantedModules(dataset);
 
+  // Started now so its interpreter start overlaps the other probes.
+  const bandit = checkBandit();
   const pythonPath = choosePython(opts.python);
   const [probe, bwrap] = await Promise.all([
     probePython(pythonPath, wanted.map((w) => [w.module, w.probe])),
@@ -103,6 +101,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   }
   checks.push({ name: 'bwrap', level: bwrap.ok ? 'ok' : 'fail', detail: bwrap.detail, hint: bwrap.hint });
   checks.push(datasetCheck);
+  checks.push(await bandit);
 
   const shimDir = opts.shimDir ?? packageFile('sandbox', 'python', 'shims');
   const modules = wanted.map((w): ModuleCheck => {

@@ -1,39 +1,14 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { choosePython, onPath, PYTHON_ENV } from '../sandbox/interpreter.js';
 
-export const PYTHON_ENV = 'CODESECEVAL_PYTHON';
-const DEBIAN_PYTHON = '/usr/bin/python3';
+export { choosePython, onPath, PYTHON_ENV };
+
 /** Where Debian's python3-* packages install; on sys.path only for Debian's interpreter (or a venv made with --system-site-packages). */
 export const DEBIAN_DIST_PACKAGES = '/usr/lib/python3/dist-packages';
 export const MIN_PYTHON: readonly [number, number] = [3, 8];
-
-/**
- * The interpreter the sandbox will use, chosen in the same order as the engine: --python,
- * $CODESECEVAL_PYTHON, Debian's /usr/bin/python3 (the python3 first on PATH may be a pyenv
- * build without the apt packages), then python3 on PATH.
- */
-export function choosePython(flag?: string): string {
-  if (flag) return flag;
-  if (process.env[PYTHON_ENV]) return process.env[PYTHON_ENV]!;
-  if (existsSync(DEBIAN_PYTHON)) return DEBIAN_PYTHON;
-  return onPath('python3') ?? 'python3';
-}
-
-export function onPath(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 const MARK = '@@codeseceval-doctor@@';
 

@@ -1,11 +1,20 @@
-import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import type { Dataset } from '../dataset/types.js';
-import { Engine, type EngineOptions } from '../sandbox/engine.js';
-import { autoTimeouts } from '../sandbox/timeouts.js';
-import type { ExecResult, SoftOutcome, Status } from '../sandbox/types.js';
-import { STATUSES } from '../sandbox/types.js';
-import { ResultLine } from './records.js';
+import { existsSync } from 'node:fs';
+import { InterruptedError, UserError } from '../core/errors.js';
+import { acquireLock } from '../io/lock.js';
+import { readJsonlSync } from '../io/jsonl.js';
+import { checkOutputFile } from '../io/paths.js';
+import { JsonlAppender, truncateFile } from '../io/write.js';
+import { createExecutor, type EngineOptions } from '../sandbox/index.js';
+import { autoTimeouts } from './timeouts.js';
 import { readSamples, type LoadedSample } from './samples.js';
+import type { ExecResult } from '../core/exec.js';
+import { ResultLine } from '../core/result.js';
+import type { SoftOutcome } from '../core/soft.js';
+import { emptyStatusCounts, type Status } from '../core/status.js';
+import type { Dataset } from '../core/task.js';
+import { taskJob } from '../benchmarks/index.js';
+import { evaluationEnvironment } from './environment.js';
+import { environmentFailureField, type ModuleKnowledge } from './modules.js';
 
 export interface EvaluateOptions extends EngineOptions {
   samplesFile: string;
@@ -16,6 +25,8 @@ export interface EvaluateOptions extends EngineOptions {
   soft?: boolean;
   /** Start over instead of keeping results already in outFile. */
   fresh?: boolean;
+  /** Aborting stops at a sample boundary; finished results are kept, samples cut short are not written. */
+  signal?: AbortSignal;
   onProgress?: (event: EvaluateProgress) => void;
 }
 
@@ -28,74 +39,110 @@ export interface EvaluateSummary {
   resumed: number;
   counts: Record<Status, number>;
   outFile: string;
+  /** Stopped by `signal`: the file holds a valid prefix; running again finishes it. */
+  interrupted: boolean;
 }
 
 /**
  * samples.jsonl → results.jsonl: one result line per sample line, in input order, with the
  * sample's own fields kept. Results are appended as soon as every earlier line is done, so
  * an interrupted run leaves a valid prefix that the next run keeps.
+ *
+ * Nothing already written is lost: every input, flag and the sandbox are checked before the
+ * results file is touched; it is locked against a second writer; results of other samples in
+ * it are refused unless `fresh`; and a sample cut short by a stop is never written.
  */
 export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSummary> {
   const samples = await readSamples(opts.samplesFile, opts.dataset);
-  const prefix = opts.fresh ? { count: 0, bytes: 0 } : reusablePrefix(opts.outFile, samples, opts.soft ?? false);
-  const resumed = prefix.count;
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-  // Keep the reusable prefix and drop anything after it (a torn last line, or results
-  // of other samples), then append.
-  if (resumed > 0) truncateSync(opts.outFile, prefix.bytes);
-  const fd = openSync(opts.outFile, resumed > 0 ? 'a' : 'w');
+  checkOutputFile(opts.outFile, { flag: '--out', createFolder: true, inputs: [{ flag: '--samples', file: opts.samplesFile }] });
+  const lock = acquireLock(opts.outFile, { command: 'codeseceval evaluate' });
   try {
-    const todo = samples.slice(resumed);
-    if (!todo.length) return { total: samples.length, resumed, counts, outFile: opts.outFile };
+    return await evaluateLocked(opts, samples);
+  } finally {
+    lock.release();
+  }
+}
 
-    const engine = new Engine(opts);
+async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): Promise<EvaluateSummary> {
+  const prefix = opts.fresh ? { count: 0, bytes: 0, foreign: null } : reusablePrefix(opts.outFile, samples, opts.soft ?? false);
+  if (prefix.foreign) {
+    throw new UserError(
+      `--out ${opts.outFile}: line ${prefix.foreign.line} is a result of another sample than line ${prefix.foreign.line} of ${opts.samplesFile} ` +
+        `(${prefix.foreign.why}); it was left as it is — pass --fresh to replace the file, or choose another --out`,
+    );
+  }
+  const resumed = prefix.count;
+  const counts = emptyStatusCounts();
+  const todo = samples.slice(resumed);
+  const summary = (interrupted: boolean): EvaluateSummary => ({ total: samples.length, resumed, counts, outFile: opts.outFile, interrupted });
+  // The interpreter and sandbox are checked (and the environment recorded, a resume under
+  // another environment refused) before the results file is changed.
+  const executor = todo.length ? createExecutor(opts) : null;
+  try {
+    const env = await evaluationEnvironment(opts, samples, resumed);
+    // Keep the reusable prefix and drop anything after it (a torn last line), then append.
+    if (existsSync(opts.outFile)) truncateFile(opts.outFile, prefix.bytes);
+    const out = new JsonlAppender<ResultLine>(opts.outFile);
     try {
+      if (!executor) return summary(false);
       let limits: Map<string, number> | undefined;
       if (opts.timeout === 'auto') {
         limits = await autoTimeouts(
           todo.map((s) => s.task),
-          engine,
+          executor,
           (done, total) => opts.onProgress?.({ phase: 'calibrate', done, total }),
+          opts.signal,
         );
       }
       const fixed = typeof opts.timeout === 'number' ? opts.timeout : undefined;
-      const pending = new Map<number, string>();
+      const pending = new Map<number, ResultLine>();
       const normal = new Map<number, ExecResult>();
       const soft = new Map<number, ExecResult>();
       let nextToWrite = 0;
       let done = 0;
       // Soft mode adds a second, soft-assert run of each sample; the verdict (and pass@k)
       // always comes from the normal run.
-      const jobs = todo.map((s) => ({ task: s.task, program: s.program, timeoutSec: limits?.get(s.task.id) ?? fixed }));
+      const jobs = todo.map((s) => taskJob(s.task, s.program, { timeoutSec: limits?.get(s.task.id) ?? fixed }));
       const perSample = opts.soft ? 2 : 1;
       const allJobs = opts.soft ? jobs.flatMap((j) => [j, { ...j, soft: true }]) : jobs;
-      await engine.run(allJobs, (k, result) => {
-        const i = Math.floor(k / perSample);
-        (k % perSample === 0 ? normal : soft).set(i, result);
-        const r = normal.get(i);
-        if (!r || (opts.soft && !soft.has(i))) return;
-        counts[r.status]++;
-        // With --soft every line carries `soft`: null when the soft run gave no outcome
-        // (syntax error, timeout, crash), so readers never mistake it for a missing field.
-        const line = resultLine(todo[i]!, r, opts.soft ? (soft.get(i)?.soft ?? null) : undefined);
-        pending.set(i, `${JSON.stringify(line)}\n`);
-        while (pending.has(nextToWrite)) {
-          writeSync(fd, pending.get(nextToWrite)!);
-          pending.delete(nextToWrite);
-          nextToWrite++;
-        }
-        opts.onProgress?.({ phase: 'evaluate', done: ++done, total: todo.length, resumed });
-      });
+      try {
+        await executor.run(
+          allJobs,
+          (k, result) => {
+            const i = Math.floor(k / perSample);
+            (k % perSample === 0 ? normal : soft).set(i, result);
+            const r = normal.get(i);
+            if (!r || (opts.soft && !soft.has(i))) return;
+            counts[r.status]++;
+            // With --soft every line carries `soft`: null when the soft run gave no outcome
+            // (syntax error, timeout, crash), so readers never mistake it for a missing field.
+            pending.set(i, resultLine(todo[i]!, r, opts.soft ? (soft.get(i)?.soft ?? null) : undefined, env.known));
+            while (pending.has(nextToWrite)) {
+              out.append(pending.get(nextToWrite)!);
+              pending.delete(nextToWrite);
+              nextToWrite++;
+            }
+            opts.onProgress?.({ phase: 'evaluate', done: ++done, total: todo.length, resumed });
+          },
+          opts.signal,
+        );
+      } catch (e) {
+        if (e instanceof InterruptedError) return summary(true);
+        throw e;
+      }
+      return summary(false);
     } finally {
-      engine.close();
+      out.close();
     }
-    return { total: samples.length, resumed, counts, outFile: opts.outFile };
+  } catch (e) {
+    if (e instanceof InterruptedError) return summary(true);
+    throw e;
   } finally {
-    closeSync(fd);
+    executor?.close();
   }
 }
 
-export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutcome | null): ResultLine {
+export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutcome | null, known?: ModuleKnowledge): ResultLine {
   return {
     ...sample.fields,
     sample_index: sample.sampleIndex,
@@ -106,43 +153,41 @@ export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutco
     stdout_tail: r.stdoutTail,
     stderr_tail: r.stderrTail,
     ...(soft !== undefined ? { soft } : {}),
+    ...environmentFailureField(r, known),
   };
+}
+
+interface Prefix {
+  count: number;
+  bytes: number;
+  /** The first complete line that is a result of another sample (refused without --fresh). */
+  foreign: { line: number; why: string } | null;
 }
 
 /**
  * How many leading results in an existing out file belong, in order, to these samples, and
- * how many bytes they take.
+ * how many bytes they take. A torn last line (a kill mid-write) is simply redone.
  */
-function reusablePrefix(outFile: string, samples: LoadedSample[], soft: boolean): { count: number; bytes: number } {
-  if (!existsSync(outFile)) return { count: 0, bytes: 0 };
-  const text = readFileSync(outFile, 'utf8');
+function reusablePrefix(outFile: string, samples: LoadedSample[], soft: boolean): Prefix {
+  if (!existsSync(outFile)) return { count: 0, bytes: 0, foreign: null };
   let count = 0;
-  let pos = 0;
-  while (count < samples.length) {
-    const end = text.indexOf('\n', pos);
-    if (end < 0) break; // a torn last line is redone
-    const r = parseResult(text.slice(pos, end));
-    const sample = samples[count]!;
+  let bytes = 0;
+  for (const entry of readJsonlSync(outFile, ResultLine, { tornTail: 'report', invalid: 'report' })) {
+    if (entry.kind === 'torn') break;
+    if (entry.kind === 'invalid') return { count, bytes, foreign: { line: entry.line, why: entry.problem } };
+    const r = entry.value;
+    const sample = samples[count];
+    if (!sample) return { count, bytes, foreign: { line: entry.line, why: 'the samples file has fewer lines' } };
     const same =
-      r !== undefined &&
       r.task_id === sample.fields.task_id &&
       r.sample_index === sample.sampleIndex &&
-      r['solution'] === sample.fields.solution &&
-      r['completion'] === sample.fields.completion &&
-      // A soft run asked for now cannot reuse a result made without one.
-      (!soft || 'soft' in r);
-    if (!same) break;
+      r.solution === sample.fields.solution &&
+      r.completion === sample.fields.completion;
+    if (!same) return { count, bytes, foreign: { line: entry.line, why: `${r.task_id} #${r.sample_index} or its program differs` } };
+    // A soft run asked for now cannot reuse a result made without one: it is redone.
+    if (soft && !('soft' in r)) break;
     count++;
-    pos = end + 1;
+    bytes = entry.bytes;
   }
-  return { count, bytes: Buffer.byteLength(text.slice(0, pos)) };
-}
-
-function parseResult(line: string): ResultLine | undefined {
-  try {
-    const parsed = ResultLine.safeParse(JSON.parse(line));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return { count, bytes, foreign: null };
 }

@@ -1,9 +1,11 @@
-import type { Dataset, Task } from '../dataset/types.js';
 import { labelTask } from '../score/labels.js';
-import type { ValidationFile, ValidationRecord, ValidationVerdict } from '../score/validation.js';
-import { Engine, type EngineOptions, type ExecJob } from '../sandbox/engine.js';
-import { autoTimeouts } from '../sandbox/timeouts.js';
-import type { ExecResult } from '../sandbox/types.js';
+import { createExecutor, type EngineOptions } from '../sandbox/index.js';
+import type { ExecJob } from '../core/exec.js';
+import { autoTimeouts } from './timeouts.js';
+import type { ExecResult } from '../core/exec.js';
+import type { Dataset, Task } from '../core/task.js';
+import type { ValidationFile, ValidationRecord, ValidationVerdict } from '../core/validation.js';
+import { taskJob } from '../benchmarks/index.js';
 
 export interface ValidateOptions extends EngineOptions {
   timeout?: number | 'auto';
@@ -14,6 +16,8 @@ export interface ValidateOptions extends EngineOptions {
    */
   labels?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Aborting stops the runs: the promise rejects with InterruptedError and nothing is classified. */
+  signal?: AbortSignal;
 }
 
 type Role = 'secure' | 'insecure' | 'secureSoft' | 'insecureSoft';
@@ -31,9 +35,9 @@ export function validationRuns(task: Task, labels: boolean): number {
  */
 export async function validateDataset(dataset: Dataset, opts: ValidateOptions = {}): Promise<ValidationFile> {
   const tasks = opts.tasks ?? dataset.tasks;
-  const engine = new Engine(opts);
+  const engine = createExecutor(opts);
   try {
-    const limits = opts.timeout === 'auto' ? await autoTimeouts(tasks, engine) : undefined;
+    const limits = opts.timeout === 'auto' ? await autoTimeouts(tasks, engine, undefined, opts.signal) : undefined;
     const fixed = typeof opts.timeout === 'number' ? opts.timeout : undefined;
     const jobs: ExecJob[] = [];
     const roles: { task: number; role: Role }[] = [];
@@ -41,7 +45,7 @@ export async function validateDataset(dataset: Dataset, opts: ValidateOptions = 
       const timeoutSec = limits?.get(task.id) ?? fixed;
       const extra = timeoutSec !== undefined ? { timeoutSec } : {};
       const add = (role: Role, program: string, soft: boolean) => {
-        jobs.push({ task, program, ...extra, ...(soft ? { soft } : {}) });
+        jobs.push(taskJob(task, program, { ...extra, soft }));
         roles.push({ task: t, role });
       };
       add('secure', task.secureCode, false);
@@ -52,7 +56,7 @@ export async function validateDataset(dataset: Dataset, opts: ValidateOptions = 
       }
     });
     let done = 0;
-    const results = await engine.run(jobs, () => opts.onProgress?.(++done, jobs.length));
+    const results = await engine.run(jobs, () => opts.onProgress?.(++done, jobs.length), opts.signal);
     const runs: Runs[] = tasks.map(() => ({}));
     roles.forEach(({ task, role }, i) => (runs[task]![role] = results[i]!));
     const records = tasks.map((task, t) => {

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../io/write.js';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Prompt, SamplingParams } from '../models/provider.js';
+import type { Prompt, SamplingParams } from '../core/model.js';
 
 /**
  * Everything that changes a model's answer. The sample index is part of it so that n samples
@@ -85,15 +86,9 @@ export class ResponseCache {
   }
 
   put(key: string, value: CachedResponse): void {
-    const file = this.fileOf(key);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify(value));
-      renameSync(tmp, file);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
+    // One answer per file, renamed into place: concurrent runs sharing the cache never see
+    // half a file. No fsync: a lost entry is only a cache miss.
+    writeFileAtomicSync(this.fileOf(key), JSON.stringify(value), { mkdir: true, fsync: false });
   }
+
 }

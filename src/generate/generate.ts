@@ -1,26 +1,30 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import pLimit from 'p-limit';
-import type { Dataset, Subset, Task } from '../dataset/types.js';
-import { createProvider } from '../models/create.js';
-import type { CompletionResult, ModelProvider, Prompt, SamplingParams } from '../models/provider.js';
-import { ProviderError, isTruncatedFinish } from '../models/provider.js';
+import { analyze, DEFAULT_ANALYZER, requireAnalyzer } from '../analyzers/registry.js';
+import { taskJob } from '../benchmarks/index.js';
+import { UserError } from '../core/errors.js';
+import type { Executor } from '../core/exec.js';
+import type { Experiment } from '../core/experiments.js';
+import { type CompletionResult, isTruncatedFinish, type ModelProvider, type Prompt, ProviderError, type SamplingParams } from '../core/model.js';
+import { type GeneratedSample, sampleKey } from '../core/sample.js';
+import type { Dataset, Subset, Task } from '../core/task.js';
+import { strategyFor, type Answer, type ExperimentContext, type PreparedExperiment, type SampleDraft } from '../experiments/index.js';
+import { acquireLock, type Lock } from '../io/lock.js';
+import { cacheDir as defaultCacheRoot, checkOutputFile } from '../io/paths.js';
+import { JsonlAppender } from '../io/write.js';
+import { AdaptiveLimiter } from '../models/adaptive-limit.js';
+import { createProvider, parseModelArg, samplingWarnings } from '../models/registry.js';
 import { ReplayProvider } from '../models/replay.js';
-import { parseModelSpec } from '../models/spec.js';
-import { loadTemplates } from '../prompts/load.js';
-import { looksLikeCode, missingFields, renderPrompt, type Template } from '../prompts/template.js';
-import { UserError } from '../util/errors.js';
-import { cacheDir as defaultCacheRoot } from '../util/paths.js';
+import { looksLikeCode } from '../prompts/template.js';
+import { createExecutor, type EngineOptions } from '../sandbox/index.js';
+import { extractProgram } from '../text/extract.js';
 import { ResponseCache, cacheKey } from './cache.js';
-import { type Experiment } from './experiments.js';
-import { extractProgram } from './extract.js';
-import { scanLines, topLevelSegments } from './python-text.js';
-import { type GeneratedSample, SampleWriter, dropFailedLines, readExistingSamples, sampleKey } from './samples-file.js';
+import { dropFailedLines, readExistingSamples } from './samples-file.js';
 import { selectTasks } from './select.js';
 
 export interface GenerateOptions {
   dataset: Dataset;
-  /** A --model spec: openai:<m>, openai-completions:<m>, anthropic:<m>, reference:secure|insecure, replay:<file>. */
+  /** A --model value: SPEC or LABEL=SPEC (openai:<m>, openai-completions:<m>, anthropic:<m>, reference:secure|insecure, replay:<file>). */
   model: string;
   outFile: string;
   /** Default: direct-generation. */
@@ -38,9 +42,13 @@ export interface GenerateOptions {
   /** Requests in flight. Default 4. */
   concurrency?: number;
   baseURL?: string;
-  /** Retries the SDK makes on 408/409/429/5xx and timeouts, honouring Retry-After. Default 5. */
+  /** Upper bound on retries per sample (408/409/429/5xx, timeouts, resets). Default: as many as retryBudgetMs allows. */
   maxRetries?: number;
-  /** Per request attempt. Default 300 000 ms. */
+  /** Time a sample may spend on retries after its first failure. Default 300 000 ms. */
+  retryBudgetMs?: number;
+  /** Backoff without Retry-After: base doubled per retry up to max. Default 1 s, 30 s (tests shorten them). */
+  retryBackoff?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** Whole request (headers and body) per attempt. Default 300 000 ms. */
   requestTimeoutMs?: number;
   /** Response cache folder; null turns the cache off. Default <cache dir>/responses. */
   cacheDir?: string | null;
@@ -48,6 +56,16 @@ export interface GenerateOptions {
   promptTemplate?: string;
   /** Make again the samples whose request failed in an earlier run. */
   retryErrors?: boolean;
+  /** Multi-round experiments: feedback rounds after round 0 (default 3). */
+  rounds?: number;
+  /** Multi-round experiments: the single-shot experiment that makes round 0 (default direct-generation). */
+  feedbackBase?: string;
+  /** Multi-round experiments: the static analyzer whose findings are fed back (default bandit). */
+  analyzer?: string;
+  /** Multi-round experiments run programs while generating: the sandbox settings. */
+  engine?: EngineOptions;
+  /** Multi-round experiments: also a soft-assert run of every round's program (per-round func/sec split). */
+  soft?: boolean;
   /** API keys and base URLs are read from here. Default process.env. */
   env?: Record<string, string | undefined>;
   /** Aborting stops new requests and abandons those in flight; nothing half-done is written. */
@@ -78,17 +96,12 @@ export interface GenerateSummary extends GenerateProgress {
 interface Job {
   task: Task;
   experiment: Experiment;
-  template: Template;
-  prompt: Prompt;
+  prepared: PreparedExperiment;
   promptHash: string;
   sampleIndex: number;
-  params: SamplingParams;
 }
 
-const DEFAULTS = { n: 1, maxTokens: 2048, concurrency: 4, maxRetries: 5, requestTimeoutMs: 300_000 };
-
-/** Stops for base models continuing a function: whatever follows the function is not needed. */
-const COMPLETION_STOPS = ['\nif __name__', '\nprint(', '\nassert '];
+const DEFAULTS = { n: 1, maxTokens: 2048, concurrency: 4, requestTimeoutMs: 300_000, rounds: 3, feedbackBase: 'direct-generation' };
 
 function checkNumber(name: string, v: number | undefined, ok: (x: number) => boolean, what: string): void {
   if (v !== undefined && !(Number.isFinite(v) && ok(v))) throw new UserError(`${name} must be ${what}, got ${v}`);
@@ -102,171 +115,174 @@ function validate(o: GenerateOptions): void {
   checkNumber('--seed', o.seed, (x) => Number.isInteger(x), 'an integer');
   checkNumber('--concurrency', o.concurrency, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
   checkNumber('--max-retries', o.maxRetries, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
-  checkNumber('--request-timeout', o.requestTimeoutMs, (x) => x > 0, 'positive');
+  checkNumber('--request-timeout', o.requestTimeoutMs, (x) => x > 0 && x <= 86_400_000, 'positive, at most a day');
+  checkNumber('--retry-budget', o.retryBudgetMs, (x) => x >= 0, 'zero or more');
+  checkNumber('--rounds', o.rounds, (x) => Number.isInteger(x) && x >= 0 && x <= 20, 'an integer from 0 to 20');
 }
 
 function hashPrompt(prompt: Prompt): string {
   return createHash('sha256').update(JSON.stringify(prompt)).digest('hex').slice(0, 16);
 }
 
-/** True when a completion prompt ends inside the entry point's definition (a SecEvalBase Problem). */
-function endsInsideEntry(text: string, entryPoint: string): boolean {
-  const segs = topLevelSegments(scanLines(text));
-  const last = segs[segs.length - 1];
-  return last?.kind === 'def' && last.name === entryPoint;
-}
-
-function refuseMissingFields(templates: Map<Experiment, Template>, tasks: Task[]): void {
-  for (const [exp, template] of templates) {
-    const lacking = tasks.map((t) => ({ t, missing: missingFields(template, t) })).filter((x) => x.missing.length);
-    if (lacking.length) {
-      const first = lacking[0]!;
-      const more = lacking.length > 1 ? ` (and ${lacking.length - 1} more tasks)` : '';
-      throw new UserError(
-        `experiment ${exp} (template ${template.name}) needs ${first.missing.join(', ')}, which task ${first.t.id} lacks${more}; choose other tasks or experiments`,
-      );
-    }
-  }
-}
+/** A request cut short because the run is stopping: the sample is simply not done yet. */
+class Stopped extends Error {}
 
 /**
  * Make model samples for the chosen tasks and experiments and append them to `outFile`.
  * Samples already in the file are skipped, answers already in the response cache are not
- * asked for again, and a run stopped at any moment is finished by running it again.
+ * asked for again, and a run stopped at any moment is finished by running it again. Each
+ * experiment's strategy decides what to ask; this stage plans, caches, throttles, records.
  */
 export async function generateSamples(options: GenerateOptions): Promise<GenerateSummary> {
   validate(options);
   const started = performance.now();
   const experiments: Experiment[] = options.experiments?.length ? options.experiments : ['direct-generation'];
-  const maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
+  const strategies = experiments.map((e) => strategyFor(e));
   const timeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
+  const model = parseModelArg(options.model);
+  // Cut when the server pushes back, grown again as requests succeed; the provider tells it.
+  const limiter = new AdaptiveLimiter(options.concurrency ?? DEFAULTS.concurrency);
   const provider: ModelProvider = await createProvider(
     options.model,
-    { baseURL: options.baseURL, maxRetries, timeoutMs, env: options.env },
+    {
+      baseURL: options.baseURL,
+      maxRetries: options.maxRetries,
+      timeoutMs,
+      retry: { ...options.retryBackoff, ...(options.retryBudgetMs !== undefined ? { budgetMs: options.retryBudgetMs } : {}) },
+      feedback: limiter,
+      env: options.env,
+    },
     options.dataset,
   );
 
   let tasks = selectTasks(options.dataset, options.tasks, options.subset);
   const replay = provider instanceof ReplayProvider ? provider : null;
   if (replay && options.n === undefined) {
-    tasks = replay.covered(tasks);
+    tasks = replay.covered(tasks, experiments);
     if (!tasks.length) throw new UserError(`--model ${options.model}: the file has no sample for the selected tasks`);
   }
-  const samplesOf = (t: Task) => (replay && options.n === undefined ? replay.samplesFor(t.id) : (options.n ?? DEFAULTS.n));
+  const samplesOf = (t: Task, e: Experiment) => (replay && options.n === undefined ? replay.samplesFor(t.id, e) : (options.n ?? DEFAULTS.n));
   provider.checkTasks?.(tasks);
 
-  const templateStyle = provider.style === 'completion' ? 'completion' : 'chat';
-  const templates = loadTemplates(experiments, templateStyle, options.promptTemplate);
-  refuseMissingFields(templates, tasks);
+  // Templates load and are checked against every task before anything is opened or asked.
+  const style = provider.style === 'completion' ? 'completion' : 'chat';
+  const prepared = strategies.map((s) =>
+    s.prepare({
+      style,
+      override: options.promptTemplate,
+      tasks,
+      chatProvider: model.entry.chat,
+      rounds: options.rounds ?? DEFAULTS.rounds,
+      baseExperiment: options.feedbackBase ?? DEFAULTS.feedbackBase,
+      analyzer: options.analyzer ?? DEFAULT_ANALYZER,
+    }),
+  );
 
   const notice = options.onNotice ?? (() => {});
-  warnAboutSampling(options, notice);
+  const customServer = options.baseURL !== undefined || Boolean((options.env ?? process.env).OPENAI_BASE_URL);
+  for (const w of samplingWarnings(options.model, { temperature: options.temperature, topP: options.topP, customServer })) notice(w);
+
+  // An analyzer that cannot run here stops the run before any request, not at its first use.
+  if (strategies.some((s) => s.needs.analyzer)) await requireAnalyzer(options.analyzer ?? DEFAULT_ANALYZER);
+
   const outFile = options.outFile;
-  let existing = readExistingSamples(outFile);
-  if (existing.droppedPartialLine) notice(`${outFile}: removed a partly written last line (an interrupted run); its sample is made again`);
+  checkOutputFile(outFile, { flag: '--out', createFolder: true, inputs: replay ? [{ flag: '--model replay:', file: replay.file }] : [] });
+  const lock: Lock = acquireLock(outFile, { command: 'codeseceval generate' });
+  let executor: Executor | null = null;
+  try {
+    let existing = readExistingSamples(outFile);
+    if (existing.droppedPartialLine) notice(`${outFile}: removed a partly written last line (an interrupted run); its sample is made again`);
 
-  const baseParams: SamplingParams = { maxTokens: options.maxTokens ?? DEFAULTS.maxTokens };
-  if (options.temperature !== undefined) baseParams.temperature = options.temperature;
-  if (options.topP !== undefined) baseParams.topP = options.topP;
-  if (options.seed !== undefined) baseParams.seed = options.seed;
+    const baseParams: SamplingParams = { maxTokens: options.maxTokens ?? DEFAULTS.maxTokens };
+    if (options.temperature !== undefined) baseParams.temperature = options.temperature;
+    if (options.topP !== undefined) baseParams.topP = options.topP;
+    if (options.seed !== undefined) baseParams.seed = options.seed;
 
-  // Render every prompt before the first request, so a template problem costs nothing.
-  const jobs: Job[] = [];
-  const planned = new Set<string>();
-  for (const experiment of experiments) {
-    const template = templates.get(experiment)!;
-    for (const task of tasks) {
-      const prompt = renderPrompt(template, task);
-      const params: SamplingParams = { ...baseParams };
-      if (prompt.style === 'completion' && endsInsideEntry(prompt.text, task.entryPoint)) params.stop = COMPLETION_STOPS;
-      const promptHash = hashPrompt(prompt);
-      for (let i = 0; i < samplesOf(task); i++) {
-        planned.add(sampleKey(task.id, experiment, provider.spec, i));
-        jobs.push({ task, experiment, template, prompt, promptHash, sampleIndex: i, params });
+    // Render every first prompt before the first request, so a template problem costs nothing.
+    const jobs: Job[] = [];
+    const planned = new Set<string>();
+    experiments.forEach((experiment, e) => {
+      for (const task of tasks) {
+        const promptHash = hashPrompt(prepared[e]!.firstPrompt(task).prompt);
+        for (let i = 0; i < samplesOf(task, experiment); i++) {
+          planned.add(sampleKey(task.id, experiment, provider.spec, i));
+          jobs.push({ task, experiment, prepared: prepared[e]!, promptHash, sampleIndex: i });
+        }
+      }
+    });
+
+    if (options.retryErrors) {
+      const dropped = dropFailedLines(outFile, (key) => planned.has(key));
+      if (dropped) {
+        notice(`${outFile}: removed ${dropped} failed sample(s) to make them again`);
+        existing = readExistingSamples(outFile);
       }
     }
-  }
+    const todo = jobs.filter((j) => !existing.done.has(sampleKey(j.task.id, j.experiment, provider.spec, j.sampleIndex)));
 
-  if (options.retryErrors) {
-    const dropped = dropFailedLines(outFile, (key) => planned.has(key));
-    if (dropped) {
-      notice(`${outFile}: removed ${dropped} failed sample(s) to make them again`);
-      existing = readExistingSamples(outFile);
-    }
-  }
-  const todo = jobs.filter((j) => !existing.done.has(sampleKey(j.task.id, j.experiment, provider.spec, j.sampleIndex)));
+    const cache =
+      provider.cacheIdentity && options.cacheDir !== null
+        ? new ResponseCache(options.cacheDir ?? path.join(defaultCacheRoot(), 'responses'))
+        : null;
 
-  const cache =
-    provider.cacheIdentity && options.cacheDir !== null
-      ? new ResponseCache(options.cacheDir ?? path.join(defaultCacheRoot(), 'responses'))
-      : null;
+    const progress: GenerateProgress = {
+      done: 0,
+      total: todo.length,
+      errors: 0,
+      cached: 0,
+      requests: 0,
+      alreadyDone: jobs.length - todo.length,
+      elapsedMs: 0,
+    };
+    const report = () => options.onProgress?.({ ...progress, elapsedMs: Math.round(performance.now() - started) });
+    report();
+    if (!todo.length) return { ...progress, interrupted: false, firstError: null, outFile, elapsedMs: Math.round(performance.now() - started) };
 
-  const progress: GenerateProgress = {
-    done: 0,
-    total: todo.length,
-    errors: 0,
-    cached: 0,
-    requests: 0,
-    alreadyDone: jobs.length - todo.length,
-    elapsedMs: 0,
-  };
-  const report = () => options.onProgress?.({ ...progress, elapsedMs: Math.round(performance.now() - started) });
-  report();
-  if (!todo.length) return { ...progress, interrupted: false, firstError: null, outFile, elapsedMs: Math.round(performance.now() - started) };
+    if (strategies.some((s) => s.needs.executor)) executor = createExecutor(options.engine ?? {});
 
-  const stop = new AbortController();
-  const inFlight = new Set<AbortController>();
-  stop.signal.addEventListener('abort', () => {
-    for (const r of inFlight) r.abort();
-  });
-  const onAbort = () => stop.abort();
-  if (options.signal?.aborted) stop.abort();
-  options.signal?.addEventListener('abort', onAbort);
-  let fatal: unknown = null;
-  let firstError: string | null = null;
-  const writer = new SampleWriter(outFile);
-  const limit = pLimit(options.concurrency ?? DEFAULTS.concurrency);
+    const stop = new AbortController();
+    const inFlight = new Set<AbortController>();
+    stop.signal.addEventListener('abort', () => {
+      for (const r of inFlight) r.abort();
+    });
+    const onAbort = () => stop.abort();
+    if (options.signal?.aborted) stop.abort();
+    options.signal?.addEventListener('abort', onAbort);
+    let fatal: unknown = null;
+    let firstError: string | null = null;
+    const writer = new JsonlAppender<GeneratedSample>(outFile);
 
-  const runJob = async (job: Job): Promise<void> => {
-    if (stop.signal.aborted) return;
-    const key = provider.cacheIdentity
-      ? cacheKey({ ...provider.cacheIdentity, prompt: job.prompt, params: job.params, sampleIndex: job.sampleIndex })
-      : null;
-    let result: CompletionResult | null = null;
-    let cached = false;
-    let error: string | null = null;
-    const hit = cache && key ? cache.get(key) : null;
-    if (hit) {
-      result = { text: hit.text, usage: hit.usage, latencyMs: hit.latencyMs, finishReason: hit.finishReason };
-      cached = true;
-    } else {
+    const ask = async (job: Job, prompt: Prompt, params: SamplingParams): Promise<Answer> => {
+      if (stop.signal.aborted) throw new Stopped();
+      const key = provider.cacheIdentity ? cacheKey({ ...provider.cacheIdentity, prompt, params, sampleIndex: job.sampleIndex }) : null;
+      const hit = cache && key ? cache.get(key) : null;
+      if (hit) {
+        progress.cached++;
+        return { result: { text: hit.text, usage: hit.usage, latencyMs: hit.latencyMs, finishReason: hit.finishReason }, cached: true, error: null };
+      }
       if (provider.cacheIdentity) progress.requests++;
       // One signal per request: the SDKs leave their abort listener on the signal they are
       // given after the request ends, and thousands of requests would pile up on a shared one.
       const request = new AbortController();
       inFlight.add(request);
+      let result: CompletionResult;
       try {
         result = await provider.complete({
-          prompt: job.prompt,
+          prompt,
           task: job.task,
           sampleIndex: job.sampleIndex,
-          params: job.params,
+          experiment: job.experiment,
+          params,
           signal: request.signal,
         });
       } catch (e) {
-        // An interruption or another request's fatal error: this sample is simply not done yet.
-        if (stop.signal.aborted) return;
-        if (e instanceof ProviderError && !e.fatal) {
-          error = e.message;
-        } else {
-          fatal ??= e;
-          stop.abort();
-          return;
-        }
+        if (stop.signal.aborted) throw new Stopped();
+        if (e instanceof ProviderError && !e.fatal) return { result: null, cached: false, error: e.message };
+        throw e;
       } finally {
         inFlight.delete(request);
       }
-      if (result && cache && key) {
+      if (cache && key) {
         cache.put(key, {
           text: result.text,
           usage: result.usage,
@@ -275,101 +291,119 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
           createdAt: new Date().toISOString(),
         });
       }
-    }
-    const extraction = result ? toProgram(result, job, provider.style) : { solution: '', method: 'none' };
-    const sample: GeneratedSample = {
+      return { result, cached: false, error: null };
+    };
+
+    const contextFor = (job: Job): ExperimentContext => ({
+      task: job.task,
+      sampleIndex: job.sampleIndex,
+      style: provider.style,
+      params: baseParams,
+      ask: (prompt, params) => ask(job, prompt, params),
+      program: (answer, prompt, problem) => {
+        if (answer.program) return answer.program;
+        if (provider.style === 'program') return { solution: answer.text, method: 'verbatim' };
+        return extractProgram(answer.text, {
+          entryPoint: job.task.entryPoint,
+          style: provider.style === 'completion' ? 'completion' : 'chat',
+          prompt: prompt.style === 'completion' ? prompt.text : undefined,
+          context: looksLikeCode(problem, job.task.entryPoint) ? problem : null,
+          truncated: isTruncatedFinish(answer.finishReason),
+        });
+      },
+      soft: options.soft ?? false,
+      execute: async (program, opts) => {
+        if (!executor) throw new Error(`experiment ${job.experiment} ran a program without asking for an executor`);
+        if (stop.signal.aborted) throw new Stopped();
+        const [r] = await executor.run([taskJob(job.task, program, opts?.soft ? { soft: true } : undefined)]);
+        if (stop.signal.aborted) throw new Stopped();
+        return r!;
+      },
+      analyze: (program) => analyze(program, options.analyzer ?? DEFAULT_ANALYZER),
+    });
+
+    const record = (job: Job, d: SampleDraft): GeneratedSample => ({
       task_id: job.task.id,
       experiment: job.experiment,
       model: provider.spec,
+      ...(model.spec !== provider.spec ? { model_spec: model.spec } : {}),
       sample_index: job.sampleIndex,
       prompt_hash: job.promptHash,
-      prompt: job.prompt,
-      template: job.template.name,
-      raw: result?.text ?? '',
-      solution: extraction.solution,
-      extraction: extraction.method,
-      finish_reason: result?.finishReason ?? null,
-      usage: result?.usage ?? null,
-      latency_ms: result?.latencyMs ?? 0,
-      cached,
+      prompt: d.prompt,
+      template: d.template,
+      raw: d.raw,
+      solution: d.solution,
+      extraction: d.extraction,
+      finish_reason: d.finishReason,
+      usage: d.usage,
+      latency_ms: d.latencyMs,
+      cached: d.cached,
       params: {
-        temperature: job.params.temperature ?? null,
-        top_p: job.params.topP ?? null,
-        max_tokens: job.params.maxTokens,
-        seed: job.params.seed ?? null,
-        stop: job.params.stop ?? null,
+        temperature: d.params.temperature ?? null,
+        top_p: d.params.topP ?? null,
+        max_tokens: d.params.maxTokens,
+        seed: d.params.seed ?? null,
+        stop: d.params.stop ?? null,
       },
-      error,
+      error: d.error,
       created_at: new Date().toISOString(),
-    };
-    writer.write(sample);
-    progress.done++;
-    if (cached) progress.cached++;
-    if (error) {
-      progress.errors++;
-      firstError ??= `${job.task.id} #${job.sampleIndex}: ${error}`;
-    }
-    report();
-  };
+      ...(d.rounds ? { rounds: d.rounds } : {}),
+      ...d.extra,
+    });
 
-  try {
-    // A failure outside the request (a full disk, a bug) stops the run like a fatal request
-    // error, after the jobs in flight have settled, so the writer is never closed under them.
-    const guarded = async (job: Job) => {
+    const runJob = async (job: Job): Promise<void> => {
+      if (stop.signal.aborted) return;
+      let draft: SampleDraft;
       try {
-        await runJob(job);
+        draft = await job.prepared.run(contextFor(job));
       } catch (e) {
+        // An interruption or another request's fatal error: this sample is simply not done yet.
+        if (e instanceof Stopped || stop.signal.aborted) return;
         fatal ??= e;
         stop.abort();
+        return;
       }
+      writer.append(record(job, draft));
+      progress.done++;
+      if (draft.error) {
+        progress.errors++;
+        firstError ??= `${job.task.id} #${job.sampleIndex}: ${draft.error}`;
+      }
+      report();
     };
-    await Promise.all(todo.map((job) => limit(guarded, job)));
+
+    try {
+      // A failure outside the request (a full disk, a bug) stops the run like a fatal request
+      // error, after the jobs in flight have settled, so the writer is never closed under them.
+      const guarded = async (job: Job) => {
+        try {
+          await runJob(job);
+        } catch (e) {
+          fatal ??= e;
+          stop.abort();
+        }
+      };
+      await Promise.all(todo.map((job) => limiter.run(() => guarded(job))));
+    } finally {
+      writer.close();
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    if (fatal) {
+      const msg = fatal instanceof Error ? fatal.message : String(fatal);
+      const kept = `${progress.alreadyDone + progress.done} sample(s) are in ${outFile}; fix the cause and run the same command to continue`;
+      if (fatal instanceof ProviderError || fatal instanceof UserError) throw new UserError(`${msg} — ${kept}`);
+      throw new Error(`${msg} — ${kept}`, { cause: fatal });
+    }
+    return {
+      ...progress,
+      elapsedMs: Math.round(performance.now() - started),
+      interrupted: stop.signal.aborted,
+      firstError,
+      outFile,
+    };
   } finally {
-    writer.close();
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-  if (fatal) {
-    const msg = fatal instanceof Error ? fatal.message : String(fatal);
-    const kept = `${progress.alreadyDone + progress.done} sample(s) are in ${outFile}; fix the cause and run the same command to continue`;
-    if (fatal instanceof ProviderError || fatal instanceof UserError) throw new UserError(`${msg} — ${kept}`);
-    throw new Error(`${msg} — ${kept}`, { cause: fatal });
-  }
-  return {
-    ...progress,
-    elapsedMs: Math.round(performance.now() - started),
-    interrupted: stop.signal.aborted,
-    firstError,
-    outFile,
-  };
-}
-
-/**
- * Settings some APIs refuse with a 400 on every request. They are sent anyway (older models
- * accept them), but a line now saves a file full of failed samples later.
- */
-function warnAboutSampling(o: GenerateOptions, notice: (m: string) => void): void {
-  const spec = parseModelSpec(o.model);
-  if (spec.kind === 'anthropic' && (o.temperature !== undefined || o.topP !== undefined)) {
-    notice(
-      'the Messages API deprecated temperature and top_p: recent Claude models refuse them (and older ones refuse both together); leave them out if requests fail with 400',
-    );
-  }
-  const vendorOpenAI = o.baseURL === undefined && !(o.env ?? process.env).OPENAI_BASE_URL;
-  if (spec.kind === 'openai' && vendorOpenAI && /^(o\d|gpt-5)/.test(spec.model) && (o.temperature !== undefined || o.topP !== undefined)) {
-    notice(`${spec.model} looks like a reasoning model: those refuse non-default temperature and top_p`);
+    executor?.close();
+    lock.release();
   }
 }
 
-function toProgram(result: CompletionResult, job: Job, style: ModelProvider['style']): { solution: string; method: string } {
-  if (result.program) return result.program;
-  if (style === 'program') return { solution: result.text, method: 'verbatim' };
-  const problem = job.experiment === 'vuln-aware-generation' ? (job.task.vulnAwareProblem ?? job.task.problem) : job.task.problem;
-  const { solution, method } = extractProgram(result.text, {
-    entryPoint: job.task.entryPoint,
-    style: style === 'completion' ? 'completion' : 'chat',
-    prompt: job.prompt.style === 'completion' ? job.prompt.text : undefined,
-    context: looksLikeCode(problem, job.task.entryPoint) ? problem : null,
-    truncated: isTruncatedFinish(result.finishReason),
-  });
-  return { solution, method };
-}

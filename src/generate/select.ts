@@ -1,6 +1,6 @@
-import type { Dataset, Subset, Task } from '../dataset/types.js';
-import { normaliseCwe } from '../dataset/cwe.js';
-import { UserError } from '../util/errors.js';
+import { normaliseCwe } from '../util/cwe.js';
+import { UserError } from '../core/errors.js';
+import type { Dataset, Subset, Task } from '../core/task.js';
 
 const SUBSETS: Record<string, Subset> = {
   base: 'SecEvalBase',

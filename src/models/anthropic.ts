@@ -1,8 +1,9 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { ClientSettings } from './openai.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from './provider.js';
-import { toProviderError } from './sdk-errors.js';
+import type { CompletionRequest, CompletionResult, ModelProvider } from '../core/model.js';
+import { Retrier } from './retry.js';
+import { requestWithRetry } from './sdk-errors.js';
 import { parseResponse } from './validate-response.js';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
@@ -24,6 +25,8 @@ export class AnthropicProvider implements ModelProvider {
   readonly style = 'chat' as const;
   readonly cacheIdentity: { provider: string; model: string; baseURL: string };
   private readonly client: Anthropic;
+  /** Shared by every request of this provider: it remembers whether the server ever answered. */
+  readonly retrier: Retrier;
 
   constructor(
     readonly spec: string,
@@ -36,9 +39,10 @@ export class AnthropicProvider implements ModelProvider {
       // An ANTHROPIC_AUTH_TOKEN in the environment would add a second credential header.
       authToken: null,
       baseURL,
-      maxRetries: settings.maxRetries,
+      maxRetries: 0,
       timeout: settings.timeoutMs,
     });
+    this.retrier = new Retrier(settings.retry, settings.feedback);
     this.cacheIdentity = { provider: 'anthropic', model, baseURL };
   }
 
@@ -51,20 +55,19 @@ export class AnthropicProvider implements ModelProvider {
     const body: Anthropic.MessageCreateParamsNonStreaming & { temperature?: number; top_p?: number } = {
       model: this.model,
       max_tokens: params.maxTokens,
-      messages: [{ role: 'user', content: req.prompt.user }],
+      // Earlier turns of a multi-round experiment come first; the API wants them alternating, which they are.
+      messages: [...(req.prompt.history ?? []).map((t) => ({ role: t.role, content: t.content })), { role: 'user', content: req.prompt.user }],
     };
     if (req.prompt.system) body.system = req.prompt.system;
     if (params.temperature !== undefined) body.temperature = params.temperature;
     if (params.topP !== undefined) body.top_p = params.topP;
-    const started = performance.now();
-    let data: unknown;
-    try {
-      data = await this.client.messages.create(body, { signal: req.signal });
-    } catch (e) {
-      throw toProviderError(e, this.spec, SDK_ERRORS, this.settings.timeoutMs);
-    }
-    const latencyMs = Math.round(performance.now() - started);
-    const res = parseResponse(MessageResponse, data, this.spec);
+    const where = { spec: this.spec, server: this.cacheIdentity.baseURL, timeoutMs: this.settings.timeoutMs, classes: SDK_ERRORS };
+    const { value: res, latencyMs } = await requestWithRetry(
+      this.retrier,
+      where,
+      async (signal) => parseResponse(MessageResponse, await this.client.messages.create(body, { signal })),
+      req.signal,
+    );
     const text = res.content
       .filter((b) => b.type === 'text')
       .map((b) => b.text ?? '')

@@ -1,7 +1,8 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { z } from 'zod';
-import type { CompletionRequest, CompletionResult, ModelProvider, Usage } from './provider.js';
-import { toProviderError } from './sdk-errors.js';
+import type { CompletionRequest, CompletionResult, ModelProvider, Usage } from '../core/model.js';
+import { type AttemptFeedback, Retrier, type RetryPolicy } from './retry.js';
+import { requestWithRetry } from './sdk-errors.js';
 import { parseResponse } from './validate-response.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -10,9 +11,12 @@ export interface ClientSettings {
   apiKey: string;
   /** Already resolved from --base-url / the environment; undefined means the vendor's own API. */
   baseURL: string | undefined;
-  /** The SDK owns retries (429, 5xx, timeouts, honouring Retry-After); nothing else retries. */
-  maxRetries: number;
+  /** Whole request, headers and body, per attempt. */
   timeoutMs: number;
+  /** Our retries are the only ones (the SDK is built with maxRetries 0). */
+  retry: RetryPolicy;
+  /** Told about every attempt: the adaptive concurrency limiter. */
+  feedback?: AttemptFeedback;
 }
 
 const SDK_ERRORS = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
@@ -45,6 +49,8 @@ function usageOf(u: z.infer<typeof OpenAIUsage>): Usage | null {
 abstract class OpenAIBase implements ModelProvider {
   abstract readonly style: 'chat' | 'completion';
   protected readonly client: OpenAI;
+  /** Shared by every request of this provider: it remembers whether the server ever answered. */
+  readonly retrier: Retrier;
   readonly cacheIdentity: { provider: string; model: string; baseURL: string };
 
   constructor(
@@ -56,9 +62,10 @@ abstract class OpenAIBase implements ModelProvider {
     this.client = new OpenAI({
       apiKey: settings.apiKey,
       baseURL: settings.baseURL ?? OPENAI_DEFAULT_BASE_URL,
-      maxRetries: settings.maxRetries,
+      maxRetries: 0,
       timeout: settings.timeoutMs,
     });
+    this.retrier = new Retrier(settings.retry, settings.feedback);
     this.cacheIdentity = { provider: providerKind, model, baseURL: settings.baseURL ?? OPENAI_DEFAULT_BASE_URL };
   }
 
@@ -79,15 +86,14 @@ abstract class OpenAIBase implements ModelProvider {
     };
   }
 
-  /** Make the request, timing it and turning SDK errors into provider errors. */
-  protected async timed(call: () => Promise<unknown>): Promise<{ data: unknown; latencyMs: number }> {
-    const started = performance.now();
-    try {
-      const data = await call();
-      return { data, latencyMs: Math.round(performance.now() - started) };
-    } catch (e) {
-      throw toProviderError(e, this.spec, SDK_ERRORS, this.settings.timeoutMs);
-    }
+  /** Send a request (retried), and check the answer against `schema` inside each attempt. */
+  protected send<T>(
+    req: CompletionRequest,
+    schema: z.ZodType<T>,
+    call: (signal: AbortSignal) => Promise<unknown>,
+  ): Promise<{ value: T; latencyMs: number }> {
+    const where = { spec: this.spec, server: this.cacheIdentity.baseURL, timeoutMs: this.settings.timeoutMs, classes: SDK_ERRORS };
+    return requestWithRetry(this.retrier, where, async (signal) => parseResponse(schema, await call(signal)), req.signal);
   }
 }
 
@@ -104,12 +110,13 @@ export class OpenAIChatProvider extends OpenAIBase {
     const { params } = req;
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (req.prompt.system) messages.push({ role: 'system', content: req.prompt.system });
+    // Earlier turns of a multi-round experiment, so the model sees its own previous answers.
+    for (const turn of req.prompt.history ?? []) messages.push({ role: turn.role, content: turn.content });
     messages.push({ role: 'user', content: req.prompt.user });
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model: this.model, messages, ...this.samplingFields(req) };
     if (this.isVendorApi) body.max_completion_tokens = params.maxTokens;
     else body.max_tokens = params.maxTokens;
-    const { data, latencyMs } = await this.timed(() => this.client.chat.completions.create(body, { signal: req.signal }));
-    const res = parseResponse(ChatResponse, data, this.spec);
+    const { value: res, latencyMs } = await this.send(req, ChatResponse, (signal) => this.client.chat.completions.create(body, { signal }));
     const choice = res.choices[0]!;
     return {
       text: choice.message.content ?? '',
@@ -138,8 +145,7 @@ export class OpenAICompletionsProvider extends OpenAIBase {
       ...this.samplingFields(req),
     };
     if (params.stop?.length) body.stop = params.stop;
-    const { data, latencyMs } = await this.timed(() => this.client.completions.create(body, { signal: req.signal }));
-    const res = parseResponse(CompletionResponse, data, this.spec);
+    const { value: res, latencyMs } = await this.send(req, CompletionResponse, (signal) => this.client.completions.create(body, { signal }));
     const choice = res.choices[0]!;
     return { text: choice.text ?? '', usage: usageOf(res.usage), latencyMs, finishReason: choice.finish_reason ?? null };
   }

@@ -1,6 +1,6 @@
-import type { Task } from '../dataset/types.js';
-import { UserError } from '../util/errors.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from './provider.js';
+import { UserError } from '../core/errors.js';
+import type { CompletionRequest, CompletionResult, ModelProvider } from '../core/model.js';
+import type { Task } from '../core/task.js';
 
 /**
  * Answers with the dataset's own Secure or Insecure Code: no network, no cost. Running the

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Dataset, Task } from '../dataset/types.js';
-import { firstIssue } from '../dataset/schema.js';
-import { SampleLine } from '../evaluate/records.js';
-import { UserError } from '../util/errors.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from './provider.js';
-import { ProviderError } from './provider.js';
+import { UserError } from '../core/errors.js';
+import { type CompletionRequest, type CompletionResult, type ModelProvider, ProviderError } from '../core/model.js';
+import { SampleLine } from '../core/sample.js';
+import type { Dataset, Task } from '../core/task.js';
+import { firstIssue } from '../core/zod-issue.js';
+import { compareExperiments, isExperiment } from '../core/experiments.js';
 
 interface ReplayEntry {
   line: number;
@@ -13,20 +13,52 @@ interface ReplayEntry {
   completion?: string;
 }
 
+/** Lines without an `experiment` field are filed under this key: any experiment the user names. */
+const UNTAGGED = '';
+
+/** Experiment names carried by a replay file's lines (empty when none carries one), sorted. */
+export function replayFileExperiments(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return []; // the provider reports the unreadable file with its own message
+  }
+  const found = new Set<string>();
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue;
+    try {
+      const e = (JSON.parse(raw) as { experiment?: unknown }).experiment;
+      if (typeof e === 'string' && e) found.add(e);
+    } catch {
+      // a broken line is reported, with its number, when the provider reads the file
+    }
+  }
+  return [...found].sort(compareExperiments);
+}
+
 /**
  * Samples produced elsewhere, in the EvalPlus style: one JSON object a line with `task_id`
  * and either `solution` (a whole program) or `completion` (text that continues the task's
- * Problem). A task's k-th line in the file is its sample k. Answers are used verbatim, so
+ * Problem, assembled prompt + completion as HumanEval does). Answers are used verbatim, so
  * other tools' outputs are scored as they made them.
+ *
+ * Lines may carry `experiment`: then each line answers that experiment only, and every line
+ * must carry one (a file that mixes tagged and untagged lines is ambiguous). Untagged lines
+ * answer whichever experiment the user names. A task's k-th line (per experiment, when
+ * tagged) is its sample k.
  */
 export class ReplayProvider implements ModelProvider {
   readonly style = 'program' as const;
   readonly cacheIdentity = null;
-  private readonly byTask = new Map<string, ReplayEntry[]>();
+  /** Keyed by experiment (UNTAGGED when lines carry none), then task. */
+  private readonly entries = new Map<string, Map<string, ReplayEntry[]>>();
+  /** The lines carry their experiment. */
+  readonly tagged: boolean;
 
   constructor(
     readonly spec: string,
-    private readonly file: string,
+    readonly file: string,
     dataset: Dataset,
   ) {
     let text: string;
@@ -35,6 +67,8 @@ export class ReplayProvider implements ModelProvider {
     } catch (e) {
       throw new UserError(`--model ${spec}: cannot read ${file}: ${(e as Error).message}`);
     }
+    let firstTagged: number | null = null;
+    let firstUntagged: number | null = null;
     text.split('\n').forEach((raw, i) => {
       if (!raw.trim()) return;
       const where = `${file}:${i + 1}`;
@@ -51,27 +85,54 @@ export class ReplayProvider implements ModelProvider {
       }
       const s = parsed.data;
       if (!dataset.byId.has(s.task_id)) throw new UserError(`${where}: task_id "${s.task_id}" is not in the dataset`);
+      const experiment: string = typeof s.experiment === 'string' ? s.experiment : UNTAGGED;
+      if (experiment !== UNTAGGED && !isExperiment(experiment)) {
+        throw new UserError(`${where}: field "experiment": unknown experiment "${experiment}"`);
+      }
+      if (experiment === UNTAGGED) firstUntagged ??= i + 1;
+      else firstTagged ??= i + 1;
+      if (firstTagged !== null && firstUntagged !== null) {
+        throw new UserError(
+          `${file}:${Math.max(firstTagged, firstUntagged)}: some lines carry "experiment" and some do not (first without: line ${firstUntagged}); give every line one, or none`,
+        );
+      }
       const entry: ReplayEntry = { line: i + 1 };
       if (s.solution !== undefined) entry.solution = s.solution;
       else if (s.completion !== undefined) entry.completion = s.completion;
-      const list = this.byTask.get(s.task_id) ?? [];
+      const byTask = this.entries.get(experiment) ?? new Map<string, ReplayEntry[]>();
+      this.entries.set(experiment, byTask);
+      const list = byTask.get(s.task_id) ?? [];
       list.push(entry);
-      this.byTask.set(s.task_id, list);
+      byTask.set(s.task_id, list);
     });
-    if (!this.byTask.size) throw new UserError(`--model ${spec}: ${file} holds no samples`);
+    if (!this.entries.size) throw new UserError(`--model ${spec}: ${file} holds no samples`);
+    this.tagged = firstTagged !== null;
   }
 
-  /** How many samples the file holds for a task (0 when none). */
-  samplesFor(taskId: string): number {
-    return this.byTask.get(taskId)?.length ?? 0;
+  /** The experiments the file's lines name, in report order; empty when lines carry none. */
+  experiments(): string[] {
+    return this.tagged ? [...this.entries.keys()].sort(compareExperiments) : [];
+  }
+
+  private byTask(experiment: string | undefined): Map<string, ReplayEntry[]> | undefined {
+    return this.entries.get(this.tagged ? (experiment ?? UNTAGGED) : UNTAGGED);
+  }
+
+  /** How many samples the file holds for a task in an experiment (0 when none). */
+  samplesFor(taskId: string, experiment?: string): number {
+    return this.byTask(experiment)?.get(taskId)?.length ?? 0;
   }
 
   async complete(req: CompletionRequest): Promise<CompletionResult> {
-    const list = this.byTask.get(req.task.id) ?? [];
+    if (this.tagged && req.experiment === undefined) {
+      throw new ProviderError(`${path.basename(this.file)}: its lines are per experiment, and the request named none`, true);
+    }
+    const list = this.byTask(req.experiment)?.get(req.task.id) ?? [];
     const entry = list[req.sampleIndex];
     if (!entry) {
+      const which = this.tagged ? ` in ${req.experiment}` : '';
       throw new ProviderError(
-        `${path.basename(this.file)} has ${list.length} sample(s) for ${req.task.id}, none with index ${req.sampleIndex}`,
+        `${path.basename(this.file)} has ${list.length} sample(s) for ${req.task.id}${which}, none with index ${req.sampleIndex}`,
         false,
       );
     }
@@ -90,8 +151,20 @@ export class ReplayProvider implements ModelProvider {
     };
   }
 
-  /** Tasks of `tasks` the file has samples for. */
-  covered(tasks: Task[]): Task[] {
-    return tasks.filter((t) => this.byTask.has(t.id));
+  /**
+   * Tasks of `tasks` the file has samples for in any of `experiments`. A tagged file asked for
+   * an experiment it has no line for is refused: a run would silently score nothing there.
+   */
+  covered(tasks: Task[], experiments?: readonly string[]): Task[] {
+    if (this.tagged && experiments) {
+      const missing = experiments.filter((e) => !this.entries.has(e));
+      if (missing.length) {
+        throw new UserError(
+          `--model ${this.spec}: ${this.file} has no lines for experiment ${missing.join(', ')} (its lines are for ${this.experiments().join(', ')})`,
+        );
+      }
+    }
+    const keys = this.tagged ? (experiments ?? [...this.entries.keys()]) : [UNTAGGED];
+    return tasks.filter((t) => keys.some((k) => this.entries.get(k)?.has(t.id)));
   }
 }

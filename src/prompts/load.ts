@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Experiment } from '../generate/experiments.js';
-import { UserError } from '../util/errors.js';
-import { packageFile } from '../util/paths.js';
+import { packageFile } from '../io/paths.js';
 import { parseTemplate, type Template, type TemplateStyle } from './template.js';
+import { UserError } from '../core/errors.js';
+import type { Experiment } from '../core/experiments.js';
 
 /** The file name of the built-in template for an experiment and model style. */
 export function templateFileName(experiment: Experiment, style: TemplateStyle): string {

@@ -1,6 +1,6 @@
-import type { Task } from '../dataset/types.js';
-import type { Prompt } from '../models/provider.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../core/errors.js';
+import type { Prompt } from '../core/model.js';
+import type { Task } from '../core/task.js';
 
 /**
  * Prompt templates are plain text with `{{name}}` or `{{name|filter}}` placeholders.

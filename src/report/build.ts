@@ -1,15 +1,25 @@
-import type { Dataset, Subset } from '../dataset/types.js';
 import { DEFAULT_BOOTSTRAP, Resampler, type BootstrapOptions } from '../score/bootstrap.js';
 import { compareRuns, defaultPairs, type Comparison } from '../score/compare.js';
 import { scoreSplit, type RunSplit } from '../score/functional.js';
 import { canSplit } from '../score/labels.js';
 import { DEFAULT_KS } from '../score/passk.js';
-import { readResults, type ResultSet } from '../score/results.js';
+import { readResults } from './results-file.js';
+import { type ResultSet } from '../score/tally.js';
 import { scoreResults, type Scores } from '../score/scores.js';
-import type { Validation, ValidationVerdict } from '../score/validation.js';
-import { UserError } from '../util/errors.js';
+import type { Validation } from '../score/validation.js';
+import { UserError } from '../core/errors.js';
+import { familyOf } from '../core/experiments.js';
+import { scoreRounds, type RunRounds } from '../score/rounds.js';
+import { readRounds } from './rounds.js';
+import { summarizeAnalysis } from '../analyze/summary.js';
+import type { StaticAnalysisSummary } from '../score/static-agreement.js';
+import type { Dataset, Subset } from '../core/task.js';
+import type { ValidationVerdict } from '../core/validation.js';
+import { environmentSummary, type EnvironmentFailures, type EnvironmentWarning, type ReportEnvironment } from './environment.js';
 
 export interface BuildReportOptions {
+  /** From `codeseceval analyze`: adds the "Static analysis vs tests" section. */
+  analysisFile?: string | null;
   resultsFiles: readonly string[];
   dataset: Dataset;
   /** From `dataset validate --json`; without it no task is marked broken. */
@@ -58,8 +68,18 @@ export interface Report {
   scores: Scores;
   comparisons: Comparison[];
   split: ReportSplit | null;
+  /** The "Static analysis vs tests" section; null without --analysis. */
+  staticAnalysis: StaticAnalysisSummary | null;
+  /** Per-round scores of the feedback-repair runs; null when there is none. */
+  rounds: RunRounds[] | null;
   /** Why there is no split although half of what it needs is there; null otherwise. */
   splitNote: string | null;
+  /** Each input's environment records (`<results>.env.json`); see src/report/environment.ts. */
+  environments: ReportEnvironment[];
+  /** Inputs (or parts of one) produced under different records, naming the fields. */
+  environmentWarnings: EnvironmentWarning[];
+  /** Samples that failed for want of a module or of the network. */
+  environmentFailures: EnvironmentFailures;
   /** Raw tallies, with samples when a drill-down was asked for. */
   results: ResultSet;
   /** Task order and metadata for the drill-down. */
@@ -111,6 +131,14 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
   } else if (labels) {
     splitNote = 'The validation file labels asserts, but no result carries a soft-assert outcome: evaluate with --soft to split functional from security failures.';
   }
+  // Only feedback runs have rounds: other reports never read the files a second time.
+  let rounds: RunRounds[] | null = null;
+  if (scores.runs.some((r) => familyOf(r.experiment) === 'feedback')) {
+    const inputs = await readRounds(opts.resultsFiles, opts.dataset);
+    rounds = scoreRounds(inputs, opts.dataset, scores.groups, { ks, resampler, permutations, broken: brokenIds, excludeBroken, labels });
+    const order = new Map(scores.runs.map((r, i) => [`${r.model}\u0000${r.experiment}`, i]));
+    rounds.sort((a, b) => (order.get(`${a.model}\u0000${a.experiment}`) ?? 0) - (order.get(`${b.model}\u0000${b.experiment}`) ?? 0));
+  }
   const broken: BrokenTask[] = [];
   if (validation) {
     for (const t of opts.dataset.tasks) {
@@ -118,7 +146,9 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
       if (v) broken.push({ taskId: t.id, subset: t.subset, verdict: v.verdict, reason: v.reason });
     }
   }
+  const env = await environmentSummary(opts.resultsFiles);
   return {
+    ...env,
     dataset: { source: opts.dataset.source, kind: opts.dataset.kind, tasks: opts.dataset.tasks.length },
     inputs: [...opts.resultsFiles],
     ks,
@@ -132,6 +162,10 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
     comparisons,
     split,
     splitNote,
+    rounds,
+    staticAnalysis: opts.analysisFile
+      ? await summarizeAnalysis({ analysisFile: opts.analysisFile, resultsFiles: opts.resultsFiles, dataset: opts.dataset, labels })
+      : null,
     results,
     datasetRef: opts.dataset,
   };

@@ -1,6 +1,6 @@
 import * as echarts from 'echarts';
-import { familyOf, type ExperimentFamily } from '../score/experiments.js';
 import type { Report } from './build.js';
+import { type ExperimentFamily, familyOf } from '../core/experiments.js';
 
 export interface Chart {
   id: string;
@@ -12,6 +12,7 @@ export interface Chart {
 const FIGURE: Record<ExperimentFamily, string> = {
   generation: 'generation (cf. the paper’s Figure 3)',
   repair: 'repair (cf. the paper’s Figure 4)',
+  feedback: 'multi-round repair with feedback',
   other: 'other experiments',
 };
 

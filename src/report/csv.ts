@@ -1,6 +1,9 @@
 import type { Report } from './build.js';
+import { roundsCsvRows } from './rounds.js';
 import type { SplitGroup } from '../score/functional.js';
 import type { GroupScore } from '../score/scores.js';
+import { STATIC_ANALYSIS_CSV_HEADER, staticAnalysisCsvFields } from './static-analysis.js';
+import { environmentCsvFields, environmentCsvHeader } from './environment.js';
 
 const HEADER = [
   'model',
@@ -65,9 +68,15 @@ function field(v: string | number | boolean | null): string {
  */
 export function renderCsv(report: Report): string {
   const withSplit = report.split !== null && report.split.runs.length > 0;
-  const lines = [(withSplit ? [...HEADER, ...SPLIT_HEADER] : HEADER).join(',')];
+  const sa = report.staticAnalysis;
+  const envHeader = environmentCsvHeader(report);
+  // Feedback runs add their per-round scores as rows with a round number; the other rows (the
+  // final scores) leave it empty. The column comes last so existing columns keep their place.
+  const roundRows = roundsCsvRows(report);
+  const withRounds = roundRows.length > 0;
+  const lines = [[...HEADER, ...(withSplit ? SPLIT_HEADER : []), ...(sa ? STATIC_ANALYSIS_CSV_HEADER : []), ...envHeader, ...(withRounds ? ['round'] : [])].join(',')];
   const splits = new Map(report.split?.runs.map((s) => [`${s.model}\u0000${s.experiment}`, s]));
-  const emit = (model: string, experiment: string, type: string, g: GroupScore, s?: SplitGroup) => {
+  const emit = (model: string, experiment: string, type: string, g: GroupScore, s?: SplitGroup, round?: number) => {
     report.ks.forEach((k, j) => {
       const ci = g.ci[j] ?? null;
       lines.push(
@@ -85,6 +94,9 @@ export function renderCsv(report: Report): string {
           ci ? ci[1] : null,
           report.excludeBroken,
           ...(withSplit ? splitFields(s, j) : []),
+          ...(sa ? (round === undefined ? staticAnalysisCsvFields(sa, model, experiment, type, g.group) : STATIC_ANALYSIS_CSV_HEADER.map(() => null)) : []),
+          ...(envHeader.length ? environmentCsvFields(report, model, experiment) : []),
+          ...(withRounds ? [round ?? null] : []),
         ]
           .map(field)
           .join(','),
@@ -100,5 +112,6 @@ export function renderCsv(report: Report): string {
       emit(r.model, r.experiment, 'steps', r.steps.without);
     }
   }
+  for (const r of roundRows) emit(r.model, r.experiment, r.type, r.g, undefined, r.round);
   return lines.join('\n') + '\n';
 }

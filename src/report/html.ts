@@ -1,5 +1,4 @@
-import { STATUSES } from '../sandbox/types.js';
-import type { SampleJudgement } from '../score/functional.js';
+import type { SampleJudgement } from '../score/judge.js';
 import type { Report } from './build.js';
 import { cweCharts, splitCharts } from './charts.js';
 import { escapeHtml as esc, pct } from './format.js';
@@ -14,7 +13,11 @@ import {
   stepsTable,
   type Table,
 } from './tables.js';
+import { roundsHtml } from './rounds.js';
 import { splitCweTables, splitTable } from './split-tables.js';
+import { STATIC_ANALYSIS_ID, staticAnalysisSection } from './static-analysis.js';
+import { environmentTables, environmentWarningLines } from './environment.js';
+import { STATUSES } from '../core/status.js';
 
 // Everything the page needs is in this file: the policy forbids every fetch, so a report
 // opened offline (or from an untrusted results file) can never reach the network.
@@ -217,6 +220,8 @@ export function* htmlChunks(report: Report): Generator<string> {
   if (steps && !headline.some((t) => t.id === 'table-generation')) {
     sections.push({ id: steps.id, title: 'With / without steps', html: tableHtml(steps) });
   }
+  const rounds = roundsHtml(report, tableHtml, esc);
+  if (rounds) sections.push({ id: 'rounds', title: 'Feedback rounds', html: rounds });
   const ci = intervalTable(report);
   sections.push({ id: ci.id, title: 'Confidence intervals', html: tableHtml(ci) });
   if (cmp) sections.push({ id: cmp.id, title: 'Comparisons', html: tableHtml(cmp) });
@@ -241,8 +246,13 @@ export function* htmlChunks(report: Report): Generator<string> {
       .join('\n');
     sections.push({ id: 'split', title: 'Functional vs secure', html: `<section id="split">${tableHtml(split)}\n${figures}\n${tables}</section>` });
   }
+  if (report.staticAnalysis) {
+    const body = staticAnalysisSection(report.staticAnalysis, tableHtml, (h) => `<h2>${esc(h)}</h2>`, (p) => `<p class="desc">${esc(p)}</p>`);
+    sections.push({ id: STATIC_ANALYSIS_ID, title: 'Static analysis', html: `<section id="${STATIC_ANALYSIS_ID}">${body}</section>` });
+  }
   const runs = runsTable(report);
   sections.push({ id: runs.id, title: 'Runs', html: tableHtml(runs) });
+  for (const t of environmentTables(report)) sections.push({ id: t.id, title: t.title, html: tableHtml(t) });
   if (broken) sections.push({ id: broken.id, title: 'Broken tasks', html: tableHtml(broken) });
   const hasDrilldown = report.results.runs.some((r) => [...r.tasks.values()].some((t) => t.samples.length > 0));
   if (hasDrilldown) sections.push({ id: 'drilldown', title: 'Per-task results', html: '' });
@@ -256,7 +266,9 @@ export function* htmlChunks(report: Report): Generator<string> {
     `<style>${CSS}</style></head><body>`,
     '<header><h1>CodeSecEval report</h1><ul class="settings">',
     ...settingsLines(report).map((l) => `<li>${esc(l)}</li>`),
-    '</ul></header>',
+    '</ul>',
+    ...environmentWarningLines(report).map((w) => `<p class="note env-warning"><strong>${esc(w)}</strong></p>`),
+    '</header>',
     `<nav>${sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>`,
     '<main>',
     ...sections.filter((s) => s.html).map((s) => s.html),

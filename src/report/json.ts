@@ -1,8 +1,11 @@
 import type { Interval, PairedColumn } from '../score/bootstrap.js';
 import type { RunSplit, SplitGroup } from '../score/functional.js';
 import type { GroupScore } from '../score/scores.js';
-import type { Status } from '../sandbox/types.js';
 import type { Report } from './build.js';
+import { roundsJsonFor, type JsonRunRounds } from './rounds.js';
+import { staticAnalysisJson, type JsonStaticAnalysis } from './static-analysis.js';
+import { environmentJson } from './environment.js';
+import type { Status } from '../core/status.js';
 
 /** Per-k values are keyed by k as a string ("1", "10"): JSON objects have string keys. */
 export type PerK<T> = Record<string, T>;
@@ -76,6 +79,12 @@ export interface JsonRun {
   tasks: JsonTask[];
   /** Functional vs secure; null unless the results carry soft outcomes and labels were given. */
   split: JsonRunSplit | null;
+  /** Feedback-repair runs only: pass@k after each round, and round 0 vs the final round. */
+  oracle?: boolean;
+  max_round?: number;
+  rounds?: JsonRunRounds['rounds'];
+  round_comparison?: JsonRunRounds['round_comparison'];
+  recorded_vs_evaluated_disagreements?: number;
 }
 
 export interface JsonComparison {
@@ -116,8 +125,14 @@ export interface JsonReport {
   };
   runs: JsonRun[];
   comparisons: JsonComparison[];
+  /** Only with `report --analysis FILE`: the "Static analysis vs tests" section. */
+  static_analysis?: JsonStaticAnalysis;
   /** Whether the functional vs secure split is shown, over how many tasks, or why not. */
   split: { labelled_tasks: number; splittable_tasks: number } | { note: string } | null;
+  /** Environment records per input, warnings where they differ, missing modules and network attempts. */
+  environments: ReturnType<typeof environmentJson>['environments'];
+  environment_warnings: ReturnType<typeof environmentJson>['environment_warnings'];
+  environment_failures: ReturnType<typeof environmentJson>['environment_failures'];
 }
 
 function perK<T, U>(ks: number[], values: readonly T[], f: (v: T) => U): PerK<U> {
@@ -229,6 +244,7 @@ export function toJson(report: Report): JsonReport {
         pass_at_k: perK(ks, t.passAtK, (v) => v),
       })),
       split: runSplit(ks, splits.get(`${r.model}\u0000${r.experiment}`)),
+      ...roundsJsonFor(report, r.model, r.experiment),
     })),
     comparisons: report.comparisons.map((c) => ({
       a: c.a,
@@ -241,6 +257,8 @@ export function toJson(report: Report): JsonReport {
       : report.splitNote
         ? { note: report.splitNote }
         : null,
+    ...(report.staticAnalysis ? { static_analysis: staticAnalysisJson(report.staticAnalysis) } : {}),
+    ...environmentJson(report),
   };
 }
 

@@ -1,5 +1,8 @@
 import type { Report } from './build.js';
+import { roundsMarkdown } from './rounds.js';
 import { splitCweTables, splitTable } from './split-tables.js';
+import { staticAnalysisSection } from './static-analysis.js';
+import { environmentTables, environmentWarningLines } from './environment.js';
 import {
   brokenTable,
   comparisonTable,
@@ -37,6 +40,7 @@ export function markdownTable(t: Table, level = 2): string {
  */
 export function renderMarkdown(report: Report): string {
   const parts: string[] = ['# CodeSecEval report', '', ...settingsLines(report).map((l) => `- ${l}`), ''];
+  for (const w of environmentWarningLines(report)) parts.push(`> **${w}**`, '');
   const steps = stepsTable(report);
   const headline = headlineTables(report);
   // Paper order: generation (Table 2), its steps split (Table 3), then repair (Table 4).
@@ -45,6 +49,8 @@ export function renderMarkdown(report: Report): string {
     if (t.id === 'table-generation' && steps) parts.push(markdownTable(steps));
   }
   if (steps && !headline.some((t) => t.id === 'table-generation')) parts.push(markdownTable(steps));
+  const rounds = roundsMarkdown(report, markdownTable);
+  if (rounds) parts.push(rounds);
   parts.push(markdownTable(intervalTable(report)));
   const cmp = comparisonTable(report);
   if (cmp) parts.push(markdownTable(cmp));
@@ -58,7 +64,11 @@ export function renderMarkdown(report: Report): string {
     parts.push(markdownTable(split));
     for (const t of splitCweTables(report)) parts.push(markdownTable(t, 3));
   }
+  if (report.staticAnalysis) {
+    parts.push(staticAnalysisSection(report.staticAnalysis, markdownTable, (h) => `## ${h}\n`, (p) => `${p}\n`));
+  }
   parts.push(markdownTable(runsTable(report)));
+  for (const t of environmentTables(report)) parts.push(markdownTable(t));
   const broken = brokenTable(report);
   if (broken) parts.push(markdownTable(broken));
   return parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';

@@ -1,8 +1,8 @@
-import { STATUSES } from '../sandbox/types.js';
-import { familyOf, type ExperimentFamily } from '../score/experiments.js';
 import type { GroupScore, RunScores } from '../score/scores.js';
 import type { Report } from './build.js';
 import { count, interval, pct, pValue, signedInterval, signedPct } from './format.js';
+import { type ExperimentFamily, familyOf } from '../core/experiments.js';
+import { STATUSES } from '../core/status.js';
 
 /**
  * Tables as plain data, so the Markdown, HTML and CSV renderers print the same numbers and
@@ -39,6 +39,10 @@ const FAMILY_TITLES: Record<ExperimentFamily, { title: string; description: stri
   repair: {
     title: 'Secure code repair (the paper’s Table 4)',
     description: 'Mean pass@k (%) over tasks when the model is given the insecure code to fix.',
+  },
+  feedback: {
+    title: 'Multi-round repair with feedback (beyond the paper)',
+    description: 'Mean pass@k (%) over tasks of the final round; the per-round curve is in its own table. Experiments marked oracle saw test results.',
   },
   other: {
     title: 'Other experiments',

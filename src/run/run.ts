@@ -1,17 +1,22 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Dataset } from '../dataset/types.js';
 import { evaluateSamples, type EvaluateProgress, type EvaluateSummary } from '../evaluate/evaluate.js';
 import { validateDataset } from '../evaluate/validate.js';
-import { EXPERIMENTS, type Experiment } from '../generate/experiments.js';
 import { generateSamples, type GenerateOptions, type GenerateProgress, type GenerateSummary } from '../generate/generate.js';
 import { selectTasks } from '../generate/select.js';
 import { headlineText } from '../report/headline.js';
-import { buildReport, reportChunks, writeFileAtomic, type Report } from '../report/index.js';
+import { buildReport, reportChunks, type Report } from '../report/index.js';
+import { writeFileAtomic } from '../io/write.js';
 import { DEFAULT_KS } from '../score/passk.js';
 import { loadValidation, type Validation } from '../score/validation.js';
 import type { EngineOptions } from '../sandbox/engine.js';
-import { UserError } from '../util/errors.js';
+import { InterruptedError, UserError } from '../core/errors.js';
+import { acquireLock } from '../io/lock.js';
+import { checkOutputFolder } from '../io/paths.js';
+import { createProvider, parseModelArg } from '../models/registry.js';
+import { defaultExperiments } from '../models/replay-experiments.js';
+import { type Experiment, PAPER_EXPERIMENTS } from '../core/experiments.js';
+import type { Dataset } from '../core/task.js';
 
 /** Sampling and request settings passed through to `generateSamples` for every model. */
 export type RunGenerateOptions = Omit<
@@ -87,6 +92,7 @@ export function runFiles(outDir: string): RunFiles {
 /** The default run folder: stable for the same models, so running the same command again resumes. */
 export function defaultRunDir(models: readonly string[]): string {
   const slug = models
+    .map((m) => parseModelArg(m).name)
     .map((m) => m.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, ''))
     .join('+')
     .slice(0, 120);
@@ -109,15 +115,27 @@ export function ksFor(n: number): number[] {
  */
 export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   if (!opts.models.length) throw new UserError('run needs at least one --model');
-  const files = runFiles(opts.outDir);
-  try {
-    mkdirSync(opts.outDir, { recursive: true });
-  } catch (e) {
-    throw new UserError(`${opts.outDir}: cannot create the run folder: ${(e as Error).message}`);
+  // Every model is parsed and built (keys, URLs, replay files) before the folder is made, so
+  // a typo leaves nothing behind.
+  for (const model of opts.models) {
+    await createProvider(model, { timeoutMs: 1_000, ...(opts.generate?.env ? { env: opts.generate.env } : {}) }, opts.dataset);
   }
-  const experiments = opts.experiments?.length ? opts.experiments : [...EXPERIMENTS];
-  const stage = opts.on?.stage ?? (() => {});
-  const summary: RunSummary = {
+  const files = runFiles(opts.outDir);
+  checkOutputFolder(opts.outDir, { flag: '--out', create: true });
+  // One run per folder at a time; generate and evaluate lock their own files as well.
+  const lock = acquireLock(path.join(opts.outDir, 'run'), { command: 'codeseceval run' });
+  try {
+    return await runLocked(opts, files);
+  } catch (e) {
+    if (e instanceof InterruptedError) return { ...emptySummary(files), interrupted: true };
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
+
+function emptySummary(files: RunFiles): RunSummary {
+  return {
     files,
     generated: [],
     evaluated: null,
@@ -127,8 +145,14 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     interrupted: false,
     generationErrors: 0,
   };
+}
+
+async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary> {
+  const stage = opts.on?.stage ?? (() => {});
+  const summary = emptySummary(files);
 
   for (const model of opts.models) {
+    const experiments = opts.experiments?.length ? opts.experiments : defaultExperiments(model, PAPER_EXPERIMENTS);
     stage('generate', `generating ${model}: ${experiments.join(', ')} → ${files.samples}`);
     const g = await generateSamples({
       ...opts.generate,
@@ -156,8 +180,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     outFile: files.results,
     dataset: opts.dataset,
     soft: opts.split ?? false,
+    ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.on?.evaluate ? { onProgress: opts.on.evaluate } : {}),
   });
+  if (summary.evaluated.interrupted) {
+    summary.interrupted = true;
+    return summary;
+  }
 
   const tasks = selectTasks(opts.dataset, opts.generate?.tasks, opts.generate?.subset);
   let validation = reusableValidation(files.validation, opts.dataset, tasks.map((t) => t.id), opts.split ?? false);
@@ -168,9 +197,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       ...engine,
       tasks,
       labels: opts.split ?? false,
+      ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.on?.validate ? { onProgress: opts.on.validate } : {}),
     });
-    writeFileAtomic(files.validation, `${JSON.stringify(data, null, 1)}\n`);
+    await writeFileAtomic(files.validation, `${JSON.stringify(data, null, 1)}\n`);
     validation = loadValidation(files.validation, opts.dataset);
   } else {
     stage('validate', `reusing ${files.validation}`);
@@ -188,7 +218,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     compare: true,
     drilldown: Infinity,
   });
-  for (const format of ['md', 'json', 'html'] as const) writeFileAtomic(files[format], reportChunks(report, format));
+  for (const format of ['md', 'json', 'html'] as const) await writeFileAtomic(files[format], await reportChunks(report, format));
   summary.report = report;
   summary.headline = headlineText(report);
   return summary;

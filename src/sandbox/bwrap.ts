@@ -65,12 +65,12 @@ export function bwrapArgs(o: BwrapOptions): string[] {
   );
   // After the private /tmp, so an interpreter or virtualenv that lives under /tmp stays visible.
   for (const prefix of o.interpreter.prefixes) {
-    if (!isUnder(prefix, '/usr')) args.push('--ro-bind', prefix, prefix);
+    if (!isUnder(prefix, '/usr')) args.push(...parentsUnderTmp(prefix), '--ro-bind', prefix, prefix);
   }
   // A virtualenv's python is a symlink into its base interpreter: mount the link's folder too.
   const exeDir = path.dirname(o.interpreter.path);
   if (path.isAbsolute(exeDir) && !isUnder(exeDir, '/usr') && !o.interpreter.prefixes.some((p) => isUnder(exeDir, p))) {
-    args.push('--ro-bind', exeDir, exeDir);
+    args.push(...parentsUnderTmp(exeDir), '--ro-bind', exeDir, exeDir);
   }
   args.push(
     '--bind', o.workspaceHost, SANDBOX.workspace,
@@ -93,6 +93,24 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     }
   }
   return args;
+}
+
+/**
+ * bwrap creates the missing folders above a mount point with mode 0700; under the private
+ * /tmp that would hide a virtualenv in /tmp/x/venv from the unprivileged sample uid. Create
+ * them world-readable first.
+ */
+function parentsUnderTmp(target: string): string[] {
+  if (!isUnder(target, '/tmp') || target === '/tmp') return [];
+  const out: string[] = [];
+  let dir = path.dirname(target);
+  const chain: string[] = [];
+  while (dir !== '/tmp' && isUnder(dir, '/tmp')) {
+    chain.unshift(dir);
+    dir = path.dirname(dir);
+  }
+  for (const d of chain) out.push('--perms', '0755', '--dir', d);
+  return out;
 }
 
 function isUnder(p: string, dir: string): boolean {

@@ -1,15 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Task } from '../dataset/types.js';
-import { UserError } from '../util/errors.js';
-import { packageFile } from '../util/paths.js';
+import { packageFile } from '../io/paths.js';
 import { bwrapArgs, SANDBOX } from './bwrap.js';
 import { resolveInterpreter, type Interpreter } from './interpreter.js';
 import type { RunnerJob } from './protocol.js';
-import type { ExecResult } from './types.js';
+import { SampleUids } from './uids.js';
 import { sandboxError, Worker, type WorkerSpawn } from './worker.js';
+import { InterruptedError, UserError } from '../core/errors.js';
+import type { ExecJob, ExecResult, Executor, ExecutorInfo, FixtureSet } from '../core/exec.js';
+
+export type { ExecJob } from '../core/exec.js';
 
 export type SandboxMode = 'bwrap' | 'none';
 
@@ -28,18 +30,15 @@ export interface EngineOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface ExecJob {
-  task: Task;
-  /** The complete candidate program; the engine runs the task's Test and check(entry point) after it. */
-  program: string;
-  timeoutSec?: number;
-  /** Soft-assert mode: every statement of check runs, failures are listed. */
-  soft?: boolean;
-}
+
+/**
+ * The smallest --memory accepted. The limit is the address space of each sample's process,
+ * which starts as a fork of a runner that has already loaded Flask, lxml, cryptography and
+ * friends (about 110 MiB); below this, samples fail for lack of memory whatever they do.
+ */
+export const MIN_MEMORY_MB = 256;
 
 export const ENGINE_DEFAULTS = { timeoutSec: 10, memoryMb: 2048, fileSizeMb: 64, maxProcs: 64 } as const;
-/** First uid of the unprivileged users samples run as (one per worker, when run as root). */
-const SAMPLE_UID_BASE = 61000;
 
 export function defaultJobs(): number {
   return Math.max(2, os.availableParallelism() * 2);
@@ -50,13 +49,15 @@ export function defaultJobs(): number {
  * Results come back in job order; a sample that kills or wedges its runner costs only that
  * sample, and the runner is replaced.
  */
-export class Engine {
+export class Engine implements Executor {
   private readonly workers: (Worker | undefined)[];
   private readonly root: string;
   private readonly fixturesHost: string;
   private readonly binHost: string;
   private readonly staged = new Set<string>();
   private readonly privileged: boolean;
+  /** Unprivileged uids samples run as (one per worker, when run as root). */
+  private readonly uids = new SampleUids();
   private nextJobId = 0;
   private closed = false;
   readonly interpreter: Interpreter;
@@ -71,12 +72,16 @@ export class Engine {
       maxProcs: opts.maxProcs ?? ENGINE_DEFAULTS.maxProcs,
       sandbox: opts.sandbox ?? 'bwrap',
     };
+    if (!Number.isInteger(this.options.memoryMb) || this.options.memoryMb < MIN_MEMORY_MB) {
+      throw new UserError(`--memory ${this.options.memoryMb} is too small: at least ${MIN_MEMORY_MB} MiB (the sandbox's runner alone needs about 110)`);
+    }
     this.interpreter = resolveInterpreter(opts.python);
     if (this.options.sandbox === 'bwrap') checkBwrap();
     else opts.onWarning?.('--sandbox none: candidate code runs UNSANDBOXED with your user\'s rights (files, network, processes)');
     this.privileged = this.options.sandbox === 'bwrap' && process.getuid?.() === 0;
     this.root = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-engine-'));
     chmodSync(this.root, 0o700);
+    process.on('exit', this.onExit);
     this.fixturesHost = path.join(this.root, 'fixtures');
     mkdirSync(this.fixturesHost, { mode: 0o700 });
     this.binHost = makeBinDir(path.join(this.root, 'bin'), this.interpreter.path);
@@ -84,22 +89,57 @@ export class Engine {
   }
 
   /** Runs every job; `onResult` fires as each finishes (in completion order). */
-  async run(jobs: readonly ExecJob[], onResult?: (index: number, result: ExecResult) => void): Promise<ExecResult[]> {
+  get info(): ExecutorInfo {
+    const o = this.options;
+    return {
+      backend: o.sandbox,
+      interpreter: { path: this.interpreter.path, version: this.interpreter.version },
+      timeoutSec: o.timeoutSec,
+      memoryMb: o.memoryMb,
+      fileSizeMb: o.fileSizeMb,
+      maxProcs: o.maxProcs,
+      jobs: o.jobs,
+    };
+  }
+
+  /**
+   * Runs every job; `onResult` fires as each finishes (in completion order). Aborting `signal`
+   * kills the workers at once: the jobs they were running get no verdict (a sample cut short
+   * by our own shutdown is not a result) and the promise rejects with InterruptedError.
+   */
+  async run(
+    jobs: readonly ExecJob[],
+    onResult?: (index: number, result: ExecResult) => void,
+    signal?: AbortSignal,
+  ): Promise<ExecResult[]> {
     if (this.closed) throw new Error('engine is closed');
-    for (const job of jobs) this.stage(job.task);
+    if (signal?.aborted) throw new InterruptedError();
+    for (const job of jobs) if (job.fixtures) this.stage(job.fixtures);
     const results: ExecResult[] = new Array(jobs.length);
     let next = 0;
     const lanes = Math.min(this.options.jobs, jobs.length);
+    const stopped = () => signal?.aborted === true;
+    const onAbort = () => {
+      for (const w of this.workers) w?.kill();
+    };
+    signal?.addEventListener('abort', onAbort);
     const lane = async (slot: number) => {
       for (;;) {
+        if (stopped()) return;
         const i = next++;
         if (i >= jobs.length) return;
         const result = await this.runOn(slot, jobs[i]!);
+        if (stopped()) return;
         results[i] = result;
         onResult?.(i, result);
       }
     };
-    await Promise.all(Array.from({ length: lanes }, (_, slot) => lane(slot)));
+    try {
+      await Promise.all(Array.from({ length: lanes }, (_, slot) => lane(slot)));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (stopped()) throw new InterruptedError();
     return results;
   }
 
@@ -107,8 +147,13 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.workers) w?.kill();
+    this.uids.release();
     rmSync(this.root, { recursive: true, force: true });
+    process.off('exit', this.onExit);
   }
+
+  /** A process that exits (a second Ctrl-C, an uncaught error) still removes its temporary folder. */
+  private readonly onExit = (): void => this.close();
 
   private async runOn(slot: number, job: ExecJob): Promise<ExecResult> {
     let worker: Worker;
@@ -122,17 +167,15 @@ export class Engine {
     const runnerJob: RunnerJob = {
       id: this.nextJobId++,
       program: job.program,
-      test: job.task.test,
-      entry_point: job.task.entryPoint,
-      fixtures: job.task.fixtureDir
-        ? path.join(inSandbox ? SANDBOX.fixtures : this.fixturesHost, job.task.fixtureName)
-        : null,
-      fixture_name: job.task.fixtureName,
+      test: job.test,
+      entry_point: job.entryPoint,
+      fixtures: job.fixtures ? path.join(inSandbox ? SANDBOX.fixtures : this.fixturesHost, job.fixtures.id) : null,
+      fixture_name: job.fixtureName,
       timeout,
       memory_mb: this.options.memoryMb,
       file_size_mb: this.options.fileSizeMb,
       max_procs: this.options.maxProcs,
-      uid: this.privileged ? SAMPLE_UID_BASE + slot : null,
+      uid: this.privileged ? this.uids.uidFor(slot) : null,
       workspace_root: inSandbox ? SANDBOX.workspace : this.workspaceHost(slot),
       soft: job.soft ?? false,
     };
@@ -189,11 +232,19 @@ export class Engine {
     };
   }
 
-  /** Copy a task's fixtures once into the engine's private staging area. */
-  private stage(task: Task): void {
-    if (!task.fixtureDir || this.staged.has(task.fixtureName)) return;
-    cpSync(task.fixtureDir, path.join(this.fixturesHost, task.fixtureName), { recursive: true, dereference: true });
-    this.staged.add(task.fixtureName);
+  /** Write a fixture set once into the engine's private staging area, named by its content hash. */
+  private stage(fixtures: FixtureSet): void {
+    if (this.staged.has(fixtures.id)) return;
+    const root = path.join(this.fixturesHost, fixtures.id);
+    for (const f of fixtures.files) {
+      const target = path.join(root, f.path);
+      // Paths come from the benchmark's own folder walk, but a job is a trust boundary.
+      if (!target.startsWith(root + path.sep)) throw new Error(`fixture path escapes its folder: ${f.path}`);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, f.data);
+    }
+    mkdirSync(root, { recursive: true });
+    this.staged.add(fixtures.id);
   }
 }
 
@@ -218,8 +269,4 @@ function checkBwrap(): void {
     );
   }
   bwrapChecked = true;
-}
-
-export function hasFixtures(task: Task): boolean {
-  return task.fixtureDir !== null && existsSync(task.fixtureDir);
 }

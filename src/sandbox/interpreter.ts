@@ -1,9 +1,37 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../core/errors.js';
 
+export const PYTHON_ENV = 'CODESECEVAL_PYTHON';
 const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/**
+ * The interpreter, chosen in one place for the sandbox and `doctor`: --python, then
+ * $CODESECEVAL_PYTHON, then Debian's /usr/bin/python3 (which has the dataset's apt packages;
+ * the python3 first on PATH may be a pyenv build without them), then python3 on PATH.
+ */
+export function choosePython(flag?: string): string {
+  if (flag) return flag;
+  if (process.env[PYTHON_ENV]) return process.env[PYTHON_ENV]!;
+  if (existsSync(DEBIAN_PYTHON)) return DEBIAN_PYTHON;
+  return onPath('python3') ?? 'python3';
+}
+
+export function onPath(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
 
 /** What the sandbox needs to know about an interpreter to mount and run it. */
 export interface Interpreter {
@@ -22,7 +50,7 @@ const Probe = z.object({ version: z.string(), prefix: z.string(), base_prefix: z
  * them), then python3 on PATH.
  */
 export function resolveInterpreter(flag?: string): Interpreter {
-  const chosen = flag || process.env.CODESECEVAL_PYTHON || (existsSync(DEBIAN_PYTHON) ? DEBIAN_PYTHON : 'python3');
+  const chosen = choosePython(flag);
   let out: string;
   try {
     out = execFileSync(

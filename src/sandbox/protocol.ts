@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { STATUSES } from './types.js';
+import { SoftOutcome } from '../core/soft.js';
+import { Status } from '../core/status.js';
 
 /** A job as the Python runner reads it (one JSON line on its stdin). */
 export interface RunnerJob {
@@ -23,21 +24,18 @@ export interface RunnerJob {
 /** The runner's first line, once its imports are done. */
 export const ReadyLine = z.object({ ready: z.literal(true), preloaded: z.array(z.string()), python: z.string() });
 
-const SoftOutcome = z.object({
-  assertLines: z.array(z.number().int()),
-  assertStatements: z.array(z.number().int()),
-  executedAsserts: z.array(z.number().int()),
-  failures: z.array(z.object({ line: z.number().int(), kind: z.enum(['assert', 'exception']), message: z.string() })),
-});
-
-/** One result line from the runner. */
+/** One result line from the runner; `soft` is the contract's own soft-assert outcome. */
 export const RunnerResult = z.object({
   id: z.number().int().nullable(),
-  status: z.enum(STATUSES),
+  status: Status,
   detail: z.string(),
   duration_ms: z.number().nonnegative(),
   stdout_tail: z.string(),
   stderr_tail: z.string(),
   soft: SoftOutcome.optional(),
+  /** The module whose absence ended the run: top-level name, or dotted when only a submodule is missing. */
+  missing_module: z.string().optional(),
+  /** The sample tried to reach another machine (and did not pass). */
+  network: z.boolean().optional(),
 });
 export type RunnerResult = z.infer<typeof RunnerResult>;

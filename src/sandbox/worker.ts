@@ -14,6 +14,8 @@ export interface WorkerSpawn {
 const WATCHDOG_GRACE_MS = 10_000;
 const READY_TIMEOUT_MS = 120_000;
 const STDERR_KEEP = 4000;
+/** How long a runner asked to stop gets to kill its sample before it is killed itself. */
+const KILL_GRACE_MS = 1000;
 
 interface Pending {
   id: number;
@@ -46,7 +48,9 @@ export class Worker {
   /** Start the runner and wait until it has imported its modules. */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const proc = spawn(this.spec.command, this.spec.args, { env: this.spec.env, cwd: this.spec.cwd, stdio: 'pipe' });
+      // Its own process group: a terminal's Ctrl-C reaches only the tool, which stops the
+      // workers itself rather than have them die mid-sample and look like a verdict.
+      const proc = spawn(this.spec.command, this.spec.args, { env: this.spec.env, cwd: this.spec.cwd, stdio: 'pipe', detached: true });
       this.proc = proc;
       let ready = false;
       const fail = (why: string) => {
@@ -118,7 +122,15 @@ export class Worker {
 
   kill(): void {
     this.dead = true;
-    this.proc?.kill('SIGKILL');
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    // SIGTERM first: the runner then kills the sample in flight and what it started, which
+    // SIGKILL would orphan when no PID namespace holds them (--sandbox none). A runner too
+    // wedged to do so is killed anyway.
+    proc.kill('SIGTERM');
+    setTimeout(() => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    }, KILL_GRACE_MS).unref();
   }
 
   private onLine(line: string): void {
@@ -137,6 +149,8 @@ export class Worker {
       stdoutTail: r.stdout_tail,
       stderrTail: r.stderr_tail,
       ...(r.soft ? { soft: r.soft } : {}),
+      ...(r.missing_module !== undefined ? { missingModule: r.missing_module } : {}),
+      ...(r.network !== undefined ? { network: r.network } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 import { pairedCompare, taskMatrix, type PairedColumn, type Resampler } from './bootstrap.js';
-import { EXPERIMENT_PAIRS } from './experiments.js';
 import type { RunScores } from './scores.js';
+import { EXPERIMENT_PAIRS } from '../core/experiments.js';
 
 export interface RunRef {
   model: string;

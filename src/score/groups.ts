@@ -1,5 +1,5 @@
-import { hasNumberedSteps } from '../dataset/steps.js';
-import type { Dataset } from '../dataset/types.js';
+import { hasNumberedSteps } from '../text/steps.js';
+import type { Dataset } from '../core/task.js';
 
 export interface TaskGroup {
   label: string;

@@ -1,5 +1,6 @@
-import { ASSERT_LABELS, canSplit, type LabelCounts } from './labels.js';
-import { recordLabels, type ValidationRecord } from './validation.js';
+import { canSplit } from './labels.js';
+import { recordLabels } from './validation.js';
+import { ASSERT_LABELS, type LabelCounts, type ValidationRecord } from '../core/validation.js';
 
 export interface LabelSummary {
   /** Records that carry labels. */

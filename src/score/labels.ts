@@ -1,38 +1,11 @@
-import { z } from 'zod';
-import type { SoftOutcome } from '../sandbox/types.js';
+import type { SoftOutcome } from '../core/soft.js';
+import { type AssertLabel, type AssertLabelEntry, type AssertOutcome, ASSERT_LABELS, type LabelCounts, type StatementLabelEntry } from '../core/validation.js';
 
 /**
  * Telling "wrong" from "insecure": every assert of a task's Test is labelled from how the
  * task's own Secure and Insecure Code fare against it in soft-assert runs (see
  * `evaluate --soft`), and each sample is then judged against those labels (functional.ts).
  */
-
-const Line = z.number().int().positive();
-
-/** The `soft` field of a results line: validated like every other field read from a file. */
-export const SoftOutcomeSchema = z
-  .looseObject({
-    assertLines: z.array(Line),
-    assertStatements: z.array(Line),
-    executedAsserts: z.array(Line),
-    failures: z.array(z.looseObject({ line: Line, kind: z.enum(['assert', 'exception']), message: z.string() })),
-  })
-  .refine((s) => s.assertStatements.length === s.assertLines.length, {
-    message: 'needs one entry per entry of assertLines',
-    path: ['assertStatements'],
-  });
-
-/**
- * How one assert fared in one soft run:
- * - pass: it ran and no failure is attributed to it;
- * - fail: a failure is attributed to it (see `assertOutcomes`);
- * - skipped: its statement completed without any failure but never reached it (a branch not
- *   taken, an empty loop, the `assert False` after a call that is meant to raise);
- * - not-run: the run gave no soft outcome at all (the program did not load, timed out, was
- *   killed), so nothing is known.
- */
-export const ASSERT_OUTCOMES = ['pass', 'fail', 'skipped', 'not-run'] as const;
-export type AssertOutcome = (typeof ASSERT_OUTCOMES)[number];
 
 export interface RunOutcomes {
   /** Per assert line, in Test order. */
@@ -89,36 +62,6 @@ export function assertOutcomes(soft: SoftOutcome): RunOutcomes {
   });
   return { asserts, trailing: [...trailing].sort((a, b) => a - b) };
 }
-
-/**
- * - functional: fails with neither reference (passes, or is skipped, with both);
- * - security: the Secure Code gets past it and the Insecure Code fails it;
- * - broken: the Secure Code fails it, so it cannot judge anyone;
- * - unlabelled: a reference run gave no soft outcome, so nothing is known.
- */
-export const ASSERT_LABELS = ['functional', 'security', 'broken', 'unlabelled'] as const;
-export type AssertLabel = (typeof ASSERT_LABELS)[number];
-
-export type LabelCounts = Record<AssertLabel, number>;
-
-/** One labelled assert, as stored in the validation file. */
-export const AssertLabelEntry = z.looseObject({
-  line: Line,
-  /** Line of the top-level statement of check that holds the assert. */
-  statement: Line,
-  label: z.enum(ASSERT_LABELS),
-  secure: z.enum(ASSERT_OUTCOMES),
-  /** Null when the task has no insecure reference (HumanEval). */
-  insecure: z.enum(ASSERT_OUTCOMES).nullable(),
-});
-export type AssertLabelEntry = z.infer<typeof AssertLabelEntry>;
-
-/** A trailing assert-free statement that raised with a reference: security or broken. */
-export const StatementLabelEntry = z.looseObject({
-  line: Line,
-  label: z.enum(['security', 'broken']),
-});
-export type StatementLabelEntry = z.infer<typeof StatementLabelEntry>;
 
 export interface TaskLabels {
   /** False when the Secure Code's soft run gave no outcome: not even the assert lines are known. */

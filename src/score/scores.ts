@@ -1,10 +1,10 @@
-import type { Dataset, Subset } from '../dataset/types.js';
-import type { Status } from '../sandbox/types.js';
 import { bootstrapMeans, Resampler, taskMatrix, type BootstrapOptions, type Interval } from './bootstrap.js';
-import { compareExperiments, STEPS_EXPERIMENT } from './experiments.js';
 import { taskGroups, type TaskGroup, type TaskGroups } from './groups.js';
 import { passAtK } from './passk.js';
-import type { ResultSet, RunResults } from './results.js';
+import type { ResultSet, RunResults } from './tally.js';
+import { compareExperiments, STEPS_EXPERIMENT } from '../core/experiments.js';
+import type { Status } from '../core/status.js';
+import type { Dataset, Subset } from '../core/task.js';
 
 export interface ScoreOptions {
   /** The k values, ascending. */

@@ -1,50 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { firstIssue } from '../dataset/schema.js';
-import type { Dataset } from '../dataset/types.js';
-import { STATUSES } from '../sandbox/types.js';
-import { DatasetError } from '../util/errors.js';
-import { AssertLabelEntry, ASSERT_LABELS, countLabels, StatementLabelEntry, type TaskLabels } from './labels.js';
-
-/**
- * The file `codeseceval dataset validate --json` writes and `report --validation` reads:
- * how each task's own Secure and Insecure Code fare against its Test. A task whose verdict is
- * not "ok" is broken: a model cannot be judged fairly on it.
- */
-export const VALIDATION_VERDICTS = ['ok', 'secure-fails', 'insecure-passes', 'both-wrong'] as const;
-export type ValidationVerdict = (typeof VALIDATION_VERDICTS)[number];
-
-const Execution = z.looseObject({
-  status: z.enum(STATUSES),
-  detail: z.string(),
-});
-
-/** A soft-assert run of a reference; `outcome` says whether it reached the end of check. */
-const SoftRun = Execution.extend({ outcome: z.boolean() });
-
-export const ValidationRecord = z.looseObject({
-  task_id: z.string().min(1),
-  subset: z.enum(['SecEvalBase', 'SecEvalPlus', 'HumanEval']),
-  verdict: z.enum(VALIDATION_VERDICTS),
-  reason: z.string(),
-  secure: Execution,
-  /** Null for HumanEval tasks, which have no insecure reference. */
-  insecure: Execution.nullable(),
-  /** Only with `dataset validate --labels`: every assert of check, labelled (see labels.ts). */
-  assert_labels: z.array(AssertLabelEntry).optional(),
-  /** Trailing assert-free statements of check that raised with a reference. */
-  statement_labels: z.array(StatementLabelEntry).optional(),
-  label_counts: z.record(z.enum(ASSERT_LABELS), z.number().int().nonnegative()).optional(),
-  soft_runs: z.looseObject({ secure: SoftRun, insecure: SoftRun.nullable() }).optional(),
-});
-export type ValidationRecord = z.infer<typeof ValidationRecord>;
-
-export const ValidationFile = z.looseObject({
-  /** Where the validated dataset was loaded from. */
-  dataset: z.string(),
-  records: z.array(ValidationRecord),
-});
-export type ValidationFile = z.infer<typeof ValidationFile>;
+import { readJsonFileSync } from '../io/jsonl.js';
+import { countLabels, type TaskLabels } from './labels.js';
+import { DatasetError } from '../core/errors.js';
+import type { Dataset } from '../core/task.js';
+import { ASSERT_LABELS, ValidationFile, type ValidationRecord } from '../core/validation.js';
+import { firstIssue } from '../core/zod-issue.js';
 
 export interface Validation {
   file: string;
@@ -68,18 +28,7 @@ export function recordLabels(r: ValidationRecord): TaskLabels | null {
 
 /** Parse and check a validation file; with a dataset, every task_id must belong to it. */
 export function loadValidation(file: string, dataset?: Dataset): Validation {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DatasetError(file, `cannot read validation file: ${(e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new DatasetError(file, `invalid JSON: ${(e as Error).message}`);
-  }
+  const raw = readJsonFileSync(file, z.unknown());
   const parsed = ValidationFile.safeParse(raw);
   if (!parsed.success) {
     const { field, message } = firstIssue(parsed.error);

@@ -14,8 +14,11 @@ export interface RecordedRequest {
 
 /**
  * What to answer. `text` makes a well-formed answer in the API's own shape; `status` with
- * `json` sends anything else (errors, malformed answers). `delayMs` holds the answer back
- * (a slow model), and a client that gives up meanwhile gets nothing.
+ * `json` sends anything else (errors, malformed answers), `body` sends bytes as they are
+ * (invalid JSON). `delayMs` holds the answer back (a slow model), and a client that gives up
+ * meanwhile gets nothing. `stallAfterHeaders` sends the status line, the headers and the
+ * start of the body, then nothing more until the client goes away; `cutAfterHeaders` does the
+ * same and then closes the connection; `hangUp` closes it without an answer.
  */
 export interface FakeReply {
   text?: string;
@@ -24,6 +27,11 @@ export interface FakeReply {
   headers?: Record<string, string>;
   json?: unknown;
   delayMs?: number;
+  body?: string;
+  contentType?: string;
+  stallAfterHeaders?: boolean;
+  cutAfterHeaders?: boolean;
+  hangUp?: boolean;
   usage?: { input: number; output: number };
 }
 
@@ -58,10 +66,20 @@ export async function startFakeServer(handler: FakeHandler, shape: Shaper, baseP
         const reply = await handler(rec, index);
         const send = () => {
           if (res.destroyed || res.writableEnded) return;
+          if (reply.hangUp) {
+            req.socket.destroy();
+            return;
+          }
           const status = reply.status ?? 200;
           const payload = reply.json !== undefined ? reply.json : status === 200 ? shape(rec, reply) : { error: { message: 'fake error' } };
-          res.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
-          res.end(JSON.stringify(payload));
+          res.writeHead(status, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
+          if (reply.stallAfterHeaders || reply.cutAfterHeaders) {
+            res.flushHeaders();
+            res.write(JSON.stringify(payload).slice(0, 12));
+            if (reply.cutAfterHeaders) setTimeout(() => req.socket.destroy(), 20);
+            return;
+          }
+          res.end(reply.body ?? JSON.stringify(payload));
         };
         if (reply.delayMs) {
           const timer = setTimeout(send, reply.delayMs);
@@ -127,4 +145,19 @@ export function promptOf(req: RecordedRequest): string {
     return user?.content ?? '';
   }
   return typeof req.body?.prompt === 'string' ? req.body.prompt : '';
+}
+
+/** The chat messages of a recorded OpenAI-style request, in order (empty for completions). */
+export function messagesOf(req: RecordedRequest): { role: string; content: string }[] {
+  const messages = req.body?.messages;
+  if (!Array.isArray(messages)) return [];
+  return messages.map((m: { role?: unknown; content?: unknown }) => ({
+    role: typeof m.role === 'string' ? m.role : '',
+    content: typeof m.content === 'string' ? m.content : '',
+  }));
+}
+
+/** Which round of a multi-round conversation a chat request asks for: the assistant turns before it. */
+export function chatRound(req: RecordedRequest): number {
+  return messagesOf(req).filter((m) => m.role === 'assistant').length;
 }

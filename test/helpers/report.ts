@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadDataset } from '../../src/dataset/load.js';
+import { loadDataset } from '../../src/benchmarks/index.js';
 
 /** The six-task dataset the score and report tests use (see its README). */
 export const FIXTURE_DATASET = path.join(import.meta.dirname, '..', 'fixtures', 'score-dataset');

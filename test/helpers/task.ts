@@ -1,4 +1,4 @@
-import type { Task } from '../../src/dataset/types.js';
+import type { Task } from '../../src/core/task.js';
 
 /** A task the test writes itself: the test body is plain Python defining check(candidate). */
 export function makeTask(partial: Partial<Task> & Pick<Task, 'test'>): Task {

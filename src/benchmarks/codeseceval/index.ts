@@ -1,0 +1,11 @@
+import type { Benchmark } from '../../core/benchmark.js';
+import { sharedBehaviour } from '../base.js';
+import { isCodeSecEvalFolder, loadCodeSecEval } from './load.js';
+
+export const codeSecEval: Benchmark = {
+  kind: 'codeseceval',
+  description: 'CodeSecEval (SecEvalBase + SecEvalPlus): a folder with SecEvalBase/ and SecEvalPlus/',
+  recognises: (abs) => isCodeSecEvalFolder(abs),
+  load: (abs) => loadCodeSecEval(abs),
+  ...sharedBehaviour,
+};

@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * Every numeric flag of every command is parsed here. Commander reports an
+ * InvalidArgumentError as one line naming the flag and exits 1, before any work starts.
+ */
+
+/**
+ * Parse a positive integer flag. Commander reports InvalidArgumentError as a one-line
+ * "option '--jobs <n>' argument '0' is invalid" message and exits 1.
+ */
+export function positiveInt(flag: string): (v: string) => number {
+  return numberArg(flag, { integer: true, min: 1, what: 'a positive integer' });
+}
+
+export function nonNegativeInt(flag: string): (v: string) => number {
+  return numberArg(flag, { integer: true, min: 0, what: 'a whole number, 0 or more' });
+}
+
+interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  /** The minimum itself is not allowed. */
+  above?: boolean;
+  max?: number;
+  /** How the rule reads in the message: "a number from 0 to 2". */
+  what: string;
+}
+
+/** Parse a numeric flag by `rule`; a bad value is one line naming the flag (exit 1), like positiveInt. */
+export function numberArg(flag: string, rule: NumberRule): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    const ok =
+      v.trim() !== '' &&
+      Number.isFinite(n) &&
+      (!rule.integer || Number.isInteger(n)) &&
+      (rule.min === undefined || (rule.above ? n > rule.min : n >= rule.min)) &&
+      (rule.max === undefined || n <= rule.max);
+    if (!ok) throw new InvalidArgumentError(`${flag} must be ${rule.what}, got "${v}".`);
+    return n;
+  };
+}
+
+/** The sampling and request flags generate and run share. */
+export const temperatureArg = numberArg('--temperature', { min: 0, max: 2, what: 'a number from 0 to 2' });
+export const topPArg = numberArg('--top-p', { min: 0, above: true, max: 1, what: 'a number above 0, at most 1' });
+export const seedArg = numberArg('--seed', { integer: true, what: 'an integer' });
+export const maxRetriesArg = numberArg('--max-retries', { integer: true, min: 0, what: 'a whole number, 0 or more' });
+/** Seconds; at most a day, since longer timers do not fire when asked. */
+export const requestTimeoutArg = numberArg('--request-timeout', { min: 0, above: true, max: 86_400, what: 'seconds above 0, at most 86400' });
+export const retryBudgetArg = numberArg('--retry-budget', { min: 0, max: 86_400, what: 'seconds from 0 to 86400' });

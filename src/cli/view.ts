@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { openDataset } from '../dataset/locate.js';
+import { UserError } from '../core/errors.js';
+import { action } from './run-action.js';
+
+interface Flags {
+  port: string;
+  host: string;
+  open?: boolean;
+  dataset?: string;
+  poll: string;
+}
+
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => process.stderr.write(`codeseceval view: could not start ${cmd}; open ${url} yourself\n`));
+    child.unref();
+  } catch {
+    process.stderr.write(`codeseceval view: could not start ${cmd}; open ${url} yourself\n`);
+  }
+}
+
+export function registerView(program: Command): void {
+  program
+    .command('view')
+    .description('Explore, compare and share runs in a local web viewer (follows runs in progress)')
+    .argument('[runs...]', 'run folders, results .jsonl files, or folders of run folders (default: runs/)')
+    .option('--port <n>', 'first port to try; a busy one moves to the next', '8484')
+    .option('--host <host>', 'address to listen on (anything but loopback shares your results with your network)', '127.0.0.1')
+    .option('--open', 'open the viewer in the default browser')
+    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
+    .option('--poll <ms>', 'how often to look for new results, in milliseconds (0: never)', '1000')
+    .action(
+      action(async (runs: string[], flags: Flags) => {
+        const port = Number(flags.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0-65535, got "${flags.port}"`);
+        const pollMs = Number(flags.poll);
+        if (!Number.isInteger(pollMs) || pollMs < 0) throw new UserError(`--poll must be a whole number of milliseconds, got "${flags.poll}"`);
+        const dataset = openDataset(flags.dataset);
+        // Loaded on use: the other commands need none of the viewer.
+        const { ViewData } = await import('../view/data.js');
+        const { startViewServer, isLoopback } = await import('../view/server.js');
+        const seen = new Set<string>();
+        const data = ViewData.open(runs, {
+          dataset,
+          pollMs,
+          onProblem: (m) => {
+            if (seen.has(m)) return;
+            seen.add(m);
+            process.stderr.write(`codeseceval view: ${m.split('\n')[0]}\n`);
+          },
+        });
+        const server = await startViewServer({ data, host: flags.host, port });
+        data.start();
+        const n = data.runs().length;
+        process.stderr.write(
+          `codeseceval view: ${n} run${n === 1 ? '' : 's'} from ${data.sources.length} source${data.sources.length === 1 ? '' : 's'}` +
+            (server.port !== port && port !== 0 ? ` (port ${port} was busy)` : '') +
+            '; Ctrl-C to stop\n',
+        );
+        if (!isLoopback(flags.host)) {
+          process.stderr.write(`codeseceval view: listening on ${flags.host}: anyone who can reach this address can read these runs\n`);
+        }
+        process.stdout.write(`${server.url}\n`);
+        if (flags.open) openBrowser(server.url);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            data.stop();
+            void server.close().then(resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      }),
+    );
+}

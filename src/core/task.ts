@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** The subsets a task can come from. HumanEval is the functional baseline. */
+export const SUBSETS = ['SecEvalBase', 'SecEvalPlus', 'HumanEval'] as const;
+export const Subset = z.enum(SUBSETS);
+export type Subset = z.infer<typeof Subset>;
+
+/**
+ * One benchmark task, normalised across benchmarks. Every Benchmark produces these; stages
+ * see nothing of a benchmark's own file layout.
+ */
+export const Task = z.object({
+  id: z.string().min(1),
+  subset: Subset,
+  /**
+   * Normalised CWE identifiers ("CWE-20", never "CWE-020"). The merged authorization type
+   * lists its four members; `cweGroup` is the single key it is scored under.
+   */
+  cwes: z.array(z.string()),
+  /** Key for per-CWE grouping: "CWE-20", or "CWE-862/CWE-287/CWE-306/CWE-863". Null for HumanEval. */
+  cweGroup: z.string().nullable(),
+  problem: z.string(),
+  secureCode: z.string(),
+  /** Null where the benchmark has no insecure reference (HumanEval). */
+  insecureCode: z.string().nullable(),
+  test: z.string(),
+  entryPoint: z.string(),
+  vulnAwareProblem: z.string().nullable(),
+  insecureCodeExplanation: z.string().nullable(),
+  /** Host folder of the task's upstream fixtures, or null when it has none; read by the benchmark only. */
+  fixtureDir: z.string().nullable(),
+  /** Folder name the sandbox creates the fixtures under: `Test/<fixtureName>/`. */
+  fixtureName: z.string().min(1),
+});
+export type Task = z.infer<typeof Task>;
+
+/** Names of the registered benchmarks (see src/benchmarks/). */
+export type DatasetKind = 'codeseceval' | 'humaneval';
+
+export interface Dataset {
+  kind: DatasetKind;
+  /** Where it was loaded from (folder or file). */
+  source: string;
+  tasks: Task[];
+  byId: Map<string, Task>;
+}

@@ -1,0 +1,9 @@
+/** One line of `codeseceval doctor`. */
+export type CheckLevel = 'ok' | 'warn' | 'fail';
+
+export interface CheckResult {
+  name: 'node' | 'python' | 'bwrap' | 'dataset' | 'bandit';
+  level: CheckLevel;
+  detail: string;
+  hint?: string;
+}

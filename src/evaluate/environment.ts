@@ -1,0 +1,332 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  ENVIRONMENT_FORMAT,
+  EnvironmentFile,
+  EnvironmentRecord,
+  environmentDifferences,
+  environmentFileFor,
+  type DatasetIdentity,
+  type FieldDifference,
+  type PackageInfo,
+} from '../core/environment.js';
+import { UserError } from '../core/errors.js';
+import type { ExecutorInfo } from '../core/exec.js';
+import type { Dataset, Task } from '../core/task.js';
+import { CODESECEVAL_SUBSETS } from '../benchmarks/codeseceval/load.js';
+import { FETCH_INFO_FILE } from '../benchmarks/codeseceval/manifest.js';
+import { pythonImports, topLevelModule } from '../dataset/imports.js';
+import { readJsonFileSync } from '../io/jsonl.js';
+import { PACKAGE_ROOT } from '../io/paths.js';
+import { writeFileAtomic } from '../io/write.js';
+import type { ModuleKnowledge } from './modules.js';
+import { createExecutor, type EngineOptions } from '../sandbox/index.js';
+
+const Tool = z.looseObject({ name: z.string(), version: z.string() });
+let tool: { name: string; version: string } | undefined;
+
+export function toolIdentity(): { name: string; version: string } {
+  tool ??= (({ name, version }) => ({ name, version }))(readJsonFileSync(path.join(PACKAGE_ROOT, 'package.json'), Tool));
+  return tool;
+}
+
+const FetchInfo = z.looseObject({ repo: z.string(), commit: z.string() });
+
+function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Every regular file below `dir`, as sorted `/`-separated paths relative to `root`. */
+function filesBelow(root: string, dir: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) filesBelow(root, abs, out);
+    else if (e.isFile() && e.name !== '.DS_Store') out.push(path.relative(root, abs).split(path.sep).join('/'));
+  }
+}
+
+const identities = new Map<string, DatasetIdentity>();
+
+/**
+ * What data the tasks came from: the pinned commit when the folder is `dataset fetch`'s
+ * install (its info file says so), and always a content hash, so two copies of the same data
+ * compare equal wherever they live and an edited copy never passes for the original.
+ */
+export function datasetIdentity(dataset: Dataset): DatasetIdentity {
+  const cached = identities.get(dataset.source);
+  if (cached) return cached;
+  const source = dataset.source;
+  if (!path.isAbsolute(source) || !existsSync(source)) {
+    // A dataset built in memory (tests, library callers; loaded ones have absolute sources):
+    // its tasks are all there is to hash.
+    return { kind: dataset.kind, source, repo: null, commit: null, content_sha256: sha256(JSON.stringify(dataset.tasks)), files: 0 };
+  }
+  let root: string;
+  let files: string[] = [];
+  if (statSync(source).isDirectory()) {
+    root = source;
+    if (dataset.kind === 'codeseceval') {
+      for (const s of CODESECEVAL_SUBSETS) if (existsSync(path.join(root, s))) filesBelow(root, path.join(root, s), files);
+    } else {
+      files = readdirSync(root).filter((f) => f.endsWith('.jsonl'));
+    }
+  } else {
+    root = path.dirname(source);
+    files = [path.basename(source)];
+  }
+  files.sort();
+  const manifest = files.map((rel) => `${rel}\0${sha256(readFileSync(path.join(root, rel)))}\n`).join('');
+  let repo: string | null = null;
+  let commit: string | null = null;
+  const info = path.join(root, FETCH_INFO_FILE);
+  if (dataset.kind === 'codeseceval' && existsSync(info)) {
+    const parsed = FetchInfo.safeParse(JSON.parse(readFileSync(info, 'utf8')));
+    if (parsed.success) ({ repo, commit } = parsed.data);
+  }
+  const id: DatasetIdentity = { kind: dataset.kind, source, repo, commit, content_sha256: sha256(manifest), files: files.length };
+  identities.set(source, id);
+  return id;
+}
+
+/** Top-level modules the tasks' own texts and the programs import, sorted. */
+export function importedModules(tasks: Iterable<Task>, programs: Iterable<string>): string[] {
+  const found = new Set<string>();
+  const add = (text: string | null) => {
+    if (text) for (const name of pythonImports(text)) found.add(topLevelModule(name));
+  };
+  for (const t of tasks) for (const text of [t.problem, t.secureCode, t.insecureCode, t.test, t.vulnAwareProblem]) add(text);
+  for (const p of programs) add(p);
+  return [...found].sort();
+}
+
+/**
+ * Runs in the evaluation interpreter, with -s as in the sandbox. Nothing is imported:
+ * find_spec locates a module, importlib.metadata names its distribution and version.
+ */
+const PROBE = `
+import json, sys
+import importlib.util
+mods = json.loads(sys.stdin.read())
+std = getattr(sys, "stdlib_module_names", None)
+dists = {}
+try:
+    import importlib.metadata as md
+    if hasattr(md, "packages_distributions"):
+        dists = md.packages_distributions()
+except Exception:
+    md = None
+packages = {}
+for m in mods:
+    if std is not None and m in std:
+        continue
+    if m in sys.builtin_module_names:
+        continue
+    try:
+        spec = importlib.util.find_spec(m)
+    except Exception:
+        spec = None
+    if spec is None:
+        packages[m] = None
+        continue
+    dist = (dists.get(m) or [None])[0]
+    version = None
+    if dist is not None and md is not None:
+        try:
+            version = md.version(dist)
+        except Exception:
+            pass
+    packages[m] = {"distribution": dist, "version": version}
+print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,
+                  "stdlib": sorted(std) if std is not None else None, "packages": packages}))
+`;
+
+const ProbeAnswer = z.object({
+  version: z.string(),
+  executable: z.string(),
+  stdlib: z.array(z.string()).nullable(),
+  packages: z.record(z.string(), z.object({ distribution: z.string().nullable(), version: z.string().nullable() }).nullable()),
+});
+export type InterpreterProbe = z.infer<typeof ProbeAnswer>;
+
+export function probeInterpreter(python: string, modules: readonly string[]): InterpreterProbe {
+  let out: string;
+  try {
+    out = execFileSync(python, ['-s', '-c', PROBE], {
+      input: JSON.stringify(modules),
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    throw new UserError(`cannot ask "${python}" for its package versions: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const parsed = ProbeAnswer.safeParse(JSON.parse(out.trim().split('\n').pop() ?? '{}'));
+  if (!parsed.success) throw new UserError(`"${python}" gave an unexpected answer about its packages`);
+  return parsed.data;
+}
+
+export interface RecordInput {
+  dataset: Dataset;
+  info: ExecutorInfo;
+  timeout: number | 'auto' | undefined;
+  soft: boolean;
+  tasks: Iterable<Task>;
+  programs: Iterable<string>;
+  lines: [number, number][];
+}
+
+/** The record for one evaluation, and what the interpreter's standard library holds. */
+export function buildEnvironmentRecord(input: RecordInput): { record: EnvironmentRecord; known: ModuleKnowledge } {
+  const probe = probeInterpreter(input.info.interpreter.path, importedModules(input.tasks, input.programs));
+  const packages: Record<string, PackageInfo> = probe.packages;
+  const record: EnvironmentRecord = {
+    lines: input.lines,
+    created_at: new Date().toISOString(),
+    tool: toolIdentity(),
+    benchmark: datasetIdentity(input.dataset),
+    interpreter: { path: input.info.interpreter.path, executable: probe.executable, version: probe.version },
+    packages,
+    sandbox: {
+      backend: input.info.backend,
+      timeout: input.timeout === 'auto' ? 'auto' : (input.timeout ?? input.info.timeoutSec),
+      memory_mb: input.info.memoryMb,
+      file_size_mb: input.info.fileSizeMb,
+      max_procs: input.info.maxProcs,
+      jobs: input.info.jobs,
+      soft: input.soft,
+    },
+  };
+  return { record, known: { stdlib: probe.stdlib ? new Set(probe.stdlib) : null } };
+}
+
+/** A results file's environment records, or null when it has none (made before records existed, or elsewhere). */
+export function readEnvironmentFile(resultsFile: string): EnvironmentFile | null {
+  const file = environmentFileFor(resultsFile);
+  if (!existsSync(file)) return null;
+  return readJsonFileSync(file, EnvironmentFile);
+}
+
+export async function writeEnvironmentFile(resultsFile: string, records: EnvironmentRecord[]): Promise<void> {
+  const body: EnvironmentFile = { format: ENVIRONMENT_FORMAT, version: 1, records };
+  await writeFileAtomic(environmentFileFor(resultsFile), `${JSON.stringify(body, null, 1)}\n`);
+}
+
+export function describeDifferences(diffs: readonly FieldDifference[], limit = 4): string {
+  const shown = diffs.slice(0, limit).map((d) => `${d.field}: ${d.a} → ${d.b}`);
+  return diffs.length > limit ? `${shown.join('; ')}; and ${diffs.length - limit} more` : shown.join('; ');
+}
+
+/** Inclusive 1-based ranges of a sorted list of line numbers. */
+export function toRanges(lines: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const n of lines) {
+    const last = out.at(-1);
+    if (last && last[1] === n - 1) last[1] = n;
+    else out.push([n, n]);
+  }
+  return out;
+}
+
+export function fromRanges(ranges: readonly (readonly [number, number])[]): number[] {
+  return ranges.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i));
+}
+
+export interface EvaluationEnvironment {
+  known: ModuleKnowledge;
+  record: EnvironmentRecord;
+}
+
+/**
+ * Before `evaluate` writes a result line: the record of this evaluation, checked against the
+ * record of the lines it keeps. Resuming under a different environment is refused (one line
+ * naming the fields; --fresh starts over), so a results file never mixes machines silently.
+ * The sidecar is written before the first new line, so no line exists without its record.
+ * Lines kept from a run that left no record are left out of every record's `lines`; a
+ * finished file is left as it is (its records may differ after `--rerun`, by design).
+ */
+export async function prepareEnvironment(opts: {
+  outFile: string;
+  dataset: Dataset;
+  info: ExecutorInfo;
+  timeout: number | 'auto' | undefined;
+  soft: boolean;
+  samples: readonly { task: Task; program: string }[];
+  resumed: number;
+}): Promise<EvaluationEnvironment> {
+  const total = opts.samples.length;
+  const { record, known } = buildEnvironmentRecord({
+    dataset: opts.dataset,
+    info: opts.info,
+    timeout: opts.timeout,
+    soft: opts.soft,
+    tasks: new Set(opts.samples.map((s) => s.task)),
+    programs: opts.samples.map((s) => s.program),
+    lines: total ? [[1, total]] : [],
+  });
+  if (opts.resumed === 0) {
+    await writeEnvironmentFile(opts.outFile, [record]);
+    return { known, record };
+  }
+  let previous: EnvironmentFile | null;
+  try {
+    previous = readEnvironmentFile(opts.outFile);
+  } catch {
+    previous = null;
+  }
+  if (opts.resumed >= total) return { known, record: previous?.records.at(-1) ?? record };
+  const fresh: [number, number] = [opts.resumed + 1, total];
+  if (!previous) {
+    // Results from before environment records: say honestly which lines this record covers.
+    record.lines = [fresh];
+    await writeEnvironmentFile(opts.outFile, [record]);
+    return { known, record };
+  }
+  const last = previous.records.at(-1)!;
+  const diffs = environmentDifferences(last, record);
+  if (diffs.length) {
+    throw new UserError(
+      `${opts.outFile} was produced under a different environment (${describeDifferences(diffs)}); use --fresh to start over, or another --out`,
+    );
+  }
+  // Same machine and settings: the last record also covers the lines made now. Lines past the
+  // kept prefix (a torn tail, another samples file's results) are dropped from every record.
+  const kept = (r: EnvironmentRecord) => toRanges(fromRanges(r.lines).filter((n) => n <= opts.resumed));
+  const records = previous.records.map((r) => ({ ...r, lines: kept(r) }));
+  const merged = { ...records.at(-1)!, lines: toRanges([...fromRanges(records.at(-1)!.lines), ...fromRanges([fresh])]) };
+  records[records.length - 1] = merged;
+  await writeEnvironmentFile(opts.outFile, records.filter((r) => r.lines.length > 0 || r === merged));
+  return { known, record: merged };
+}
+
+/**
+ * `prepareEnvironment` for evaluateSamples' options. The executor's own description of its
+ * limits is the truth; one is made here just to read it (cheap: no runner starts until a job
+ * is given) and closed again, so nothing is opened for writing before the check.
+ */
+export async function evaluationEnvironment(
+  opts: EngineOptions & { outFile: string; dataset: Dataset; timeout?: number | 'auto'; soft?: boolean },
+  samples: readonly { task: Task; program: string }[],
+  resumed: number,
+): Promise<EvaluationEnvironment> {
+  const { onWarning: _quiet, ...quiet } = opts;
+  const executor = createExecutor(quiet);
+  let info: ExecutorInfo;
+  try {
+    info = executor.info;
+  } finally {
+    executor.close();
+  }
+  return prepareEnvironment({
+    outFile: opts.outFile,
+    dataset: opts.dataset,
+    info,
+    timeout: opts.timeout,
+    soft: opts.soft ?? false,
+    samples,
+    resumed,
+  });
+}

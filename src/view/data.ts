@@ -1,0 +1,547 @@
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { childRunFolders, Labeller, resolveInputs, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
+import {
+  buildReport,
+  compareExperiments,
+  DEFAULT_KS,
+  judgeSample,
+  LabelMismatchError,
+  loadValidation,
+  parseJsonText,
+  ResultLine,
+  STATUSES,
+  toJson,
+  UNKNOWN_EXPERIMENT,
+  type Dataset,
+  type JsonReport,
+  type RunScores,
+  type SampleJudgement,
+  type Status,
+  type Validation,
+} from './sources.js';
+
+/**
+ * The viewer's index of every result line: small per-sample facts (status, verdict, where the
+ * line is in its file) in memory, the programs themselves left on disk and read back by byte
+ * offset when a page asks for one sample. Files are followed as they grow, so a run in
+ * progress fills in; a file that shrinks or a validation file that changes is read again.
+ */
+
+export type Verdict = SampleJudgement['verdict'];
+export const VERDICTS: readonly Verdict[] = ['secure', 'vulnerable', 'wrong'];
+
+export interface SampleEntry {
+  run: RunInfo;
+  taskId: string;
+  index: number;
+  status: Status;
+  passed: boolean;
+  verdict: Verdict | null;
+  /** Test lines of the failed functional / security checks (soft run judged against labels). */
+  failedFunctional: number[];
+  failedSecurity: number[];
+  /** The Test line `detail` names ("AssertionError at test line 12: ..."), if any. */
+  failLine: number | null;
+  detail: string;
+  durationMs: number;
+  file: string;
+  offset: number;
+  length: number;
+  /** Lower-cased program, for free-text search. */
+  hay: string;
+}
+
+export interface TaskRun {
+  n: number;
+  c: number;
+  statuses: Record<Status, number>;
+  verdicts: Record<Verdict, number>;
+  samples: SampleEntry[];
+}
+
+export interface RunInfo {
+  key: string;
+  source: SourceState;
+  model: string;
+  experiment: string;
+  samples: number;
+  tasks: Map<string, TaskRun>;
+}
+
+/** The scored form of one source, from `buildReport`, as the overview and comparisons need it. */
+export interface SourceReport {
+  json: JsonReport;
+  scores: Map<string, RunScores>;
+  /** Result lines the report covers, to tell when it is behind the index. */
+  lines: number;
+}
+
+const CHUNK = 4 * 1024 * 1024;
+const DETAIL_CHARS = 300;
+const FAIL_LINE = /\bat test line (\d+)\b/;
+
+function emptyStatuses(): Record<Status, number> {
+  return Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+}
+
+export function runKey(label: string, model: string, experiment: string): string {
+  return `${label}|${model}|${experiment}`;
+}
+
+export class SourceState {
+  /** Bytes of the results file read so far (always up to a newline). */
+  consumed = 0;
+  lineNo = 0;
+  lines = 0;
+  size = -1;
+  samplesBytes = 0;
+  samplesLines = 0;
+  validation: Validation | null = null;
+  validationStamp = '';
+  /** The first problem that stops this source from being read further; shown on the page. */
+  error: string | null = null;
+  runs = new Map<string, RunInfo>();
+  seen = new Set<string>();
+  report: SourceReport | null = null;
+  reportError: string | null = null;
+  building: Promise<void> | null = null;
+  reportWanted = false;
+
+  constructor(
+    readonly spec: SourceSpec,
+    readonly order: number,
+  ) {}
+
+  get label(): string {
+    return this.spec.label;
+  }
+
+  /** Results lines minus samples lines is what a run in progress has left to evaluate. */
+  get fallbackModel(): string {
+    return path.basename(this.spec.results).replace(/\.jsonl?$/i, '');
+  }
+}
+
+export interface ViewDataOptions {
+  dataset: Dataset;
+  /** Milliseconds between looks at the files (default 1000); 0 turns following off. */
+  pollMs?: number;
+  /** Called after anything visible changed (the version went up). */
+  onChange?: () => void;
+  /** A source could not be read; the message names the file and line. */
+  onProblem?: (message: string) => void;
+}
+
+export class ViewData {
+  readonly dataset: Dataset;
+  readonly ks: number[] = [...DEFAULT_KS];
+  readonly sources: SourceState[] = [];
+  private readonly parents: ParentSpec[];
+  private readonly labeller: Labeller;
+  private readonly known = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private polling = false;
+  version = 1;
+  /** Lower-cased searchable text of each task (ID, problems, reference code). */
+  private readonly taskHay = new Map<string, string>();
+
+  constructor(
+    inputs: Inputs,
+    labeller: Labeller,
+    private readonly opts: ViewDataOptions,
+  ) {
+    this.dataset = opts.dataset;
+    this.parents = inputs.parents;
+    this.labeller = labeller;
+    for (const spec of inputs.sources) this.addSource(spec);
+    for (const t of this.dataset.tasks) {
+      this.taskHay.set(
+        t.id,
+        [t.id, t.cweGroup ?? '', t.problem, t.vulnAwareProblem ?? '', t.insecureCodeExplanation ?? '', t.secureCode, t.insecureCode ?? '']
+          .join('\n')
+          .toLowerCase(),
+      );
+    }
+  }
+
+  static open(args: readonly string[], opts: ViewDataOptions, cwd?: string): ViewData {
+    const labeller = new Labeller();
+    const inputs = resolveInputs(args, labeller, cwd);
+    const data = new ViewData(inputs, labeller, opts);
+    data.refresh();
+    return data;
+  }
+
+  private addSource(spec: SourceSpec): void {
+    this.known.add(spec.dir + '\u0000' + spec.results);
+    this.sources.push(new SourceState(spec, this.sources.length));
+  }
+
+  /** Start following the files. */
+  start(): void {
+    const ms = this.opts.pollMs ?? 1000;
+    if (ms > 0 && !this.timer) {
+      this.timer = setInterval(() => this.refresh(), ms);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private bump(): void {
+    this.version++;
+    this.opts.onChange?.();
+  }
+
+  /** Look at every file once: new run folders, grown or replaced files. */
+  refresh(): void {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      let changed = false;
+      for (const parent of this.parents) {
+        for (const dir of childRunFolders(parent.dir)) {
+          const spec = runFolderSpec(dir, '');
+          if (this.known.has(spec.dir + '\u0000' + spec.results)) continue;
+          this.addSource({ ...spec, label: this.labeller.take(path.basename(dir)) });
+          changed = true;
+        }
+      }
+      for (const s of this.sources) if (this.refreshSource(s)) changed = true;
+      if (changed) this.bump();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private refreshSource(s: SourceState): boolean {
+    let changed = false;
+    let resultsChanged = false;
+    const vstamp = stamp(s.spec.validation);
+    if (vstamp !== s.validationStamp) {
+      s.validationStamp = vstamp;
+      this.loadSourceValidation(s);
+      // Verdicts come from the labels, so every line is judged again.
+      this.resetSource(s);
+      resultsChanged = true;
+    }
+    if (s.spec.samples) {
+      const size = sizeOf(s.spec.samples);
+      if (size < s.samplesBytes) {
+        s.samplesBytes = 0;
+        s.samplesLines = 0;
+      }
+      if (size > s.samplesBytes) {
+        const { lines, bytes } = countLines(s.spec.samples, s.samplesBytes, size);
+        s.samplesLines += lines;
+        s.samplesBytes += bytes;
+        if (lines) changed = true;
+      }
+    }
+    const size = sizeOf(s.spec.results);
+    if (size < s.consumed || (size < 0 && s.size >= 0)) {
+      // Rewritten from the start (`evaluate --fresh`, a resumed run cutting a torn line).
+      this.resetSource(s);
+      resultsChanged = true;
+    }
+    if (size !== s.size) resultsChanged = true;
+    s.size = size;
+    if (size > s.consumed && !s.error) {
+      if (this.readResults(s, size)) resultsChanged = true;
+    }
+    if (resultsChanged) {
+      s.reportWanted = true;
+      changed = true;
+    }
+    if (s.reportWanted && s.lines > 0 && !s.building) this.buildSourceReport(s);
+    return changed;
+  }
+
+  private loadSourceValidation(s: SourceState): void {
+    s.validation = null;
+    if (!s.spec.validation || s.validationStamp === '') return;
+    try {
+      s.validation = loadValidation(s.spec.validation, this.dataset);
+    } catch (e) {
+      // Without a usable validation file the run is still worth showing, unmarked.
+      this.problem(s, `${(e as Error).message} (shown without broken-task marks and verdicts)`, false);
+    }
+  }
+
+  private resetSource(s: SourceState): void {
+    s.runs.clear();
+    s.seen.clear();
+    s.consumed = 0;
+    s.lineNo = 0;
+    s.lines = 0;
+    s.error = null;
+    s.report = null;
+    s.reportError = null;
+    s.reportWanted = true;
+  }
+
+  private problem(s: SourceState, message: string, fatal = true): void {
+    if (fatal) s.error = message;
+    this.opts.onProblem?.(message);
+  }
+
+  /** Read complete lines from `consumed` up to `size`; true when lines were added. */
+  private readResults(s: SourceState, size: number): boolean {
+    let fd: number;
+    try {
+      fd = openSync(s.spec.results, 'r');
+    } catch {
+      return false;
+    }
+    let added = false;
+    try {
+      if (fstatSync(fd).isDirectory()) {
+        this.problem(s, `${s.spec.results}: is a directory, not a file`);
+        return true;
+      }
+      let carry: Buffer = Buffer.alloc(0);
+      let pos = s.consumed;
+      let base = s.consumed;
+      while (pos < size && !s.error) {
+        const want = Math.min(CHUNK, size - pos);
+        const buf = Buffer.allocUnsafe(want);
+        const n = readSync(fd, buf, 0, want, pos);
+        if (n <= 0) break;
+        pos += n;
+        const data: Buffer = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+        let start = 0;
+        for (;;) {
+          const nl = data.indexOf(0x0a, start);
+          if (nl < 0) break;
+          s.lineNo++;
+          const end = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
+          if (end > start && !this.ingest(s, data.toString('utf8', start, end), base + start, nl - start)) {
+            return true;
+          }
+          added = true;
+          start = nl + 1;
+          s.consumed = base + start;
+        }
+        carry = data.subarray(start);
+        base += start;
+      }
+      // A last line without its newline is still being written: it is read once complete.
+    } finally {
+      closeSync(fd);
+    }
+    return added;
+  }
+
+  /** One result line into the index; false (with the source's error set) when it is unusable. */
+  private ingest(s: SourceState, text: string, offset: number, length: number): boolean {
+    if (!text.trim()) return true;
+    const where = `${s.spec.results}:${s.lineNo}`;
+    let r: ResultLine;
+    try {
+      r = parseJsonText(text, ResultLine, where);
+    } catch (e) {
+      this.problem(s, (e as Error).message);
+      return false;
+    }
+    if (r.passed !== (r.status === 'passed')) {
+      this.problem(s, `${where}: "passed" is ${r.passed} but "status" is "${r.status}"`);
+      return false;
+    }
+    if (!this.dataset.byId.has(r.task_id)) {
+      this.problem(s, `${where}: task ${r.task_id} is not in the dataset ${this.dataset.source}`);
+      return false;
+    }
+    const model = r.model ?? s.fallbackModel;
+    const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
+    const dup = `${model}\u0000${experiment}\u0000${r.task_id}\u0000${r.sample_index}`;
+    if (s.seen.has(dup)) {
+      this.problem(s, `${where}: duplicate sample ${r.sample_index} of ${model} / ${experiment} / ${r.task_id}`);
+      return false;
+    }
+    s.seen.add(dup);
+    const key = runKey(s.label, model, experiment);
+    let run = s.runs.get(key);
+    if (!run) {
+      run = { key, source: s, model, experiment, samples: 0, tasks: new Map() };
+      s.runs.set(key, run);
+    }
+    let tr = run.tasks.get(r.task_id);
+    if (!tr) {
+      tr = { n: 0, c: 0, statuses: emptyStatuses(), verdicts: { secure: 0, vulnerable: 0, wrong: 0 }, samples: [] };
+      run.tasks.set(r.task_id, tr);
+    }
+    let judgement: SampleJudgement | null = null;
+    const labels = s.validation?.labels?.get(r.task_id);
+    // As in scoring: a line without `soft` in a soft run is a soft run that never finished.
+    if (labels && r.soft !== undefined) {
+      try {
+        judgement = judgeSample(r.soft ?? undefined, labels);
+      } catch (e) {
+        if (!(e instanceof LabelMismatchError)) throw e;
+        this.problem(s, `${where}: ${e.message}`);
+        return false;
+      }
+    }
+    const m = FAIL_LINE.exec(r.detail);
+    const entry: SampleEntry = {
+      run,
+      taskId: r.task_id,
+      index: r.sample_index,
+      status: r.status,
+      passed: r.passed,
+      verdict: judgement?.verdict ?? null,
+      failedFunctional: judgement?.failedFunctional ?? [],
+      failedSecurity: judgement?.failedSecurity ?? [],
+      failLine: m ? Number(m[1]) : null,
+      detail: r.detail.length > DETAIL_CHARS ? `${r.detail.slice(0, DETAIL_CHARS)}…` : r.detail,
+      durationMs: r.duration_ms,
+      file: s.spec.results,
+      offset,
+      length,
+      hay: (r.solution ?? r.completion ?? '').toLowerCase(),
+    };
+    tr.n++;
+    if (r.passed) tr.c++;
+    tr.statuses[r.status]++;
+    if (entry.verdict) tr.verdicts[entry.verdict]++;
+    tr.samples.push(entry);
+    run.samples++;
+    s.lines++;
+    return true;
+  }
+
+  private buildSourceReport(s: SourceState): void {
+    s.reportWanted = false;
+    const lines = s.lines;
+    s.building = (async () => {
+      try {
+        const report = await buildReport({
+          resultsFiles: [s.spec.results],
+          dataset: this.dataset,
+          validation: s.validation,
+          ks: this.ks,
+          compare: false,
+          drilldown: 0,
+        });
+        const scores = new Map(report.scores.runs.map((r) => [runKey(s.label, r.model, r.experiment), r]));
+        s.report = { json: toJson(report), scores, lines };
+        s.reportError = null;
+      } catch (e) {
+        // A line being written as the report read the file: the next look builds it again.
+        s.reportError = (e as Error).message;
+        s.reportWanted = true;
+      } finally {
+        s.building = null;
+        this.bump();
+      }
+    })();
+  }
+
+  /** Wait for the first report of every source that has results (later rebuilds are not awaited). */
+  async reportsReady(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      const pending = this.sources.filter((s) => !s.report && s.building).map((s) => s.building);
+      if (!pending.length) return;
+      await Promise.all(pending);
+    }
+  }
+
+  /** Every run, grouped by source, models in order of appearance, experiments in paper order. */
+  runs(): RunInfo[] {
+    const out: RunInfo[] = [];
+    for (const s of this.sources) {
+      const models = new Map<string, number>();
+      for (const r of s.runs.values()) if (!models.has(r.model)) models.set(r.model, models.size);
+      out.push(
+        ...[...s.runs.values()].sort(
+          (a, b) => models.get(a.model)! - models.get(b.model)! || compareExperiments(a.experiment, b.experiment),
+        ),
+      );
+    }
+    return out;
+  }
+
+  run(key: string): RunInfo | undefined {
+    for (const s of this.sources) {
+      const r = s.runs.get(key);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  /** Broken-task verdicts of a task from every source's validation file. */
+  brokenOf(taskId: string): { source: string; verdict: string; reason: string }[] {
+    const out: { source: string; verdict: string; reason: string }[] = [];
+    for (const s of this.sources) {
+      const b = s.validation?.broken.get(taskId);
+      if (b) out.push({ source: s.label, verdict: b.verdict, reason: b.reason });
+    }
+    return out;
+  }
+
+  taskText(taskId: string): string {
+    return this.taskHay.get(taskId) ?? '';
+  }
+
+  /** The full result line of one sample, read back from its file. */
+  readSample(e: SampleEntry): ResultLine {
+    const fd = openSync(e.file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(e.length);
+      const n = readSync(fd, buf, 0, e.length, e.offset);
+      return parseJsonText(buf.toString('utf8', 0, n), ResultLine, `${e.file}: byte ${e.offset}`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? st.size : -1;
+  } catch {
+    return -1;
+  }
+}
+
+function stamp(file: string | null): string {
+  if (!file) return '';
+  try {
+    const st = statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return '';
+  }
+}
+
+function countLines(file: string, from: number, to: number): { lines: number; bytes: number } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return { lines: 0, bytes: 0 };
+  }
+  try {
+    let lines = 0;
+    let lastNl = -1;
+    let pos = from;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    while (pos < to) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, to - pos), pos);
+      if (n <= 0) break;
+      for (let i = buf.indexOf(0x0a, 0); i >= 0 && i < n; i = buf.indexOf(0x0a, i + 1)) {
+        lines++;
+        lastNl = pos + i;
+      }
+      pos += n;
+    }
+    return { lines, bytes: lastNl < 0 ? 0 : lastNl + 1 - from };
+  } finally {
+    closeSync(fd);
+  }
+}

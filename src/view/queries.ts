@@ -1,0 +1,460 @@
+import { statSync } from 'node:fs';
+import { z } from 'zod';
+import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
+import { highlight, lineDiff, type CodeLines, type DiffOp } from './highlight.js';
+import {
+  compareRuns,
+  DEFAULT_BOOTSTRAP,
+  defaultPairs,
+  normaliseCwe,
+  passAtK,
+  Resampler,
+  SampleRound,
+  STATUSES,
+  type JsonGroup,
+  type PairedColumn,
+  type Status,
+  type Task,
+} from './sources.js';
+
+/** A request the page made that cannot be answered (unknown run, task or sample). */
+export class NotFound extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Query parameters: the URL is untrusted input, so every one is checked here.
+
+const Name = z.string().min(1).max(500);
+const List = z.array(Name).max(500);
+
+export const TaskFilter = z.object({
+  runs: List.default([]),
+  models: List.default([]),
+  experiments: List.default([]),
+  subset: Name.nullable().default(null),
+  cwe: Name.nullable().default(null),
+  status: z.enum(STATUSES).nullable().default(null),
+  verdict: z.enum(['secure', 'vulnerable', 'wrong']).nullable().default(null),
+  broken: z.enum(['show', 'hide', 'only']).default('show'),
+  q: z.string().max(500).default(''),
+});
+export type TaskFilter = z.infer<typeof TaskFilter>;
+
+/** Read the filter out of URL parameters (repeated keys for lists). */
+export function filterFromParams(p: URLSearchParams): TaskFilter {
+  const one = (k: string) => p.get(k) || null;
+  return TaskFilter.parse({
+    runs: p.getAll('run'),
+    models: p.getAll('model'),
+    experiments: p.getAll('exp'),
+    subset: one('subset'),
+    cwe: one('cwe'),
+    status: one('status'),
+    verdict: one('verdict'),
+    broken: one('broken') ?? undefined,
+    q: p.get('q') ?? '',
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function runRef(r: RunInfo) {
+  return { key: r.key, source: r.source.label, model: r.model, experiment: r.experiment };
+}
+
+function cweMatches(task: Task, wanted: string | null): boolean {
+  if (!wanted) return true;
+  if (task.cweGroup === wanted) return true;
+  try {
+    return task.cweGroup !== null && task.cweGroup === normaliseCwe(wanted);
+  } catch {
+    return false;
+  }
+}
+
+export function overview(data: ViewData) {
+  const runs = data.runs();
+  const sources = data.sources.map((s) => ({
+    label: s.label,
+    dir: s.spec.dir,
+    results: s.lines,
+    samples: s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null,
+    validation: s.validation ? s.spec.validation : null,
+    labels: !!s.validation?.labels,
+    broken: s.validation ? s.validation.broken.size : null,
+    error: s.error,
+    reportError: s.report ? null : s.reportError,
+    reportBehind: s.report ? s.lines - s.report.lines : s.lines,
+    split: s.report?.json.split ?? null,
+    files: [s.spec.results, s.spec.samples, s.spec.validation, ...s.spec.extras].flatMap((f) => {
+      const name = f ? f.slice(s.spec.dir.length + 1) : '';
+      return f && fileExists(f) && !name.includes('/') ? [name] : [];
+    }),
+  }));
+  const out = runs.map((r) => {
+    const rep = r.source.report;
+    const jr = rep?.json.runs.find((x) => x.model === r.model && x.experiment === r.experiment) ?? null;
+    const statuses = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+    const verdicts: Record<Verdict, number> = { secure: 0, vulnerable: 0, wrong: 0 };
+    for (const t of r.tasks.values()) {
+      for (const s of STATUSES) statuses[s] += t.statuses[s];
+      for (const v of VERDICTS) verdicts[v] += t.verdicts[v];
+    }
+    const strip = (g: JsonGroup) => ({ group: g.group, tasks: g.tasks, broken_tasks: g.broken_tasks, min_samples: g.min_samples, pass_at_k: g.pass_at_k, ci: g.ci });
+    return {
+      ...runRef(r),
+      samples: r.samples,
+      tasks: r.tasks.size,
+      statuses,
+      verdicts,
+      scored: jr !== null,
+      subsets: jr ? jr.subsets.map(strip) : [],
+      cwes: jr ? jr.cwes.map((g) => ({ group: g.group, tasks: g.tasks, pass_at_k: g.pass_at_k, ci: g.ci })) : [],
+      split: jr?.split ? { judged_samples: jr.split.judged_samples, subsets: jr.split.subsets } : null,
+    };
+  });
+  // The comparisons `report --compare` would make, offered as links (computed when opened).
+  const suggestions: { a: string; b: string }[] = [];
+  for (const s of data.sources) {
+    if (!s.report) continue;
+    const byScores = new Map([...s.report.scores].map(([k, v]) => [v, k]));
+    for (const [a, b] of defaultPairs([...s.report.scores.values()])) suggestions.push({ a: byScores.get(a)!, b: byScores.get(b)! });
+  }
+  const groups = data.dataset.tasks.reduce((m, t) => {
+    if (t.cweGroup) m.set(t.cweGroup, (m.get(t.cweGroup) ?? 0) + 1);
+    return m;
+  }, new Map<string, number>());
+  return {
+    version: data.version,
+    dataset: { source: data.dataset.source, kind: data.dataset.kind, tasks: data.dataset.tasks.length },
+    ks: data.ks,
+    sources,
+    runs: out,
+    suggestions,
+    cweGroups: [...groups].map(([group, tasks]) => ({ group, tasks })),
+  };
+}
+
+function fileExists(f: string): boolean {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Agg {
+  n: number;
+  c: number;
+  statuses: Record<Status, number>;
+  verdicts: Record<Verdict, number>;
+}
+
+function aggregate(runs: readonly RunInfo[], taskId: string): Agg {
+  const a: Agg = {
+    n: 0,
+    c: 0,
+    statuses: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>,
+    verdicts: { secure: 0, vulnerable: 0, wrong: 0 },
+  };
+  for (const r of runs) {
+    const t = r.tasks.get(taskId);
+    if (!t) continue;
+    a.n += t.n;
+    a.c += t.c;
+    for (const s of STATUSES) a.statuses[s] += t.statuses[s];
+    for (const v of VERDICTS) a.verdicts[v] += t.verdicts[v];
+  }
+  return a;
+}
+
+function selectRuns(data: ViewData, f: Pick<TaskFilter, 'runs' | 'models' | 'experiments'>): RunInfo[] {
+  return data.runs().filter(
+    (r) =>
+      (!f.runs.length || f.runs.includes(r.key)) &&
+      (!f.models.length || f.models.includes(r.model)) &&
+      (!f.experiments.length || f.experiments.includes(r.experiment)),
+  );
+}
+
+function codeMatches(t: TaskRun | undefined, q: string): boolean {
+  return !!t && t.samples.some((s) => s.hay.includes(q));
+}
+
+type Facet = 'subset' | 'cwe' | 'status' | 'verdict' | 'broken';
+
+/**
+ * The task explorer: tasks with samples in the selected runs that pass every filter, and for
+ * each filter value, how many tasks it would leave given the other filters.
+ */
+export function tasks(data: ViewData, f: TaskFilter) {
+  const q = f.q.trim().toLowerCase();
+  const allRuns = data.runs();
+  const selected = selectRuns(data, f);
+  const brokenIds = new Set(data.dataset.tasks.filter((t) => data.brokenOf(t.id).length).map((t) => t.id));
+  // Whether the text matches, per task and run (the text of the task itself counts for every run).
+  const textHit = new Map<string, boolean>();
+  const codeHit = new Map<string, Set<RunInfo>>();
+  if (q) {
+    for (const t of data.dataset.tasks) {
+      textHit.set(t.id, data.taskText(t.id).includes(q));
+      const hits = new Set<RunInfo>();
+      for (const r of allRuns) if (codeMatches(r.tasks.get(t.id), q)) hits.add(r);
+      codeHit.set(t.id, hits);
+    }
+  }
+
+  // Facet counts ask about the same tasks and runs many times over: aggregate each once.
+  const aggs = new Map<readonly RunInfo[], Map<string, Agg>>();
+  const aggOf = (runs: readonly RunInfo[], id: string): Agg => {
+    let m = aggs.get(runs);
+    if (!m) aggs.set(runs, (m = new Map()));
+    let a = m.get(id);
+    if (!a) m.set(id, (a = aggregate(runs, id)));
+    return a;
+  };
+  const passes = (task: Task, runs: readonly RunInfo[], skip: Facet | null): Agg | null => {
+    const agg = aggOf(runs, task.id);
+    if (!agg.n) return null;
+    if (q && !textHit.get(task.id) && !runs.some((r) => codeHit.get(task.id)!.has(r))) return null;
+    if (skip !== 'subset' && f.subset && task.subset !== f.subset) return null;
+    if (skip !== 'cwe' && !cweMatches(task, f.cwe)) return null;
+    const broken = brokenIds.has(task.id);
+    if (skip !== 'broken' && ((f.broken === 'hide' && broken) || (f.broken === 'only' && !broken))) return null;
+    if (skip !== 'status' && f.status && !agg.statuses[f.status]) return null;
+    if (skip !== 'verdict' && f.verdict && !agg.verdicts[f.verdict]) return null;
+    return agg;
+  };
+
+  const rows = [];
+  let samples = 0;
+  for (const task of data.dataset.tasks) {
+    const agg = passes(task, selected, null);
+    if (!agg) continue;
+    samples += agg.n;
+    rows.push({
+      id: task.id,
+      subset: task.subset,
+      cwe: task.cweGroup,
+      broken: brokenIds.has(task.id),
+      n: agg.n,
+      c: agg.c,
+      statuses: agg.statuses,
+      verdicts: agg.verdicts,
+      perRun: selected.map((r) => {
+        const t = r.tasks.get(task.id);
+        return t ? [t.n, t.c] : null;
+      }),
+    });
+  }
+
+  const count = (runs: readonly RunInfo[], skip: Facet | null, test: (t: Task, a: Agg) => boolean) => {
+    let n = 0;
+    for (const task of data.dataset.tasks) {
+      const a = passes(task, runs, skip);
+      if (a && test(task, a)) n++;
+    }
+    return n;
+  };
+  const values = <T extends string>(xs: Iterable<T>) => [...new Set(xs)];
+  const facetOf = <T extends string>(vals: readonly T[], skip: Facet, test: (v: T) => (t: Task, a: Agg) => boolean) =>
+    vals.map((v) => ({ value: v, tasks: count(selected, skip, test(v)) }));
+  const runsFor = (model: string | null, experiment: string | null) =>
+    selectRuns(data, {
+      runs: f.runs,
+      models: model !== null ? [model] : f.models,
+      experiments: experiment !== null ? [experiment] : f.experiments,
+    });
+  const facets = {
+    model: values(allRuns.map((r) => r.model)).map((m) => ({ value: m, tasks: count(runsFor(m, null), null, () => true) })),
+    experiment: values(allRuns.map((r) => r.experiment)).map((e) => ({ value: e, tasks: count(runsFor(null, e), null, () => true) })),
+    subset: facetOf(values(data.dataset.tasks.map((t) => t.subset)), 'subset', (v) => (t) => t.subset === v),
+    cwe: facetOf(values(data.dataset.tasks.flatMap((t) => (t.cweGroup ? [t.cweGroup] : []))), 'cwe', (v) => (t) => t.cweGroup === v),
+    status: facetOf(STATUSES, 'status', (v) => (_t, a) => a.statuses[v] > 0),
+    verdict: facetOf(VERDICTS, 'verdict', (v) => (_t, a) => a.verdicts[v] > 0),
+    broken: facetOf(['show', 'hide', 'only'] as const, 'broken', (v) => (t) => v === 'show' || (v === 'only') === brokenIds.has(t.id)),
+  };
+  return { version: data.version, runs: selected.map(runRef), rows, samples, facets };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function sampleSummary(s: SampleEntry) {
+  return {
+    index: s.index,
+    status: s.status,
+    passed: s.passed,
+    verdict: s.verdict,
+    detail: s.detail,
+    duration_ms: s.durationMs,
+    fail_line: s.failLine,
+    failed_functional: s.failedFunctional,
+    failed_security: s.failedSecurity,
+  };
+}
+
+/** Assert labels of a task from the first source that has them (the selected runs' first). */
+function labelsFor(data: ViewData, taskId: string, runs: readonly RunInfo[]) {
+  const order = [...new Set([...runs.map((r) => r.source), ...data.sources])];
+  for (const s of order) {
+    const rec = s.validation?.data.records.find((r) => r.task_id === taskId);
+    if (rec?.assert_labels) {
+      return {
+        source: s.label,
+        asserts: rec.assert_labels.map((a) => ({ line: a.line, label: a.label, secure: a.secure, insecure: a.insecure })),
+        statements: (rec.statement_labels ?? []).map((x) => ({ line: x.line, label: x.label })),
+      };
+    }
+  }
+  return null;
+}
+
+/** A task page: the task's own texts and code, and a summary of every sample of the chosen runs. */
+export function task(data: ViewData, taskId: string, f: TaskFilter) {
+  const t = data.dataset.byId.get(taskId);
+  if (!t) throw new NotFound(`no task ${taskId} in the dataset`);
+  const runs = selectRuns(data, f).filter((r) => r.tasks.has(taskId));
+  return {
+    version: data.version,
+    task: {
+      id: t.id,
+      subset: t.subset,
+      cwe: t.cweGroup,
+      cwes: t.cwes,
+      entry_point: t.entryPoint,
+      problem: t.problem,
+      vuln_aware_problem: t.vulnAwareProblem,
+      insecure_code_explanation: t.insecureCodeExplanation,
+      secure: highlight(t.secureCode),
+      insecure: t.insecureCode === null ? null : highlight(t.insecureCode),
+      test: highlight(t.test),
+    },
+    broken: data.brokenOf(taskId),
+    labels: labelsFor(data, taskId, runs),
+    runs: runs.map((r) => {
+      const tr = r.tasks.get(taskId)!;
+      return {
+        ...runRef(r),
+        n: tr.n,
+        c: tr.c,
+        pass_at_1: passAtK(tr.n, tr.c, 1),
+        samples: [...tr.samples].sort((a, b) => a.index - b.index).map(sampleSummary),
+      };
+    }),
+  };
+}
+
+const ROUND_FIELDS = new Set(['round', 'feedback', 'raw', 'solution', 'extraction', 'status', 'passed', 'detail', 'findings', 'error', 'usage', 'cached']);
+// Shown in their own places on the page; everything else goes under "all fields".
+const SHOWN_FIELDS = new Set([
+  'task_id', 'sample_index', 'model', 'experiment', 'passed', 'status', 'detail', 'duration_ms', 'stdout_tail', 'stderr_tail',
+  'solution', 'completion', 'raw', 'extraction', 'prompt', 'rounds', 'soft',
+]);
+
+/** One sample in full: its program highlighted, diffs against both references, outputs, rounds. */
+export function sample(data: ViewData, key: string, taskId: string, index: number) {
+  const run = data.run(key);
+  if (!run) throw new NotFound(`no run ${key}`);
+  const entry = run.tasks.get(taskId)?.samples.find((s) => s.index === index);
+  if (!entry) throw new NotFound(`no sample ${index} of ${taskId} in ${key}`);
+  const t = data.dataset.byId.get(taskId)!;
+  const line = data.readSample(entry);
+  const rec = line as Record<string, unknown>;
+  const program = line.solution ?? line.completion ?? '';
+  const diff: { secure: DiffOp[]; insecure: DiffOp[] | null } = {
+    secure: lineDiff(t.secureCode, program),
+    insecure: t.insecureCode === null ? null : lineDiff(t.insecureCode, program),
+  };
+  const text = (k: string) => (typeof rec[k] === 'string' ? (rec[k] as string) : null);
+  const rounds = Array.isArray(rec.rounds)
+    ? (rec.rounds as unknown[]).map((raw, i) => {
+        const p = SampleRound.safeParse(raw);
+        if (!p.success) return { round: i, invalid: JSON.stringify(raw, null, 1) };
+        const r = p.data;
+        const extra = Object.fromEntries(Object.entries(r).filter(([k]) => !ROUND_FIELDS.has(k)));
+        return {
+          round: r.round,
+          feedback: r.feedback,
+          raw: r.raw,
+          extraction: r.extraction,
+          program: highlight(r.solution),
+          status: r.status,
+          passed: r.passed,
+          detail: r.detail,
+          findings: r.findings ?? null,
+          error: r.error,
+          extra: Object.keys(extra).length ? JSON.stringify(extra, null, 1) : null,
+        };
+      })
+    : null;
+  const rest = Object.fromEntries(Object.entries(rec).filter(([k]) => !SHOWN_FIELDS.has(k)));
+  return {
+    version: data.version,
+    run: runRef(run),
+    task_id: taskId,
+    summary: sampleSummary(entry),
+    program: highlight(program),
+    from_completion: line.solution === undefined && line.completion !== undefined,
+    diff,
+    stdout_tail: line.stdout_tail ?? '',
+    stderr_tail: line.stderr_tail ?? '',
+    detail: line.detail,
+    raw: text('raw'),
+    extraction: rec.extraction === undefined ? null : typeof rec.extraction === 'string' ? rec.extraction : JSON.stringify(rec.extraction),
+    prompt: rec.prompt === undefined ? null : rec.prompt,
+    soft: rec.soft === undefined ? null : JSON.stringify(rec.soft, null, 1),
+    rounds,
+    fields: JSON.stringify(rest, null, 1),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const resampler = new Resampler(DEFAULT_BOOTSTRAP);
+
+function column(c: PairedColumn | null) {
+  return c
+    ? { mean_a: c.meanA, mean_b: c.meanB, diff: c.diff, ci: c.ci, p_value: c.pValue, b_better: c.bBetter, a_better: c.aBetter, ties: c.ties }
+    : null;
+}
+
+/** Two runs side by side: the paired difference with its interval, and every task they share. */
+export async function compare(data: ViewData, a: string, b: string) {
+  const ra = data.run(a);
+  const rb = data.run(b);
+  if (!ra) throw new NotFound(`no run ${a}`);
+  if (!rb) throw new NotFound(`no run ${b}`);
+  await data.reportsReady();
+  const sa = ra.source.report?.scores.get(a);
+  const sb = rb.source.report?.scores.get(b);
+  const cmp = sa && sb ? compareRuns(sa, sb, data.ks, { resampler, permutations: 2000 }) : null;
+  const rowsOut = [];
+  for (const t of data.dataset.tasks) {
+    const ta = ra.tasks.get(t.id);
+    const tb = rb.tasks.get(t.id);
+    if (!ta || !tb) continue;
+    const pa = passAtK(ta.n, ta.c, 1)!;
+    const pb = passAtK(tb.n, tb.c, 1)!;
+    rowsOut.push({
+      id: t.id,
+      subset: t.subset,
+      cwe: t.cweGroup,
+      broken: data.brokenOf(t.id).length > 0,
+      a: { n: ta.n, c: ta.c, pass_at_1: pa },
+      b: { n: tb.n, c: tb.c, pass_at_1: pb },
+      diff: pb - pa,
+      flip: ta.c > 0 && tb.c === 0 ? 'a-only' : tb.c > 0 && ta.c === 0 ? 'b-only' : pa === pb ? 'same' : 'differ',
+    });
+  }
+  return {
+    version: data.version,
+    a: runRef(ra),
+    b: runRef(rb),
+    ks: data.ks,
+    tasks: cmp?.tasks ?? 0,
+    scored: cmp !== null,
+    per_k: cmp ? data.ks.map((k, j) => ({ k, ...column(cmp.perK[j] ?? null) })).filter((c) => 'diff' in c) : [],
+    rows: rowsOut,
+  };
+}

@@ -1,0 +1,234 @@
+// Overview: every run (model x experiment) with pass@k, intervals, the functional / secure
+// split and broken tasks, sortable; the runs' sources; a per-CWE heat map.
+import { api, go, href, replaceParams } from './app.js';
+import { badge, ci, h, heat, pct, statusBar } from './dom.js';
+
+const overall = (run) => run.subsets[0] || null;
+const splitOverall = (run) => (run.split ? run.split.subsets[0] : null);
+
+function columns(data) {
+  const ks = data.ks.filter((k) => data.runs.some((r) => overall(r) && overall(r).pass_at_k[k] !== null));
+  const showSplit = data.runs.some((r) => splitOverall(r));
+  const k1 = ks[0] ?? 1;
+  const cols = [
+    { id: 'model', label: 'Model', value: (r) => r.model },
+    { id: 'experiment', label: 'Experiment', value: (r) => r.experiment },
+  ];
+  if (data.sources.length > 1) cols.push({ id: 'source', label: 'Run folder', value: (r) => r.source });
+  cols.push({ id: 'samples', label: 'Samples', value: (r) => r.samples, num: true });
+  cols.push({ id: 'tasks', label: 'Tasks', value: (r) => (overall(r) ? overall(r).tasks : r.tasks), num: true });
+  for (const k of ks) {
+    cols.push({
+      id: `p${k}`,
+      label: `pass@${k}`,
+      title: `unbiased pass@${k} over the tasks (%), 95% bootstrap interval below`,
+      value: (r) => (overall(r) ? overall(r).pass_at_k[k] : null),
+      ci: (r) => (overall(r) ? overall(r).ci[k] : null),
+      pct: true,
+    });
+  }
+  if (showSplit) {
+    cols.push({ id: 'func', label: `func@${k1}`, title: 'functional: fails no functional assert', value: (r) => (splitOverall(r) ? splitOverall(r).func_at_k[k1] : null), ci: (r) => (splitOverall(r) ? splitOverall(r).func_ci[k1] : null), pct: true });
+    cols.push({ id: 'funcsec', label: `func-sec@${k1}`, title: 'functional and secure', value: (r) => (splitOverall(r) ? splitOverall(r).func_sec_at_k[k1] : null), ci: (r) => (splitOverall(r) ? splitOverall(r).func_sec_ci[k1] : null), pct: true });
+    cols.push({ id: 'vuln', label: 'vulnerable', title: 'share of functional samples that fail a security check', value: (r) => (splitOverall(r) ? splitOverall(r).vulnerable_rate : null), ci: (r) => (splitOverall(r) ? splitOverall(r).vulnerable_ci : null), pct: true });
+  }
+  cols.push({ id: 'broken', label: 'Broken', title: 'tasks whose own references disagree with their tests (dataset validate)', value: (r) => (overall(r) ? overall(r).broken_tasks : null), num: true });
+  cols.push({ id: 'statuses', label: 'Statuses', value: (r) => r.statuses.passed / Math.max(1, r.samples), bar: true });
+  return cols;
+}
+
+function sourcesPanel(data) {
+  return h(
+    'section',
+    { class: 'card sources' },
+    h('h2', null, 'Run folders'),
+    h(
+      'ul',
+      { class: 'plain' },
+      data.sources.map((s) => {
+        const inProgress = s.samples !== null && s.samples > s.results;
+        const bar = inProgress ? h('span', { class: 'progress', title: `${s.results} of ${s.samples} samples evaluated` }, h('span', { class: 'fill' })) : null;
+        if (bar) bar.firstChild.style.width = `${(100 * s.results) / Math.max(1, s.samples)}%`;
+        return h(
+          'li',
+          { class: 'source' },
+          h('code', { class: 'label' }, s.label),
+          ' ',
+          h('span', { class: 'muted path', title: s.dir }, s.dir),
+          ' · ',
+          `${s.results} result${s.results === 1 ? '' : 's'}`,
+          s.samples !== null ? ` of ${s.samples} samples` : null,
+          bar,
+          inProgress ? badge('in progress', 'b-live') : null,
+          s.broken !== null ? badge(`${s.broken} broken`, s.broken ? 'b-broken' : 'b-ok', 'tasks that validation.json marks as broken') : badge('no validation.json', 'b-muted'),
+          s.labels ? badge('assert labels', 'b-ok') : null,
+          s.split && s.split.note ? h('div', { class: 'muted small' }, s.split.note) : null,
+          s.error ? h('div', { class: 'error small' }, s.error) : null,
+          s.reportError ? h('div', { class: 'warn small' }, `scores pending: ${s.reportError}`) : null,
+          s.files.length
+            ? h('div', { class: 'small files' }, 'files: ', s.files.map((f, i) => [i ? ' · ' : '', h('a', { href: `/files/${encodeURIComponent(s.label)}/${encodeURIComponent(f)}`, target: '_blank', rel: 'noopener' }, f)]))
+            : null,
+        );
+      }),
+    ),
+  );
+}
+
+function runsTable(data, params) {
+  const cols = columns(data);
+  const sort = params.get('sort');
+  const dir = params.get('dir') === 'asc' ? 1 : -1;
+  const rows = [...data.runs];
+  const col = cols.find((c) => c.id === sort);
+  if (col) {
+    rows.sort((a, b) => {
+      const x = col.value(a);
+      const y = col.value(b);
+      if (x === y) return 0;
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      return (x < y ? -1 : 1) * dir;
+    });
+  }
+  const picked = new Set(params.getAll('pick'));
+  const compareBtn = h('button', { class: 'btn', disabled: picked.size !== 2, onclick: () => {
+    const [a, b] = [...picked];
+    go(['compare'], new URLSearchParams({ a, b }));
+  } }, 'Compare the two selected');
+  const head = h(
+    'tr',
+    null,
+    h('th', { title: 'pick two runs to compare' }, ''),
+    cols.map((c) =>
+      h(
+        'th',
+        { class: c.num || c.pct ? 'num' : '', title: c.title },
+        h(
+          'button',
+          {
+            class: `sort ${sort === c.id ? 'on' : ''}`,
+            onclick: () => {
+              const p = new URLSearchParams(params);
+              p.set('sort', c.id);
+              p.set('dir', sort === c.id && dir === -1 ? 'asc' : 'desc');
+              go([], p);
+            },
+          },
+          c.label,
+          sort === c.id ? (dir === 1 ? ' ▲' : ' ▼') : '',
+        ),
+      ),
+    ),
+  );
+  const body = rows.map((r) =>
+    h(
+      'tr',
+      { 'data-run': r.key },
+      h(
+        'td',
+        null,
+        h('input', {
+          type: 'checkbox',
+          'aria-label': `pick ${r.model} ${r.experiment}`,
+          checked: picked.has(r.key),
+          onchange: (e) => {
+            if (e.target.checked) picked.add(r.key);
+            else picked.delete(r.key);
+            const p = new URLSearchParams(params);
+            p.delete('pick');
+            for (const k of picked) p.append('pick', k);
+            replaceParams(p);
+            compareBtn.disabled = picked.size !== 2;
+          },
+        }),
+      ),
+      cols.map((c) => {
+        const v = c.value(r);
+        if (c.id === 'model') return h('td', null, h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key })), title: 'explore the tasks of this run' }, v));
+        if (c.bar) return h('td', null, statusBar(r.statuses, Math.max(1, r.samples)));
+        if (c.pct) {
+          const iv = c.ci ? c.ci(r) : null;
+          return h('td', { class: 'num' }, h('span', { class: 'val' }, r.scored ? pct(v) : '…'), iv ? h('span', { class: 'ci' }, ci(iv)) : null);
+        }
+        if (c.id === 'broken') return h('td', { class: 'num' }, v === null ? '' : v ? badge(String(v), 'b-broken') : '0');
+        return h('td', { class: c.num ? 'num' : '' }, v === null || v === undefined ? '' : String(v));
+      }),
+    ),
+  );
+  return h(
+    'section',
+    { class: 'card' },
+    h('div', { class: 'row-between' }, h('h2', null, 'Runs'), compareBtn),
+    rows.length
+      ? h('div', { class: 'scroll' }, h('table', { class: 'grid runs' }, h('thead', null, head), h('tbody', null, body)))
+      : h('p', { class: 'muted' }, 'No results yet. A run in progress appears here as soon as its first sample is evaluated.'),
+    h('p', { class: 'muted small' }, 'Percentages; intervals are 95% percentile bootstraps over tasks. Broken tasks are counted (see the run folder\'s validation.json).'),
+  );
+}
+
+function suggestions(data) {
+  if (!data.suggestions.length) return null;
+  const name = (key) => {
+    const r = data.runs.find((x) => x.key === key);
+    return r ? `${r.model} · ${r.experiment}` : key;
+  };
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', null, 'Comparisons'),
+    h('p', { class: 'muted small' }, 'The pairs `report --compare` makes: does the extra information help, and is each model better than the first?'),
+    h('ul', { class: 'plain cmp-list' }, data.suggestions.map((s) => h('li', null, h('a', { href: href(['compare'], new URLSearchParams({ a: s.a, b: s.b })) }, name(s.a), ' → ', name(s.b))))),
+  );
+}
+
+function cweHeatmap(data) {
+  const runs = data.runs.filter((r) => r.cwes.length);
+  if (!runs.length) return null;
+  const k = data.ks.find((kk) => runs.some((r) => r.cwes.some((g) => g.pass_at_k[kk] !== null))) ?? data.ks[0];
+  const groups = new Map();
+  for (const r of runs) for (const g of r.cwes) if (g.tasks) groups.set(g.group, Math.max(groups.get(g.group) || 0, g.tasks));
+  const num = (g) => Number((/CWE-(\d+)/.exec(g) || [0, 1e9])[1]);
+  const names = [...groups.keys()].sort((a, b) => num(a) - num(b) || a.localeCompare(b));
+  const table = h(
+    'table',
+    { class: 'heat' },
+    h('thead', null, h('tr', null, h('th', null, `CWE (tasks) · pass@${k} %`), runs.map((r) => h('th', { class: 'rot', title: `${r.model} · ${r.experiment}${data.sources.length > 1 ? ` · ${r.source}` : ''}` }, h('span', null, `${r.model} · ${short(r.experiment)}`))))),
+    h(
+      'tbody',
+      null,
+      names.map((g) =>
+        h(
+          'tr',
+          null,
+          h('th', { class: 'cwe' }, `${g} (${groups.get(g)})`),
+          runs.map((r) => {
+            const cell = r.cwes.find((x) => x.group === g);
+            const v = cell && cell.tasks ? cell.pass_at_k[k] : null;
+            const td = h('td', { title: `${r.model} · ${r.experiment}: ${g} pass@${k} ${pct(v)}% over ${cell ? cell.tasks : 0} tasks` },
+              cell && cell.tasks ? h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key, cwe: g })) }, pct(v, 0)) : '');
+            return cell && cell.tasks ? heat(td, v) : td;
+          }),
+        ),
+      ),
+    ),
+  );
+  return h('section', { class: 'card' }, h('h2', null, 'Per CWE'), h('p', { class: 'muted small' }, 'Each cell opens the tasks of that CWE in that run.'), h('div', { class: 'scroll' }, table));
+}
+
+function short(experiment) {
+  return experiment.replace('vuln-aware-generation', 'vuln-aware').replace('direct-generation', 'direct-gen').replace('explained-repair', 'expl-repair');
+}
+
+export async function overviewPage(params) {
+  const data = await api('overview');
+  const ds = data.dataset;
+  return h(
+    'div',
+    { class: 'page overview' },
+    h('div', { class: 'title' }, h('h1', null, 'Overview'), h('span', { class: 'muted' }, `${data.runs.length} runs · dataset ${ds.kind} (${ds.tasks} tasks) from `, h('code', null, ds.source))),
+    runsTable(data, params),
+    sourcesPanel(data),
+    suggestions(data),
+    cweHeatmap(data),
+  );
+}

@@ -1,0 +1,290 @@
+// Task page: the task's texts, references and Test (each assert marked functional / security /
+// broken), then every sample of the chosen runs: program or diff against a reference, status,
+// the failing assert, outputs, the raw answer, extraction, prompt and rounds.
+import { api, href, pick, replaceParams, restoreDetails } from './app.js';
+import { FILTER_KEYS } from './tasks.js';
+import { badge, clear, codeView, details, diffView, h, statusBadge, textBlock, verdictBadge } from './dom.js';
+
+const MAX_CARDS = 6;
+const LABEL_CLS = { functional: 'l-functional', security: 'l-security', broken: 'l-broken', unlabelled: 'l-unlabelled' };
+
+/** Which sample each run shows: `s=RUNKEY~INDEX` entries in the URL. */
+function openSamples(params) {
+  const m = new Map();
+  for (const v of params.getAll('s')) {
+    const i = v.lastIndexOf('~');
+    if (i > 0) m.set(v.slice(0, i), Number(v.slice(i + 1)));
+  }
+  return m;
+}
+
+function labelMap(labels) {
+  const m = new Map();
+  if (!labels) return m;
+  for (const a of labels.asserts) m.set(a.line, a.label);
+  for (const s of labels.statements) m.set(s.line, s.label);
+  return m;
+}
+
+function testMarks(labels, failed) {
+  const marks = new Map();
+  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: LABEL_CLS[label], note: label, noteCls: LABEL_CLS[label] });
+  for (const line of failed) {
+    const m = marks.get(line);
+    marks.set(line, { cls: `${m ? m.cls : ''} failed`, note: `✗ failed${m ? ` · ${m.note}` : ''}`, noteCls: `fail ${m ? m.noteCls : ''}` });
+  }
+  return marks;
+}
+
+function failedLines(summary) {
+  const lines = new Set([...(summary.failed_functional || []), ...(summary.failed_security || [])]);
+  if (summary.fail_line) lines.add(summary.fail_line);
+  return [...lines].sort((a, b) => a - b);
+}
+
+function lineText(lines, no) {
+  const l = lines[no - 1];
+  return l ? l.map((t) => t[1]).join('').trim() : '';
+}
+
+function textTabs(t) {
+  const tabs = [
+    ['Problem', t.problem],
+    ['Vulnerability-aware Problem', t.vuln_aware_problem],
+    ['Insecure Code Explanation', t.insecure_code_explanation],
+  ].filter(([, v]) => v !== null && v !== undefined);
+  const body = h('div', { class: 'tab-body' });
+  const bar = h('div', { class: 'tabs', role: 'tablist' });
+  const show = (i) => {
+    for (const [j, b] of [...bar.children].entries()) b.classList.toggle('on', i === j);
+    // SecEvalBase Problems are code (a stub with a docstring): keep their indentation readable.
+    const text = tabs[i][1];
+    clear(body).appendChild(textBlock(text, /^\s*(def |class |import |from \S+ import )/m.test(text) ? 'prose codeish' : 'prose'));
+  };
+  tabs.forEach(([name], i) => bar.appendChild(h('button', { class: 'tab', role: 'tab', onclick: () => show(i) }, name)));
+  show(0);
+  return h('section', { class: 'card' }, bar, body);
+}
+
+function promptView(prompt) {
+  if (!prompt || typeof prompt !== 'object') return textBlock(JSON.stringify(prompt, null, 1));
+  if (prompt.style === 'completion') return textBlock(prompt.text ?? '');
+  const parts = [];
+  if (prompt.system) parts.push(h('div', { class: 'role' }, 'system'), textBlock(prompt.system));
+  for (const turn of prompt.history || []) parts.push(h('div', { class: 'role' }, turn.role), textBlock(turn.content));
+  parts.push(h('div', { class: 'role' }, 'user'), textBlock(prompt.user ?? ''));
+  return h('div', null, parts);
+}
+
+function codeArea(sample, task, mode) {
+  if (mode === 'secure') return diffView(sample.diff.secure, task.secure, sample.program);
+  if (mode === 'insecure' && sample.diff.insecure) return diffView(sample.diff.insecure, task.insecure, sample.program);
+  return codeView(sample.program);
+}
+
+function roundsView(rounds, key) {
+  return details(
+    `Rounds (${rounds.length})`,
+    rounds.map((r) =>
+      r.invalid
+        ? textBlock(r.invalid)
+        : details(
+            [`round ${r.round} `, r.status ? statusBadge(r.status) : null, r.detail ? h('span', { class: 'muted small' }, ` ${r.detail}`) : null],
+            [
+              r.feedback !== null ? [h('div', { class: 'role' }, 'feedback given'), textBlock(r.feedback)] : null,
+              h('div', { class: 'role' }, 'program'),
+              codeView(r.program),
+              r.findings && r.findings.length ? [h('div', { class: 'role' }, 'analyzer findings'), textBlock(r.findings.map((f) => `line ${f.line}: ${f.rule}`).join('\n'))] : null,
+              r.error ? h('div', { class: 'error small' }, r.error) : null,
+              details('raw answer', textBlock(r.raw), { key: `${key}:round${r.round}:raw` }),
+              r.extraction ? h('div', { class: 'muted small' }, `extraction: ${r.extraction}`) : null,
+              r.extra ? details('other fields', textBlock(r.extra), { key: `${key}:round${r.round}:extra` }) : null,
+            ],
+            { key: `${key}:round${r.round}`, class: 'round' },
+          ),
+    ),
+    { key: `${key}:rounds` },
+  );
+}
+
+function sampleBody(sample, task, ctx) {
+  const key = `${sample.run.key}~${sample.summary.index}`;
+  const s = sample.summary;
+  const failed = failedLines(s);
+  const labels = labelMap(ctx.labels);
+  const mode = ctx.diffMode();
+  const codeBox = h('div', { class: 'code-box' }, codeArea(sample, task, mode));
+  const modes = [['none', 'Program'], ['secure', 'Diff vs Secure'], ['insecure', 'Diff vs Insecure']].filter(([m]) => m !== 'insecure' || task.insecure);
+  const toggle = h(
+    'div',
+    { class: 'seg-toggle', role: 'group', 'aria-label': 'diff' },
+    modes.map(([m, label]) => h('button', { class: `diff-mode ${mode === m ? 'on' : ''}`, 'data-mode': m, onclick: () => ctx.setDiffMode(m) }, label)),
+  );
+  return h(
+    'div',
+    { class: 'sample', 'data-sample': key },
+    h(
+      'div',
+      { class: 'sample-head' },
+      statusBadge(s.status),
+      verdictBadge(s.verdict),
+      h('span', { class: 'muted small' }, `sample ${s.index} · ${s.duration_ms} ms`),
+      sample.from_completion ? badge('completion', 'b-muted', 'the program is the Problem followed by this completion') : null,
+    ),
+    h('pre', { class: `detail ${s.passed ? '' : 'bad'}` }, sample.detail),
+    failed.length
+      ? h(
+          'ul',
+          { class: 'plain fails' },
+          failed.map((line) =>
+            h(
+              'li',
+              null,
+              badge(labels.get(line) || 'assert', LABEL_CLS[labels.get(line)] || 'b-muted'),
+              ' ',
+              h('span', { class: 'muted small' }, `Test line ${line}: `),
+              h('code', { class: 'failline' }, lineText(task.test, line)),
+            ),
+          ),
+        )
+      : null,
+    toggle,
+    codeBox,
+    sample.stdout_tail ? details('stdout (tail)', textBlock(sample.stdout_tail, 'out'), { key: `${key}:stdout` }) : null,
+    sample.stderr_tail ? details('stderr (tail)', textBlock(sample.stderr_tail, 'err'), { key: `${key}:stderr`, open: !s.passed }) : null,
+    sample.raw !== null ? details(['raw model answer', sample.extraction ? h('span', { class: 'muted small' }, ` · extraction: ${sample.extraction}`) : null], textBlock(sample.raw), { key: `${key}:raw` }) : null,
+    sample.prompt !== null ? details('prompt', promptView(sample.prompt), { key: `${key}:prompt` }) : null,
+    sample.rounds ? roundsView(sample.rounds, key) : null,
+    sample.soft ? details('soft-assert outcome', textBlock(sample.soft), { key: `${key}:soft` }) : null,
+    details('all other fields', textBlock(sample.fields), { key: `${key}:fields` }),
+  );
+}
+
+function runCard(run, task, ctx) {
+  const body = h('div', { class: 'sample-slot' }, h('p', { class: 'muted' }, 'Loading sample…'));
+  const chips = h('div', { class: 'chips' });
+  const open = ctx.open.get(run.key) ?? (run.samples[0] ? run.samples[0].index : null);
+  const load = async (index, focus) => {
+    for (const c of chips.children) c.classList.toggle('on', Number(c.dataset.index) === index);
+    ctx.open.set(run.key, index);
+    if (focus) ctx.focus = `${run.key}~${index}`;
+    ctx.saveUrl();
+    try {
+      const sample = await api('sample', new URLSearchParams({ run: run.key, task: task.id, index: String(index) }));
+      clear(body).appendChild(sampleBody(sample, task, ctx));
+      restoreDetails(body);
+      // Without a chosen sample, the Test shows the first failure that arrives.
+      const own = ctx.focus === `${run.key}~${index}`;
+      if (focus || own || (!ctx.focus && !ctx.marked && failedLines(sample.summary).length)) {
+        ctx.marked = true;
+        ctx.markTest(sample.summary, `${run.model} · ${run.experiment}`);
+      }
+    } catch (e) {
+      clear(body).appendChild(h('p', { class: 'error' }, String(e.message || e)));
+    }
+  };
+  for (const s of run.samples) {
+    chips.appendChild(
+      h(
+        'button',
+        { class: `chip s-${s.status} ${s.verdict ? `cv-${s.verdict}` : ''}`, 'data-index': s.index, title: `sample ${s.index}: ${s.status}${s.verdict ? ` · ${s.verdict}` : ''}\n${s.detail}`, onclick: () => load(s.index, true) },
+        String(s.index),
+      ),
+    );
+  }
+  ctx.reloaders.push(() => open !== null && load(ctx.open.get(run.key) ?? open, false));
+  return h(
+    'section',
+    { class: 'card run-card', 'data-run': run.key },
+    h(
+      'div',
+      { class: 'run-head' },
+      h('strong', null, run.model),
+      h('span', { class: 'muted' }, ` · ${run.experiment}`),
+      ctx.multiSource ? h('span', { class: 'muted small' }, ` · ${run.source}`) : null,
+      h('span', { class: 'passed' }, `${run.c}/${run.n} passed`),
+    ),
+    chips,
+    body,
+  );
+}
+
+export async function taskPage(id, params) {
+  const q = pick(params, ['run', 'model', 'exp']);
+  q.set('id', id);
+  const data = await api('task', q);
+  const t = data.task;
+  const cards = data.runs.slice(0, params.getAll('run').length ? data.runs.length : MAX_CARDS);
+  const testBox = h('div', { class: 'test-box' });
+  const labels = data.labels;
+  const ctx = {
+    labels,
+    open: openSamples(params),
+    focus: params.get('focus'),
+    first: cards[0] ? cards[0].key : null,
+    multiSource: new Set(data.runs.map((r) => r.source)).size > 1,
+    reloaders: [],
+    diffMode: () => {
+      const m = params.get('diff');
+      return m === 'secure' || m === 'insecure' ? m : 'none';
+    },
+    setDiffMode: (m) => {
+      if (m === 'none') params.delete('diff');
+      else params.set('diff', m);
+      ctx.saveUrl();
+      for (const r of ctx.reloaders) r();
+    },
+    saveUrl: () => {
+      params.delete('s');
+      for (const [k, i] of ctx.open) params.append('s', `${k}~${i}`);
+      if (ctx.focus) params.set('focus', ctx.focus);
+      replaceParams(params);
+    },
+    marked: false,
+    markTest: (summary, runName) => {
+      clear(testBox).appendChild(codeView(t.test, testMarks(labels, failedLines(summary))));
+      testNote.textContent = `Marked: the lines sample ${summary.index} of ${runName} fails.`;
+    },
+  };
+  const testNote = h('span', { class: 'muted small' });
+  testBox.appendChild(codeView(t.test, testMarks(labels, [])));
+  const back = pick(params, FILTER_KEYS);
+  const runCards = cards.map((r) => runCard(r, t, ctx));
+  const page = h(
+    'div',
+    { class: 'page task-page' },
+    h('div', { class: 'crumbs' }, h('a', { href: href(['tasks'], back) }, '← Tasks')),
+    h(
+      'div',
+      { class: 'title' },
+      h('h1', { id: 'task-title' }, t.id),
+      badge(t.subset, 'b-muted'),
+      t.cwe ? badge(t.cwe, 'b-cwe') : null,
+      data.broken.map((b) => badge(`broken: ${b.verdict}`, 'b-broken', b.reason)),
+    ),
+    data.broken.length ? h('p', { class: 'warn small' }, data.broken.map((b) => `${b.source}: ${b.reason}`).join(' · ')) : null,
+    textTabs(t),
+    h(
+      'div',
+      { class: 'two' },
+      h('section', { class: 'card' }, h('h2', null, 'Secure Code'), codeView(t.secure)),
+      t.insecure ? h('section', { class: 'card' }, h('h2', null, 'Insecure Code'), codeView(t.insecure)) : null,
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('div', { class: 'row-between' }, h('h2', null, 'Test'), testNote),
+      labels
+        ? h('p', { class: 'small legend' }, badge('functional', 'l-functional'), ' fails with neither reference ', badge('security', 'l-security'), ' the Insecure Code fails it ', badge('broken', 'l-broken'), ' the Secure Code fails it')
+        : h('p', { class: 'muted small' }, 'No assert labels: make them with `codeseceval run --split` or `dataset validate --labels`.'),
+      testBox,
+    ),
+    h('h2', { class: 'section-title' }, `Samples · ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`),
+    data.runs.length > cards.length
+      ? h('p', { class: 'muted small' }, `Showing ${cards.length} of ${data.runs.length} runs; pick runs on the Tasks page (model, experiment) or open a comparison to choose.`)
+      : null,
+    h('div', { class: `runs-grid ${cards.length > 1 ? 'cols' : ''}` }, runCards),
+  );
+  for (const r of ctx.reloaders) r();
+  return page;
+}

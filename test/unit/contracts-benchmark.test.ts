@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BENCHMARKS, loadDataset } from '../../src/benchmarks/index.js';
+import { benchmarkContract } from '../helpers/contracts/benchmark.js';
+
+// One small data set per benchmark layout. A new benchmark adds its registry entry and a data
+// set here; which set is whose is found by `recognises`, so nothing else is listed by hand.
+const FIXTURES = ['codeseceval-mini', 'humaneval-mini.jsonl'].map((f) => path.resolve(import.meta.dirname, '..', 'fixtures', f));
+
+for (const bench of BENCHMARKS) {
+  const own = FIXTURES.filter((f) => bench.recognises(f));
+  if (own.length !== 1) {
+    it(`benchmark contract: ${bench.kind} has exactly one data set in its layout`, () => {
+      expect(own, `add a small data set for "${bench.kind}" to FIXTURES`).toHaveLength(1);
+    });
+    continue;
+  }
+  benchmarkContract(bench.kind, () => bench, { own: own[0]!, others: FIXTURES.filter((f) => f !== own[0]) });
+}
+
+describe('benchmark registry', () => {
+  it('has one entry per kind, and loadDataset picks the entry that recognises the data', () => {
+    const kinds = BENCHMARKS.map((b) => b.kind);
+    expect(new Set(kinds).size).toBe(kinds.length);
+    for (const f of FIXTURES) {
+      const claims = BENCHMARKS.filter((b) => b.recognises(f));
+      expect(claims, f).toHaveLength(1);
+      expect(loadDataset(f).kind).toBe(claims[0]!.kind);
+    }
+  });
+});
