@@ -2,7 +2,7 @@
  * Nothing already written is ever lost, and bad input gets one line and exit 1 (issue 9):
  * the real CLI, as a user runs it, against outputs that already hold results.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
@@ -84,6 +84,29 @@ describeWithDataset('nothing already written is lost', () => {
     expectOneLine(await run(['report', results, '--dataset', mini, '--validation', v, '--out', v]), /is also an input \(--validation\)/);
     expect(readFileSync(v, 'utf8')).toBe(text);
   }, 120_000);
+
+  it('report replaces an existing --out only with a complete report', async () => {
+    const report = path.join(dir, 'kept.md');
+    writeFileSync(report, 'an earlier report\n');
+    const bad = path.join(dir, 'bad-results.jsonl');
+    writeFileSync(bad, resultsText + '{"task_id": "CWE-020_codeql_4", "passed": tru\n');
+    expectOneLine(await run(['report', results, bad, '--out', report]), /bad-results\.jsonl:3: /);
+    expect(readFileSync(report, 'utf8')).toBe('an earlier report\n');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    // A hard link is the same file under another name.
+    const hard = path.join(dir, 'hard.md');
+    linkSync(results, hard);
+    expectOneLine(await run(['report', results, '--out', hard]), /is also an input \(results file\)/);
+    expect(readFileSync(results, 'utf8')).toBe(resultsText);
+  });
+
+  it('generate refuses an --out that is its replay file', async () => {
+    const replay = path.join(dir, 'replay.jsonl');
+    copyFileSync(samples, replay);
+    const before = readFileSync(replay, 'utf8');
+    expectOneLine(await run(['generate', '--model', `replay:${replay}`, '--out', replay]), /--out .*replay\.jsonl is also an input/);
+    expect(readFileSync(replay, 'utf8')).toBe(before);
+  });
 
   it('evaluate with an interpreter that does not exist exits 1 and leaves --out as it was', async () => {
     const r = resultsCopy('python.jsonl');
@@ -199,6 +222,14 @@ describeWithDataset('bad paths and bad bytes get one line and exit 1', () => {
       await run(['run', '--model', 'reference:secure', '--model', 'openai:x', '--out', path.join(cwd, 'given')], { OPENAI_API_KEY: undefined }, cwd),
       /needs OPENAI_API_KEY/,
     );
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('run with --memory below the minimum is refused before the folder is made', async () => {
+    const cwd = tempDir('cse-safety-run-memory-');
+    const exit = await run(['run', '--model', 'reference:secure', '--memory', '100', '--out', path.join(cwd, 'r')], {}, cwd);
+    expect(exit.code, exit.stderr).toBe(1);
+    expect(exit.stderr.split('\n')[0]).toMatch(/--memory .*at least 256.*got "100"/);
     expect(readdirSync(cwd)).toEqual([]);
   });
 });

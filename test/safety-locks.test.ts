@@ -37,6 +37,8 @@ const env = (extra: Record<string, string> = {}) => ({
   CODESECEVAL_DATASET: CODESECEVAL_DIR,
   CODESECEVAL_CACHE: path.join(dir, 'cache'),
   OPENAI_API_KEY: 'k',
+  // A SIGKILLed engine cannot remove its folder: keep it out of the shared /tmp.
+  TMPDIR: dir,
   ...extra,
 });
 

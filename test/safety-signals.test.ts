@@ -16,6 +16,7 @@ import {
   cli,
   type Cli,
   engineFolders,
+  exited,
   type Exit,
   jsonLines,
   killStarted,
@@ -134,7 +135,7 @@ function validationVerdicts(file: string): Record<string, string> {
 }
 
 async function finish(run: Cli): Promise<Exit> {
-  const exit = await run.done;
+  const exit = await exited(run);
   expect(exit.code, exit.stderr).toBe(0);
   return exit;
 }
@@ -166,7 +167,7 @@ describeWithDataset('Ctrl-C (SIGINT to the process group) during run', () => {
     const g = cli(runArgs(out), { env: e, group: true });
     await waitFor(() => server.requests.length > before, 'a request to the model server');
     g.signalGroup('SIGINT');
-    const gExit = await g.done;
+    const gExit = await exited(g);
     await expectCleanStop(gExit, tmp, out);
     expect(gExit.stderr).toMatch(/interrupted/);
     const keys = sampleKeys(samples);
@@ -178,7 +179,7 @@ describeWithDataset('Ctrl-C (SIGINT to the process group) during run', () => {
     const ev = cli(runArgs(out), { env: e, group: true });
     await waitFor(() => lineCount(results) >= 2, 'two results');
     ev.signalGroup('SIGINT');
-    await expectCleanStop(await ev.done, tmp, out);
+    await expectCleanStop(await exited(ev), tmp, out);
     const partial = verdicts(results);
     expect(partial.size).toBeGreaterThan(0);
     expect(partial.size).toBeLessThan(16);
@@ -191,7 +192,7 @@ describeWithDataset('Ctrl-C (SIGINT to the process group) during run', () => {
     await waitFor(() => /checking the dataset's own/.test(va.stderr), 'the validate stage');
     await waitFor(() => processesMentioning(tmp).length > 0, 'a sandbox worker of the validate stage');
     va.signalGroup('SIGINT');
-    await expectCleanStop(await va.done, tmp, out);
+    await expectCleanStop(await exited(va), tmp, out);
     expect(existsSync(path.join(out, 'validation.json'))).toBe(false);
     expect(verdicts(results).size).toBe(16);
 
@@ -212,7 +213,7 @@ describeWithDataset('Ctrl-C (SIGINT to the process group) during run', () => {
     const run = cli(runArgs(out), { env: env(tmp, path.join(work, 'cache-sigterm')), group: true });
     await waitFor(() => lineCount(path.join(out, 'results.jsonl')) >= 1, 'a result');
     run.signalGroup('SIGTERM');
-    const exit = await run.done;
+    const exit = await exited(run);
     await expectCleanStop(exit, tmp, out, 143);
     expect(exit.stderr).toMatch(/terminated/);
     for (const [k, v] of verdicts(path.join(out, 'results.jsonl'))) expect(v, k).toBe(baseline.get(k));
@@ -226,7 +227,7 @@ describeWithDataset('Ctrl-C (SIGINT to the process group) during run', () => {
     // Back to back, as a user pressing Ctrl-C twice: the second lands while the first is handled.
     run.signalGroup('SIGINT');
     run.signalGroup('SIGINT');
-    const exit = await run.done;
+    const exit = await exited(run);
     await expectCleanStop(exit, tmp, out);
     for (const [k, v] of verdicts(path.join(out, 'results.jsonl'))) expect(v, k).toBe(baseline.get(k));
     // And the folder is still good to resume.
@@ -250,7 +251,7 @@ describeWithDataset('Ctrl-C during evaluate and generate on their own', () => {
     const ev = cli(args, { env: e, group: true });
     await waitFor(() => lineCount(out) >= 1, 'a result');
     ev.signalGroup('SIGINT');
-    await expectCleanStop(await ev.done, tmp, dir);
+    await expectCleanStop(await exited(ev), tmp, dir);
     const kept = jsonLines(out);
     expect(kept.length).toBeLessThan(6);
     for (const r of kept) expect(r.status).toBe('passed');
@@ -259,6 +260,59 @@ describeWithDataset('Ctrl-C during evaluate and generate on their own', () => {
     const all = jsonLines(out);
     expect(all.map((r) => [r.sample_index, r.status])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [i, 'passed']));
   }, 120_000);
+
+  // Probes the tool waits for are in the terminal's process group too; a Ctrl-C that kills one
+  // is a stop, not a broken interpreter.
+  it.each([
+    ['the interpreter check', 'base_prefix'],
+    ['the package probe', 'distribution'],
+  ])('evaluate: Ctrl-C during %s exits 130, not "cannot run Python"', async (_what, marker) => {
+    const dir = tempDir('cse-safety-probe-int-');
+    const tmp = childTmp(`probe-${marker}`);
+    // An interpreter slow to answer that one question, so the interrupt lands while the tool waits.
+    const python = path.join(dir, 'slow-python');
+    writeFileSync(python, `#!/bin/sh\ncase "$*" in *${marker}*) touch '${python}.asked'; sleep 5;; esac\nexec /usr/bin/python3 "$@"\n`, { mode: 0o755 });
+    const samples = path.join(dir, 'samples.jsonl');
+    writeFileSync(samples, JSON.stringify({ task_id: TASKS[0], solution: task(TASKS[0]!).secureCode }) + '\n');
+    const out = path.join(dir, 'results.jsonl');
+    const e = { TMPDIR: tmp, CODESECEVAL_DATASET: CODESECEVAL_DIR, CODESECEVAL_CACHE: path.join(dir, 'cache') };
+    const ev = cli(['evaluate', '--samples', samples, '--out', out, '--python', python], { env: e, group: true });
+    await waitFor(() => existsSync(`${python}.asked`), `${_what} to start`);
+    ev.signalGroup('SIGINT');
+    const exit = await exited(ev);
+    await expectCleanStop(exit, tmp, dir);
+    expect(exit.stderr).not.toMatch(/cannot (run|ask)/);
+    expect(exit.stderr).toMatch(/interrupted/);
+    expect(jsonLines(out)).toEqual([]);
+  }, 60_000);
+
+  it('evaluate: a second SIGINT quits at once, still removing the engine folder and the lock', async () => {
+    const dir = tempDir('cse-safety-twice-');
+    const tmp = childTmp('evaluate-twice');
+    // The package probe ignores SIGINT and takes its time: the tool is blocked waiting for it
+    // when both interrupts arrive, so the second surely finds the first still being handled.
+    const python = path.join(dir, 'stubborn-python');
+    writeFileSync(
+      python,
+      `#!/bin/sh\ncase "$*" in *distribution*) trap '' INT; touch '${python}.asked'; sleep 3;; esac\nexec /usr/bin/python3 "$@"\n`,
+      { mode: 0o755 },
+    );
+    const samples = path.join(dir, 'samples.jsonl');
+    writeFileSync(samples, JSON.stringify({ task_id: TASKS[0], solution: task(TASKS[0]!).secureCode }) + '\n');
+    const out = path.join(dir, 'results.jsonl');
+    const e = { TMPDIR: tmp, CODESECEVAL_DATASET: CODESECEVAL_DIR, CODESECEVAL_CACHE: path.join(dir, 'cache') };
+    const ev = cli(['evaluate', '--samples', samples, '--out', out, '--python', python], { env: e, group: true });
+    await waitFor(() => existsSync(`${python}.asked`), 'the package probe to start');
+    expect(existsSync(`${out}.lock`)).toBe(true);
+    expect(engineFolders(tmp)).toHaveLength(1);
+    ev.signalGroup('SIGINT');
+    await new Promise((r) => setTimeout(r, 200));
+    ev.signalGroup('SIGINT');
+    const exit = await exited(ev);
+    expect(exit.stderr).toMatch(/SIGINT again: quitting now/);
+    await expectCleanStop(exit, tmp, dir);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 
   it('generate: exits 130 with requests in flight; a rerun makes each missing sample once', async () => {
     const dir = tempDir('cse-safety-gen-int-');
@@ -269,7 +323,7 @@ describeWithDataset('Ctrl-C during evaluate and generate on their own', () => {
     const g = cli(args, { env: e, group: true });
     await waitFor(() => lineCount(out) >= 2, 'two samples');
     g.signalGroup('SIGINT');
-    const exit = await g.done;
+    const exit = await exited(g);
     expect(exit.signal).toBeNull();
     expect(exit.code, exit.stderr).toBe(130);
     expect(readdirSync(dir).filter((n) => n.endsWith('.lock'))).toEqual([]);

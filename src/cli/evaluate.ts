@@ -3,7 +3,8 @@ import { openDataset } from '../dataset/locate.js';
 import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { createProgress, type Progress } from './progress.js';
-import { action } from './run-action.js';
+import { action, SIGNAL_EXIT } from './run-action.js';
+import { handleInterrupts } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
 
@@ -33,23 +34,35 @@ export function registerEvaluate(program: Command): void {
       const dataset = openDataset(flags.dataset);
       let bar: Progress | undefined;
       let phase = '';
-      const summary = await evaluateSamples({
-        ...engineOptionsFrom(flags),
-        samplesFile: flags.samples,
-        outFile: flags.out,
-        dataset,
-        soft: flags.soft ?? false,
-        fresh: flags.fresh ?? false,
-        onProgress: (p) => {
-          if (p.phase !== phase) {
-            bar?.stop();
-            phase = p.phase;
-            bar = createProgress(p.phase === 'calibrate' ? 'measuring task runtimes' : 'evaluating', p.total);
-          }
-          bar?.update(p.done);
-        },
-      });
-      bar?.stop();
+      const interrupts = handleInterrupts('evaluate');
+      let summary;
+      try {
+        summary = await evaluateSamples({
+          ...engineOptionsFrom(flags),
+          samplesFile: flags.samples,
+          outFile: flags.out,
+          dataset,
+          soft: flags.soft ?? false,
+          fresh: flags.fresh ?? false,
+          signal: interrupts.signal,
+          onProgress: (p) => {
+            if (p.phase !== phase) {
+              bar?.stop();
+              phase = p.phase;
+              bar = createProgress(p.phase === 'calibrate' ? 'measuring task runtimes' : 'evaluating', p.total);
+            }
+            bar?.update(p.done);
+          },
+        });
+      } finally {
+        bar?.stop();
+        interrupts.dispose();
+      }
+      if (summary.interrupted) {
+        process.stderr.write(`evaluate: interrupted; the results finished so far are in ${summary.outFile} — run the same command to continue\n`);
+        process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
+        return;
+      }
       const parts = Object.entries(summary.counts)
         .filter(([, n]) => n > 0)
         .map(([s, n]) => `${s} ${n}`);

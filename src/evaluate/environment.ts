@@ -13,7 +13,7 @@ import {
   type FieldDifference,
   type PackageInfo,
 } from '../core/environment.js';
-import { UserError } from '../core/errors.js';
+import { InterruptedError, stoppedChild, UserError } from '../core/errors.js';
 import type { ExecutorInfo } from '../core/exec.js';
 import type { Dataset, Task } from '../core/task.js';
 import { CODESECEVAL_SUBSETS } from '../benchmarks/codeseceval/load.js';
@@ -162,6 +162,8 @@ export function probeInterpreter(python: string, modules: readonly string[]): In
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (e) {
+    const stop = stoppedChild(e);
+    if (stop) throw new InterruptedError(stop);
     throw new UserError(`cannot ask "${python}" for its package versions: ${(e as Error).message.split('\n')[0]}`);
   }
   const parsed = ProbeAnswer.safeParse(JSON.parse(out.trim().split('\n').pop() ?? '{}'));

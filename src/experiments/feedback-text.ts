@@ -17,7 +17,7 @@ export type FeedbackPlaceholder = (typeof FEEDBACK_PLACEHOLDERS)[number];
 export interface FeedbackTemplate {
   /** "feedback-tests.chat" for a built-in template, else the file's path. */
   name: string;
-  parts: (string | FeedbackPlaceholder)[];
+  parts: (string | { name: FeedbackPlaceholder })[];
   uses: Set<FeedbackPlaceholder>;
 }
 
@@ -37,7 +37,7 @@ export function parseFeedbackTemplate(text: string, name: string, where: string 
       throw new UserError(`${where}:${line}: unknown placeholder "${m[0]}" in a feedback template (known: ${FEEDBACK_PLACEHOLDERS.join(', ')})`);
     }
     if (m.index > last) parts.push(body.slice(last, m.index));
-    parts.push(inner as FeedbackPlaceholder);
+    parts.push({ name: inner as FeedbackPlaceholder });
     uses.add(inner as FeedbackPlaceholder);
     last = m.index + m[0].length;
   }
@@ -46,7 +46,7 @@ export function parseFeedbackTemplate(text: string, name: string, where: string 
 }
 
 export function renderFeedback(t: FeedbackTemplate, values: Record<FeedbackPlaceholder, string>): string {
-  return t.parts.map((p) => (typeof p === 'string' ? p : (FEEDBACK_PLACEHOLDERS as readonly string[]).includes(p) ? values[p] : p)).join('');
+  return t.parts.map((p) => (typeof p === 'string' ? p : values[p.name])).join('');
 }
 
 export function feedbackTemplateFile(kind: string): string {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as echarts from 'echarts';
 import type { Report } from './build.js';
 import { type ExperimentFamily, familyOf } from '../core/experiments.js';
@@ -135,8 +136,30 @@ function barChart(title: string, categories: string[], series: { name: string; v
         data: s.values.map((v) => (v === null ? '-' : v)),
       })),
     });
-    return chart.renderToSVGString();
+    return stableClassNames(chart.renderToSVGString());
   } finally {
     chart.dispose();
   }
+}
+
+/**
+ * ECharts names each chart's CSS classes `zr<instance>-cls-<n>` from counters global to the
+ * process, so the same report rendered twice in one process differed. Classes are renamed
+ * after the chart's own content instead: the same chart always gets the same names, and two
+ * different charts on one page (whose <style> rules apply page-wide) still never share one.
+ * Only class attributes and the chart's <style> are touched, never text.
+ */
+function stableClassNames(svg: string): string {
+  const local = new Map<string, number>();
+  const rename = (text: string, to: (n: number) => string) =>
+    text.replace(/zr\d+-cls-\d+/g, (m) => {
+      if (!local.has(m)) local.set(m, local.size);
+      return to(local.get(m)!);
+    });
+  const rewrite = (to: (n: number) => string) =>
+    svg
+      .replace(/ class="([^"]*)"/g, (_, c: string) => ` class="${rename(c, to)}"`)
+      .replace(/<style[^>]*>[\s\S]*?<\/style>/g, (block) => rename(block, to));
+  const hash = createHash('sha256').update(rewrite((n) => `cls-${n}`)).digest('hex').slice(0, 10);
+  return rewrite((n) => `c${hash}-${n}`);
 }

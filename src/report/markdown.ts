@@ -15,9 +15,19 @@ import {
   type Table,
 } from './tables.js';
 
-/** Pipes would split a cell and newlines would end the row. */
+/**
+ * Pipes would split a cell and newlines would end the row. Angle brackets are escaped because
+ * Markdown viewers render raw HTML, and cells can hold text a model chose (the name of a module
+ * its code imported, a results file's model field).
+ */
 function cell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 export function markdownTable(t: Table, level = 2): string {

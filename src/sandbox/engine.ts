@@ -8,7 +8,7 @@ import { resolveInterpreter, type Interpreter } from './interpreter.js';
 import type { RunnerJob } from './protocol.js';
 import { SampleUids } from './uids.js';
 import { sandboxError, Worker, type WorkerSpawn } from './worker.js';
-import { InterruptedError, UserError } from '../core/errors.js';
+import { InterruptedError, stoppedChild, UserError } from '../core/errors.js';
 import type { ExecJob, ExecResult, Executor, ExecutorInfo, FixtureSet } from '../core/exec.js';
 
 export type { ExecJob } from '../core/exec.js';
@@ -263,7 +263,9 @@ function checkBwrap(): void {
   if (bwrapChecked) return;
   try {
     execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-  } catch {
+  } catch (e) {
+    const stop = stoppedChild(e);
+    if (stop) throw new InterruptedError(stop);
     throw new UserError(
       'bubblewrap (bwrap) is not installed: `apt-get install bubblewrap`, or pass --sandbox none to run UNSANDBOXED (see `codeseceval doctor`)',
     );

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../core/errors.js';
+import { InterruptedError, stoppedChild, UserError } from '../core/errors.js';
 
 export const PYTHON_ENV = 'CODESECEVAL_PYTHON';
 const DEBIAN_PYTHON = '/usr/bin/python3';
@@ -59,6 +59,8 @@ export function resolveInterpreter(flag?: string): Interpreter {
       { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] },
     );
   } catch (e) {
+    const stop = stoppedChild(e);
+    if (stop) throw new InterruptedError(stop);
     throw new UserError(`cannot run Python interpreter "${chosen}": ${(e as Error).message.split('\n')[0]}`);
   }
   const parsed = Probe.safeParse(JSON.parse(out.trim().split('\n').pop() ?? '{}'));

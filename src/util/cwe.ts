@@ -26,5 +26,7 @@ export function cweGroupOfTaskId(id: string): string | null {
 
 /** Fixture folder name for a task ID: upstream replaces "/" with "_". */
 export function fixtureNameOf(id: string): string {
-  return id.replaceAll('/', '_');
+  const name = id.replaceAll('/', '_').replaceAll('\0', '_');
+  // "." or ".." would name the workspace or its parent: task IDs come from data files.
+  return /^\.*$/.test(name) ? name.replaceAll('.', '_') || '_' : name;
 }

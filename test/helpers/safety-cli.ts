@@ -95,11 +95,24 @@ export function killStarted(): void {
 }
 
 /** Poll until `check` is true; fails naming `what` after `ms`. */
-export async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+export async function waitFor(check: () => boolean, what: string | (() => string), ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The child's exit; fails with what it printed if it is still running after `ms`. */
+export async function exited(run: Cli, ms = 60_000): Promise<Exit> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`pid ${run.pid} still running after ${ms} ms; stderr so far:\n${run.stderr.slice(-3000)}`)), ms);
+  });
+  try {
+    return await Promise.race([run.done, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,11 +1,8 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCHMARKS, loadDataset } from '../../src/benchmarks/index.js';
-import { benchmarkContract } from '../helpers/contracts/benchmark.js';
+import { BENCHMARK_DATA, benchmarkContract } from '../helpers/contracts/benchmark.js';
 
-// One small data set per benchmark layout. A new benchmark adds its registry entry and a data
-// set here; which set is whose is found by `recognises`, so nothing else is listed by hand.
-const FIXTURES = ['codeseceval-mini', 'humaneval-mini.jsonl'].map((f) => path.resolve(import.meta.dirname, '..', 'fixtures', f));
+const FIXTURES = BENCHMARK_DATA;
 
 for (const bench of BENCHMARKS) {
   const own = FIXTURES.filter((f) => bench.recognises(f));

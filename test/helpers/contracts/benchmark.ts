@@ -12,6 +12,14 @@ import { Task, type Dataset } from '../../../src/core/task.js';
  * BENCHMARKS. `own` is the small data set in this benchmark's layout; `others` are the other
  * benchmarks' data sets, which it must not claim.
  */
+/**
+ * One small data set per benchmark layout. A new benchmark adds a data set here; which set is
+ * whose is found by `recognises`, so nothing else is listed by hand.
+ */
+export const BENCHMARK_DATA: readonly string[] = ['codeseceval-mini', 'humaneval-mini.jsonl'].map((f) =>
+  path.resolve(import.meta.dirname, '..', '..', 'fixtures', f),
+);
+
 export interface BenchmarkContractData {
   own: string;
   others: readonly string[];
