@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach,  expect, it, vi } from 'vitest';
 import { registerDatasetFetch } from '../src/cli/dataset-fetch.js';
 import { DATASET_URL_ENV, defaultDatasetUrl, fetchDataset, resolveDatasetUrl } from '../src/benchmarks/codeseceval/fetch.js';
 import { loadDataset } from '../src/benchmarks/index.js';

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { hasNumberedSteps } from '../src/text/steps.js';

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll,  expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { validateDataset } from '../src/evaluate/validate.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';

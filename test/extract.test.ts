@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { extractProgram, type ExtractContext } from '../src/text/extract.js';

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterEach, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { registerGenerate } from '../src/cli/generate.js';
+import { registerRun } from '../src/cli/run.js';
 import { GeneratedSample } from '../src/core/sample.js';
 import type { Dataset, Task } from '../src/core/task.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
@@ -25,10 +27,29 @@ let servers: FakeServer[] = [];
 beforeAll(() => {
   dataset = loadDataset(CODESECEVAL_DIR);
 });
+const children: ChildProcess[] = [];
 afterEach(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.length = 0;
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
 });
+
+/** The real CLI in a child process, as a user runs it. */
+function cli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, done };
+}
 
 function tmp(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'cse-feedback-'));
@@ -208,9 +229,86 @@ describeWithDataset('feedback-repair experiments', () => {
     expect(s!['feedback_repair']).toMatchObject({ kind: 'analyzer', analyzer: 'bandit', stopped: 'rounds' });
   }, 120_000);
 
+  it('killed with SIGKILL in round 2 and run again: resumes in round 2, no answered round is asked twice', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'samples.jsonl');
+    // Round 2 answers hang in the first run, so the kill finds every sample inside round 2.
+    let hangRound2 = true;
+    const server = await openai((req) => {
+      const reply = fenced(chatRound(req) === 0 ? taskOf(req).insecureCode! : taskOf(req).secureCode);
+      return hangRound2 && chatRound(req) === 2 ? { ...reply, delayMs: 600_000 } : reply;
+    });
+    const tasks = TASKS.slice(0, 3);
+    const env = { OPENAI_API_KEY: 'k', CODESECEVAL_CACHE: path.join(dir, 'cache') };
+    const argv = [
+      'generate', '--model', 'openai:fake', '--base-url', server.baseURL, '--dataset', CODESECEVAL_DIR, '--tasks', tasks.join(','),
+      '--experiments', 'feedback-repair-none', '--rounds', '3', '--concurrency', '3', '--out', out,
+    ];
+    const first = cli(argv, env);
+    const deadline = Date.now() + 120_000;
+    while (server.requests.filter((r) => chatRound(r) === 2).length < tasks.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    const atKill = server.requests.length;
+    expect([...requestsPer(server)].sort()).toEqual(tasks.flatMap((t) => [0, 1, 2].map((r) => [`${t}#${r}`, 1])).sort());
+
+    hangRound2 = false;
+    const second = await cli(argv, env).done;
+    expect(second.code, second.stderr).toBe(0);
+    // Rounds 0 and 1 came from the cache; round 2 (never answered) and round 3 were asked.
+    const after = server.requests.slice(atKill);
+    expect(after.map((r) => `${taskOf(r).id}#${chatRound(r)}`).sort()).toEqual(tasks.flatMap((t) => [`${t}#2`, `${t}#3`]).sort());
+    expect(second.stderr).toMatch(/\(6 request\(s\), 6 from cache, 0 failed\)/);
+    const written = lines(out);
+    expect(written.map((s) => s.task_id).sort()).toEqual([...tasks].sort());
+    for (const s of written) {
+      expect(s.rounds!.map((r) => [r.round, r.cached])).toEqual([
+        [0, true],
+        [1, true],
+        [2, false],
+        [3, false],
+      ]);
+    }
+  }, 240_000);
+
+  it('run --split --analyze: per-round func/sec split from soft runs made while generating, and the static-analysis section', async () => {
+    const dir = tmp();
+    const server = await openai(learner);
+    const key = process.env.OPENAI_API_KEY;
+    process.env.OPENAI_API_KEY = 'k';
+    onTestFinished(() => {
+      if (key === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = key;
+    });
+    const out = path.join(dir, 'run');
+    const r = await runCliInProcess(registerRun, [
+      'run', '--model', 'openai:fake', '--base-url', server.baseURL, '--dataset', CODESECEVAL_DIR, '--tasks', TASKS.join(','),
+      '--experiments', 'feedback-repair-tests', '--rounds', '2', '--split', '--analyze', '--cache', path.join(dir, 'cache'), '--out', out,
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const s of lines(path.join(out, 'samples.jsonl'))) expect(s.rounds!.every((x) => x.soft !== undefined)).toBe(true);
+    const json = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as ReturnType<typeof toJson>;
+    const run = json.runs[0]!;
+    const split = run.rounds!.map((x) => x.split!.subsets[0]!);
+    // Insecure Code first: some task works but is vulnerable (func > func-sec); after feedback, the Secure Code is both.
+    expect(split[0]!.func_at_k['1']!).toBeGreaterThan(split[0]!.func_sec_at_k['1']!);
+    expect(split[1]!.func_sec_at_k['1']).toBe(1);
+    expect(json.static_analysis).toBeDefined();
+    const md = readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Feedback repair: functional vs secure after each round');
+  }, 300_000);
+
   it('refuses models that cannot hold a conversation, in one line, before any request', async () => {
     const dir = tmp();
     const server = await openai(learner);
+    const key = process.env.OPENAI_API_KEY;
+    process.env.OPENAI_API_KEY = 'k';
+    onTestFinished(() => {
+      if (key === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = key;
+    });
     for (const model of ['openai-completions:base-coder', 'reference:secure']) {
       const r = await runCliInProcess(registerGenerate, [
         'generate', '--model', model, '--base-url', server.baseURL, '--dataset', CODESECEVAL_DIR,

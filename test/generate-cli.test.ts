@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll,  expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { type FakeServer, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
 import { GeneratedSample } from '../src/core/sample.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll,  expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { generateSamples } from '../src/generate/generate.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll,  expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { type GenerateOptions, generateSamples } from '../src/generate/generate.js';
 import { startFakeAnthropic } from './helpers/fake-anthropic.js';

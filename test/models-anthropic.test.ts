@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { AnthropicProvider } from '../src/models/anthropic.js';
 import { retryPolicy } from '../src/models/retry.js';

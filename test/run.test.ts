@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll,  expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import type { JsonReport } from '../src/report/json.js';
 import { defaultRunDir, ksFor, runPipeline, type RunOptions } from '../src/run/run.js';

@@ -17,14 +17,18 @@ const TASKS = ['CWE-020_codeql_4', 'CWE-276_01'];
 let ds: Dataset;
 let server: FakeServer;
 let dir: string;
+/** The fake server holds every answer until this opens. */
+let gate: Promise<void> = Promise.resolve();
+let openGate: () => void = () => {};
 
 beforeAll(async () => {
   ds = loadDataset(CODESECEVAL_DIR);
   dir = tempDir('cse-safety-locks-');
-  server = await startFakeOpenAI((req) => {
+  server = await startFakeOpenAI(async (req) => {
+    await gate;
     const prompt = promptOf(req);
     const t = ds.tasks.find((x) => TASKS.includes(x.id) && prompt.includes(x.problem.trim()));
-    return { text: `\`\`\`python\n${t?.secureCode ?? 'pass'}\n\`\`\``, delayMs: 400 };
+    return { text: `\`\`\`python\n${t?.secureCode ?? 'pass'}\n\`\`\`` };
   });
 });
 afterEach(() => killStarted());
@@ -43,7 +47,7 @@ const env = (extra: Record<string, string> = {}) => ({
 });
 
 /** Samples that each sleep a while and then pass, so a run holds its lock for seconds. */
-function slowSamples(file: string, count: number, sleep = 1): string {
+function slowSamples(file: string, count: number, sleep = 3): string {
   const t = ds.tasks.find((x) => x.id === TASKS[0])!;
   const lines = Array.from({ length: count }, (_, i) =>
     JSON.stringify({ task_id: t.id, sample_index: i, solution: `import time\ntime.sleep(${sleep})\n${t.secureCode}` }),
@@ -85,9 +89,11 @@ describeWithDataset('one writer per file', () => {
     const out = path.join(dir, 'gen-samples.jsonl');
     const args = ['generate', '--model', 'openai:fake', '--base-url', server.baseURL, '--tasks', TASKS.join(','), '-n', '3', '--concurrency', '2', '--no-cache', '--out', out];
     const before = server.requests.length;
+    gate = new Promise((resolve) => (openGate = resolve));
     const first = cli(args, { env: env() });
     await waitFor(() => existsSync(`${out}.lock`) && server.requests.length > before, 'the first generate to take its lock and ask');
     const second = await cli(args, { env: env() }).done;
+    openGate();
     expectRefusedBy(second, first.pid, out);
     const done = await first.done;
     expect(done.code, done.stderr).toBe(0);

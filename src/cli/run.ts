@@ -14,6 +14,7 @@ interface RunFlags extends EngineFlags, GenerationFlags {
   k?: string;
   excludeBroken?: boolean;
   split?: boolean;
+  analyze?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -27,7 +28,8 @@ export function registerRun(program: Command): void {
     .option('-o, --out <dir>', 'run folder (default runs/<model names>; an existing one is resumed)')
     .option('--k <list>', 'k values of the report (default: 1,3,5,7,10 up to -n)')
     .option('--exclude-broken', 'score without the tasks dataset validate finds broken')
-    .option('--split', 'also separate wrong from insecure: func@k, func-sec@k, vulnerable rate (doubles evaluation)');
+    .option('--split', 'also separate wrong from insecure: func@k, func-sec@k, vulnerable rate (doubles evaluation)')
+    .option('--analyze', 'also run the static analyzer (--analyzer, default bandit) on every sample and both references; the report gains "Static analysis vs tests"');
   addEngineOptions(addGenerationOptions(cmd, 'all; replay models: the file\'s own, else direct-generation')).action(
     action(async (flags: RunFlags) => {
       const { defaultRunDir, runPipeline } = await import('../run/run.js');
@@ -59,6 +61,7 @@ export function registerRun(program: Command): void {
           ks,
           excludeBroken: flags.excludeBroken ?? false,
           split: flags.split ?? false,
+          analyze: flags.analyze ?? false,
           signal: interrupts.signal,
           on: {
             stage: (stage, message) => {

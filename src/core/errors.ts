@@ -32,15 +32,3 @@ export class InterruptedError extends Error {
     super(`interrupted (${signal})`);
   }
 }
-
-/**
- * The stop signal a child process we waited for died of, when that is how it ended. Children
- * share the tool's process group, so a terminal's Ctrl-C kills a probe the tool is waiting
- * on as well: that is the user stopping the tool, not a broken interpreter or sandbox. A
- * child killed by its own timeout (ETIMEDOUT) is not a stop.
- */
-export function stoppedChild(e: unknown): 'SIGINT' | 'SIGTERM' | null {
-  const { signal, code } = (e ?? {}) as { signal?: unknown; code?: unknown };
-  if (code === 'ETIMEDOUT') return null;
-  return signal === 'SIGINT' || signal === 'SIGTERM' ? signal : null;
-}

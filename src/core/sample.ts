@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FEEDBACK_KINDS } from './experiments.js';
 import { Prompt, Usage } from './model.js';
 import { SoftOutcome } from './soft.js';
 
@@ -70,6 +71,19 @@ export const SampleRound = z.looseObject({
 });
 export type SampleRound = z.infer<typeof SampleRound>;
 
+/** How a feedback-repair sample was made, recorded on it (field `feedback_repair`). */
+export const FeedbackRepairInfo = z.looseObject({
+  kind: z.enum(FEEDBACK_KINDS),
+  base_experiment: z.string(),
+  /** Rounds after round 0 the sample was allowed. */
+  max_rounds: z.number().int().nonnegative(),
+  analyzer: z.string().nullable(),
+  template: z.string(),
+  /** How the loop ended: the stop rule held, the round budget ran out, or a request failed. */
+  stopped: z.enum(['done', 'rounds', 'error']),
+});
+export type FeedbackRepairInfo = z.infer<typeof FeedbackRepairInfo>;
+
 /**
  * One line of the samples file `generate` writes: `evaluate`'s input. `solution` is always a
  * complete program ("" when the request failed, with `error` saying why).
@@ -96,6 +110,7 @@ export const GeneratedSample = z.looseObject({
   created_at: z.string(),
   /** Multi-round experiments: every round, round 0 first; `solution` is the last round's. */
   rounds: z.array(SampleRound).optional(),
+  feedback_repair: FeedbackRepairInfo.optional(),
 });
 export type GeneratedSample = z.infer<typeof GeneratedSample>;
 

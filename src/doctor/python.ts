@@ -1,6 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { choosePython, onPath, PYTHON_ENV } from '../sandbox/interpreter.js';
 

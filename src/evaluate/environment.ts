@@ -13,7 +13,8 @@ import {
   type FieldDifference,
   type PackageInfo,
 } from '../core/environment.js';
-import { InterruptedError, stoppedChild, UserError } from '../core/errors.js';
+import { UserError } from '../core/errors.js';
+import { OWN_PROCESS_GROUP } from '../sandbox/interpreter.js';
 import type { ExecutorInfo } from '../core/exec.js';
 import type { Dataset, Task } from '../core/task.js';
 import { CODESECEVAL_SUBSETS } from '../benchmarks/codeseceval/load.js';
@@ -160,10 +161,9 @@ export function probeInterpreter(python: string, modules: readonly string[]): In
       timeout: 60_000,
       stdio: ['pipe', 'pipe', 'pipe'],
       maxBuffer: 16 * 1024 * 1024,
+      ...OWN_PROCESS_GROUP,
     });
   } catch (e) {
-    const stop = stoppedChild(e);
-    if (stop) throw new InterruptedError(stop);
     throw new UserError(`cannot ask "${python}" for its package versions: ${(e as Error).message.split('\n')[0]}`);
   }
   const parsed = ProbeAnswer.safeParse(JSON.parse(out.trim().split('\n').pop() ?? '{}'));

@@ -184,7 +184,7 @@ export function testReport(r: ExecResult, test: string): string {
       const n = numberOf(m ? Number(m[1]) : null, false);
       lines.push(
         n !== null
-          ? `Result: failed. ${checkName(n, total)} of the hidden test failed (an assertion; the test's source is not shown).`
+          ? `Result: failed. Check ${n} of ${total} of the hidden test failed (an assertion; the test's source is not shown).`
           : `Result: failed. An assertion of the hidden test failed (${total} check(s) in all; the test's source is not shown).`,
       );
       break;

@@ -1,3 +1,4 @@
+import type { FeedbackRepairInfo } from '../core/sample.js';
 import { AnalysisError } from '../analyzers/registry.js';
 import type { Finding } from '../analyzers/types.js';
 import { UserError } from '../core/errors.js';
@@ -27,17 +28,10 @@ function problemOf(base: string, task: Task): string {
 }
 
 /** How the loop ended: the stop rule held, the round budget ran out, or a request failed. */
-export type StopReason = 'done' | 'rounds' | 'error';
+export type StopReason = FeedbackRepairInfo['stopped'];
 
 /** Recorded on every feedback sample (field `feedback_repair`), so a report knows how it was made. */
-export interface FeedbackRecord {
-  kind: FeedbackKind;
-  base_experiment: string;
-  max_rounds: number;
-  analyzer: string | null;
-  template: string;
-  stopped: StopReason;
-}
+export type FeedbackRecord = FeedbackRepairInfo;
 
 interface RoundState {
   solution: string;

@@ -10,7 +10,7 @@ import type { Validation } from '../score/validation.js';
 import { UserError } from '../core/errors.js';
 import { familyOf } from '../core/experiments.js';
 import { scoreRounds, type RunRounds } from '../score/rounds.js';
-import { readRounds } from './rounds.js';
+import { readRounds } from './rounds-file.js';
 import { summarizeAnalysis } from '../analyze/summary.js';
 import type { StaticAnalysisSummary } from '../score/static-agreement.js';
 import type { Dataset, Subset } from '../core/task.js';

@@ -11,7 +11,7 @@ import { EnvironmentFailure } from '../core/result.js';
 import { readEnvironmentFile } from '../evaluate/environment.js';
 import { packageFor } from '../evaluate/modules.js';
 import { readJsonl } from '../io/jsonl.js';
-import type { Table } from './tables.js';
+import type { Table } from './table-model.js';
 
 /**
  * What produced the results a report combines, and what the machine lacked: every input's

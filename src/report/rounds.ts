@@ -1,72 +1,16 @@
-import path from 'node:path';
 import * as echarts from 'echarts';
-import { z } from 'zod';
-import { familyOf } from '../core/experiments.js';
-import { SoftOutcome } from '../core/soft.js';
-import { Usage } from '../core/model.js';
-import type { Dataset } from '../core/task.js';
-import { readJsonl } from '../io/jsonl.js';
 import type { Interval, PairedColumn } from '../score/bootstrap.js';
-import { RoundsTally, type GroupComparison, type RoundScore, type RunRounds, type RunRoundsInput } from '../score/rounds.js';
+import type { GroupComparison, RoundScore, RunRounds } from '../score/rounds.js';
 import type { GroupScore } from '../score/scores.js';
-import { UNKNOWN_EXPERIMENT } from '../score/tally.js';
 import type { Report } from './build.js';
 import { count, pct, pValue, signedInterval, signedPct } from './format.js';
-import { scoreCell, text, type Cell, type Column, type Table } from './tables.js';
+import { scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
 
 /**
  * The per-round sections of feedback-repair runs: reading the rounds out of results lines,
  * tables for every format, an SVG chart of the repair@round curves, and the JSON and CSV
  * pieces. Scoring itself is in src/score/rounds.ts.
  */
-
-const RoundFields = z.looseObject({
-  passed: z.boolean().nullable(),
-  usage: Usage.nullable(),
-  soft: SoftOutcome.nullable().optional(),
-  done: z.boolean().optional(),
-});
-
-/** What this section reads of a results line; the results contract itself is checked by the main read. */
-const RoundResultLine = z.looseObject({
-  task_id: z.string(),
-  passed: z.boolean(),
-  model: z.string().optional(),
-  experiment: z.string().optional(),
-  soft: SoftOutcome.nullable().optional(),
-  rounds: z.array(RoundFields).optional(),
-  feedback_repair: z.looseObject({ max_rounds: z.number().int().nonnegative() }).optional(),
-});
-
-/**
- * The rounds of every feedback run in the results files, streamed. Lines of other runs are
- * skipped after parsing, so a report without feedback runs never calls this (see build.ts).
- */
-export async function readRounds(files: readonly string[], dataset: Dataset): Promise<RunRoundsInput[]> {
-  const tally = new RoundsTally();
-  for (const file of files) {
-    const fallbackModel = path.basename(file).replace(/\.jsonl?$/i, '');
-    for await (const entry of readJsonl(file, RoundResultLine, { tornTail: 'parse' })) {
-      const r = entry.value;
-      const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
-      if (familyOf(experiment) !== 'feedback' && r.rounds === undefined) continue;
-      if (!dataset.byId.has(r.task_id)) continue;
-      tally.add(r.model ?? fallbackModel, experiment, {
-        taskId: r.task_id,
-        passed: r.passed,
-        ...(r.soft !== undefined ? { soft: r.soft } : {}),
-        rounds: (r.rounds ?? []).map((x) => ({
-          passed: x.passed,
-          usage: x.usage,
-          ...(x.soft !== undefined ? { soft: x.soft } : {}),
-          ...(x.done !== undefined ? { done: x.done } : {}),
-        })),
-        maxRounds: r.feedback_repair?.max_rounds ?? null,
-      });
-    }
-  }
-  return tally.finish();
-}
 
 function runLabel(r: RunRounds): string {
   return `${r.model} / ${r.experiment}${r.oracle ? ' (oracle)' : ''}`;

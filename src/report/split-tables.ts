@@ -1,7 +1,7 @@
 import type { SplitGroup } from '../score/functional.js';
 import type { Report } from './build.js';
 import { interval, pct } from './format.js';
-import { naNotes, scoreCell, text, type Cell, type Column, type Table } from './tables.js';
+import { naNotes, scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
 
 /** What the three numbers mean, said under every table that shows them. */
 export const SPLIT_METHOD =

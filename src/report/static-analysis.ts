@@ -10,7 +10,7 @@ import type {
   StaticAnalysisSummary,
 } from '../score/static-agreement.js';
 import { pct } from './format.js';
-import type { Cell, Column, Table } from './tables.js';
+import type { Cell, Column, Table } from './table-model.js';
 
 export const STATIC_ANALYSIS_ID = 'static-analysis';
 export const STATIC_ANALYSIS_TITLE = 'Static analysis vs tests';

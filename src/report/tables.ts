@@ -1,35 +1,11 @@
-import type { GroupScore, RunScores } from '../score/scores.js';
+import type {  RunScores } from '../score/scores.js';
 import type { Report } from './build.js';
 import { count, interval, pct, pValue, signedInterval, signedPct } from './format.js';
+import { naNotes, scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
+
+export { naNotes, scoreCell, text, type Cell, type Column, type Table };
 import { type ExperimentFamily, familyOf } from '../core/experiments.js';
 import { STATUSES } from '../core/status.js';
-
-/**
- * Tables as plain data, so the Markdown, HTML and CSV renderers print the same numbers and
- * differ only in markup.
- */
-export interface Column {
-  /** Header spanning adjacent columns with the same group (HTML), or a prefix (Markdown). */
-  group?: string;
-  label: string;
-  numeric?: boolean;
-}
-
-export interface Cell {
-  text: string;
-  /** Extra detail: a tooltip in HTML (confidence interval, task count). */
-  note?: string;
-  tone?: 'na' | 'warn';
-}
-
-export interface Table {
-  id: string;
-  title: string;
-  description?: string;
-  columns: Column[];
-  rows: Cell[][];
-  notes: string[];
-}
 
 const FAMILY_TITLES: Record<ExperimentFamily, { title: string; description: string }> = {
   generation: {
@@ -49,29 +25,6 @@ const FAMILY_TITLES: Record<ExperimentFamily, { title: string; description: stri
     description: 'Mean pass@k (%) over tasks for experiments outside the paper’s four.',
   },
 };
-
-export const text = (t: string, tone?: Cell['tone']): Cell => (tone ? { text: t, tone } : { text: t });
-
-export function scoreCell(g: GroupScore, j: number, confidence: number): Cell {
-  const v = g.passAtK[j] ?? null;
-  if (v === null) {
-    const why = g.tasks === 0 ? 'no counted task with results' : `some task has fewer than k samples (fewest: ${g.minSamples})`;
-    return { text: 'n/a', note: why, tone: 'na' };
-  }
-  return { text: pct(v), note: `${Math.round(confidence * 100)}% CI ${interval(g.ci[j] ?? null)} over ${g.tasks} tasks` };
-}
-
-/** Reasons a table shows n/a, said once under it. */
-export function naNotes(groups: GroupScore[], ks: number[]): string[] {
-  const short = groups.filter((g) => g.tasks > 0 && g.passAtK.some((v) => v === null));
-  if (!short.length) return [];
-  const fewest = Math.min(...short.map((g) => g.minSamples ?? 0));
-  const missing = ks.filter((_, j) => short.some((g) => g.passAtK[j] === null));
-  const which = missing.map((k) => `pass@${k} needs ${k}`).join(', ');
-  return [
-    `n/a: ${which} samples of every task, and some tasks have only ${fewest}. pass@k is never estimated from fewer than k samples.`,
-  ];
-}
 
 function brokenNote(report: Report): string[] {
   if (!report.validationFile) return ['Broken tasks are not marked: no validation file was given (--validation).'];

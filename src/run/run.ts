@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { analyzeRun } from '../analyze/analyze.js';
 import { evaluateSamples, type EvaluateProgress, type EvaluateSummary } from '../evaluate/evaluate.js';
 import { validateDataset } from '../evaluate/validate.js';
 import { generateSamples, type GenerateOptions, type GenerateProgress, type GenerateSummary } from '../generate/generate.js';
@@ -41,6 +42,8 @@ export interface RunOptions {
    * of every sample and assert labels from the references. Doubles the evaluation work.
    */
   split?: boolean;
+  /** Also run the static analyzer (`generate.analyzer`, default bandit) on every sample and both references: analysis.json and the report's "Static analysis vs tests". */
+  analyze?: boolean;
   signal?: AbortSignal;
   on?: {
     stage?: (stage: RunStage, message: string) => void;
@@ -51,12 +54,13 @@ export interface RunOptions {
   };
 }
 
-export type RunStage = 'generate' | 'evaluate' | 'validate' | 'report';
+export type RunStage = 'generate' | 'evaluate' | 'validate' | 'analyze' | 'report';
 
 export interface RunFiles {
   samples: string;
   results: string;
   validation: string;
+  analysis: string;
   md: string;
   html: string;
   json: string;
@@ -83,6 +87,7 @@ export function runFiles(outDir: string): RunFiles {
     samples: f('samples.jsonl'),
     results: f('results.jsonl'),
     validation: f('validation.json'),
+    analysis: f('analysis.json'),
     md: f('report.md'),
     html: f('report.html'),
     json: f('report.json'),
@@ -160,6 +165,10 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
       model,
       outFile: files.samples,
       experiments,
+      // Feedback-repair experiments run each round's program while generating: in the same
+      // sandbox as evaluate, and with --split also in soft-assert mode (per-round func/sec split).
+      engine: opts.generate?.engine ?? opts.engine ?? {},
+      soft: opts.split ?? false,
       ...(opts.signal ? { signal: opts.signal } : {}),
       onProgress: (p) => opts.on?.generate?.(model, p),
       ...(opts.on?.notice ? { onNotice: opts.on.notice } : {}),
@@ -206,6 +215,11 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
     stage('validate', `reusing ${files.validation}`);
   }
 
+  if (opts.analyze) {
+    stage('analyze', `static analysis (${opts.generate?.analyzer ?? 'bandit'}) of every sample and both references → ${files.analysis}`);
+    await analyzeRun({ resultsFiles: [files.results], out: files.analysis, dataset: opts.dataset, ...(opts.generate?.analyzer ? { analyzer: opts.generate.analyzer } : {}) });
+  }
+
   const ks = opts.ks ?? ksFor(opts.generate?.n ?? 1);
   stage('report', `writing ${files.md}, ${files.html}, ${files.json}`);
   // One scoring pass (keeping samples for the HTML drill-down) serves all three formats.
@@ -217,6 +231,7 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
     ks,
     compare: true,
     drilldown: Infinity,
+    analysisFile: opts.analyze ? files.analysis : null,
   });
   for (const format of ['md', 'json', 'html'] as const) await writeFileAtomic(files[format], await reportChunks(report, format));
   summary.report = report;

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageFile } from '../io/paths.js';
 import { bwrapArgs, SANDBOX } from './bwrap.js';
-import { resolveInterpreter, type Interpreter } from './interpreter.js';
+import { OWN_PROCESS_GROUP, resolveInterpreter, type Interpreter } from './interpreter.js';
 import type { RunnerJob } from './protocol.js';
 import { SampleUids } from './uids.js';
 import { sandboxError, Worker, type WorkerSpawn } from './worker.js';
-import { InterruptedError, stoppedChild, UserError } from '../core/errors.js';
+import { InterruptedError, UserError } from '../core/errors.js';
 import type { ExecJob, ExecResult, Executor, ExecutorInfo, FixtureSet } from '../core/exec.js';
 
 export type { ExecJob } from '../core/exec.js';
@@ -123,19 +123,27 @@ export class Engine implements Executor {
       for (const w of this.workers) w?.kill();
     };
     signal?.addEventListener('abort', onAbort);
-    const lane = async (slot: number) => {
+    const lane = async () => {
       for (;;) {
         if (stopped()) return;
         const i = next++;
         if (i >= jobs.length) return;
-        const result = await this.runOn(slot, jobs[i]!);
+        // Workers are shared by every call in flight (a strategy may run programs from many
+        // samples at once), so each job borrows a free one.
+        const slot = await this.acquireSlot();
+        let result: ExecResult;
+        try {
+          result = await this.runOn(slot, jobs[i]!);
+        } finally {
+          this.releaseSlot(slot);
+        }
         if (stopped()) return;
         results[i] = result;
         onResult?.(i, result);
       }
     };
     try {
-      await Promise.all(Array.from({ length: lanes }, (_, slot) => lane(slot)));
+      await Promise.all(Array.from({ length: lanes }, () => lane()));
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -150,6 +158,23 @@ export class Engine implements Executor {
     this.uids.release();
     rmSync(this.root, { recursive: true, force: true });
     process.off('exit', this.onExit);
+  }
+
+  private readonly freeSlots: number[] = [];
+  private readonly slotWaiters: ((slot: number) => void)[] = [];
+  private slotsMade = 0;
+
+  private acquireSlot(): Promise<number> {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return Promise.resolve(free);
+    if (this.slotsMade < this.options.jobs) return Promise.resolve(this.slotsMade++);
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(slot: number): void {
+    const waiter = this.slotWaiters.shift();
+    if (waiter) waiter(slot);
+    else this.freeSlots.push(slot);
   }
 
   /** A process that exits (a second Ctrl-C, an uncaught error) still removes its temporary folder. */
@@ -262,10 +287,8 @@ let bwrapChecked = false;
 function checkBwrap(): void {
   if (bwrapChecked) return;
   try {
-    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-  } catch (e) {
-    const stop = stoppedChild(e);
-    if (stop) throw new InterruptedError(stop);
+    execFileSync('bwrap', ['--version'], { stdio: 'ignore', ...OWN_PROCESS_GROUP });
+  } catch {
     throw new UserError(
       'bubblewrap (bwrap) is not installed: `apt-get install bubblewrap`, or pass --sandbox none to run UNSANDBOXED (see `codeseceval doctor`)',
     );

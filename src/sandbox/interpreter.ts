@@ -2,9 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { InterruptedError, stoppedChild, UserError } from '../core/errors.js';
+import { UserError } from '../core/errors.js';
 
 export const PYTHON_ENV = 'CODESECEVAL_PYTHON';
+
+/**
+ * Options for a probe the tool waits on (execFileSync): its own process group, so a terminal's
+ * Ctrl-C reaches only the tool, which then stops cleanly, instead of killing the probe and
+ * reading as a broken interpreter. Node's spawnSync honours `detached`; its typings omit it.
+ */
+export const OWN_PROCESS_GROUP = { detached: true } as object;
 const DEBIAN_PYTHON = '/usr/bin/python3';
 
 /**
@@ -56,11 +63,9 @@ export function resolveInterpreter(flag?: string): Interpreter {
     out = execFileSync(
       chosen,
       ['-s', '-c', 'import sys, json; print(json.dumps({"version": sys.version.split()[0], "prefix": sys.prefix, "base_prefix": sys.base_prefix, "executable": sys.executable}))'],
-      { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] },
+      { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'], ...OWN_PROCESS_GROUP },
     );
   } catch (e) {
-    const stop = stoppedChild(e);
-    if (stop) throw new InterruptedError(stop);
     throw new UserError(`cannot run Python interpreter "${chosen}": ${(e as Error).message.split('\n')[0]}`);
   }
   const parsed = Probe.safeParse(JSON.parse(out.trim().split('\n').pop() ?? '{}'));

@@ -1,5 +1,5 @@
 import type { SoftOutcome } from '../core/soft.js';
-import { type AssertLabel, type AssertLabelEntry, type AssertOutcome, ASSERT_LABELS, type LabelCounts, type StatementLabelEntry } from '../core/validation.js';
+import { type AssertLabel, type AssertLabelEntry, type AssertOutcome,  type LabelCounts, type StatementLabelEntry } from '../core/validation.js';
 
 /**
  * Telling "wrong" from "insecure": every assert of a task's Test is labelled from how the

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
-import { highlight, lineDiff, type CodeLines, type DiffOp } from './highlight.js';
+import { highlight, lineDiff,  type DiffOp } from './highlight.js';
 import {
   compareRuns,
   DEFAULT_BOOTSTRAP,
