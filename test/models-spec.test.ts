@@ -108,10 +108,10 @@ describeWithDataset('createProvider', () => {
     const file = path.join(dir, 'r.jsonl');
     writeFileSync(file, `${JSON.stringify({ task_id: 'CWE-20_01', solution: 'x' })}\n{"task_id": "CWE-20_01"}\n`);
     await expect(createProvider(`replay:${file}`, opts({}), dataset)).rejects.toThrow(
-      `${file}:2: field "solution": needs "solution" or "completion"`,
+      `${file}:2: solution: needs "solution" or "completion"`,
     );
     writeFileSync(file, `${JSON.stringify({ task_id: 'NOPE', solution: 'x' })}\n`);
-    await expect(createProvider(`replay:${file}`, opts({}), dataset)).rejects.toThrow(`${file}:1: task_id "NOPE" is not in the dataset`);
+    await expect(createProvider(`replay:${file}`, opts({}), dataset)).rejects.toThrow(`${file}:1: task_id: "NOPE" is not in the dataset`);
     writeFileSync(file, '{"task_id": \n');
     await expect(createProvider(`replay:${file}`, opts({}), dataset)).rejects.toThrow(`${file}:1: invalid JSON`);
   });

@@ -75,7 +75,7 @@ describe('replay: which experiments a file answers', () => {
     ]);
     expect(() => new ReplayProvider('r', mixed, ds)).toThrow(/mixed\.jsonl:2: some lines carry "experiment" and some do not/);
     const unknown = replayFile('unknown.jsonl', [{ task_id: 'CWE-020_mini_1', experiment: 'zero-shot', solution: PORT }]);
-    expect(() => new ReplayProvider('r', unknown, ds)).toThrow(/unknown\.jsonl:1: field "experiment": unknown experiment "zero-shot"/);
+    expect(() => new ReplayProvider('r', unknown, ds)).toThrow(/unknown\.jsonl:1: experiment: unknown experiment "zero-shot"/);
   });
 
   it('run defaults: replay → the file’s experiments, else direct-generation; other models → all four', () => {

@@ -4,11 +4,11 @@
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import type { Dataset } from '../src/core/task.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
-import { cli, type Exit, jsonLines, killStarted, tempDir } from './helpers/safety-cli.js';
+import { cli, type Exit, jsonLines, killStarted, removeTempDirs, tempDir } from './helpers/safety-cli.js';
 
 const TASKS = ['CWE-020_codeql_4', 'CWE-276_01'];
 
@@ -20,6 +20,7 @@ let resultsText: string;
 const env = () => ({ CODESECEVAL_DATASET: CODESECEVAL_DIR, CODESECEVAL_CACHE: path.join(dir, 'cache'), TMPDIR: path.join(dir, 'tmp') });
 
 afterEach(() => killStarted());
+afterAll(() => removeTempDirs());
 
 async function run(args: string[], extra: Record<string, string | undefined> = {}, cwd?: string): Promise<Exit> {
   return cli(args, { env: { ...env(), ...extra }, ...(cwd ? { cwd } : {}) }).done;

@@ -10,7 +10,7 @@ import { loadDataset } from '../src/benchmarks/index.js';
 import type { Dataset } from '../src/core/task.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 import { type FakeServer, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
-import { cli, type Exit, jsonLines, killStarted, lineCount, tempDir, waitFor } from './helpers/safety-cli.js';
+import { cli, type Exit, jsonLines, killStarted, lineCount, removeTempDirs, tempDir, waitFor } from './helpers/safety-cli.js';
 
 const TASKS = ['CWE-020_codeql_4', 'CWE-276_01'];
 
@@ -35,6 +35,7 @@ afterEach(() => killStarted());
 afterAll(async () => {
   killStarted();
   await server?.close();
+  removeTempDirs();
 });
 
 const env = (extra: Record<string, string> = {}) => ({

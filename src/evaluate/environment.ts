@@ -18,7 +18,7 @@ import { OWN_PROCESS_GROUP } from '../sandbox/interpreter.js';
 import type { ExecutorInfo } from '../core/exec.js';
 import type { Dataset, Task } from '../core/task.js';
 import { CODESECEVAL_SUBSETS } from '../benchmarks/codeseceval/load.js';
-import { FETCH_INFO_FILE } from '../benchmarks/codeseceval/manifest.js';
+import { FETCH_INFO_FILE, FetchInfo } from '../benchmarks/codeseceval/manifest.js';
 import { pythonImports, topLevelModule } from '../dataset/imports.js';
 import { readJsonFileSync } from '../io/jsonl.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
@@ -34,7 +34,6 @@ export function toolIdentity(): { name: string; version: string } {
   return tool;
 }
 
-const FetchInfo = z.looseObject({ repo: z.string(), commit: z.string() });
 
 function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -84,8 +83,11 @@ export function datasetIdentity(dataset: Dataset): DatasetIdentity {
   let commit: string | null = null;
   const info = path.join(root, FETCH_INFO_FILE);
   if (dataset.kind === 'codeseceval' && existsSync(info)) {
-    const parsed = FetchInfo.safeParse(JSON.parse(readFileSync(info, 'utf8')));
-    if (parsed.success) ({ repo, commit } = parsed.data);
+    try {
+      ({ repo, commit } = readJsonFileSync(info, FetchInfo));
+    } catch {
+      // A damaged record of the fetch: the content hash still identifies the data.
+    }
   }
   const id: DatasetIdentity = { kind: dataset.kind, source, repo, commit, content_sha256: sha256(manifest), files: files.length };
   identities.set(source, id);
@@ -313,14 +315,18 @@ export async function evaluationEnvironment(
   opts: EngineOptions & { outFile: string; dataset: Dataset; timeout?: number | 'auto'; soft?: boolean },
   samples: readonly { task: Task; program: string }[],
   resumed: number,
+  /** The executor that will run the samples; one is made (and closed) when there is none. */
+  running?: ExecutorInfo,
 ): Promise<EvaluationEnvironment> {
-  const { onWarning: _quiet, ...quiet } = opts;
-  const executor = createExecutor(quiet);
-  let info: ExecutorInfo;
-  try {
-    info = executor.info;
-  } finally {
-    executor.close();
+  let info = running;
+  if (!info) {
+    const { onWarning: _quiet, ...quiet } = opts;
+    const executor = createExecutor(quiet);
+    try {
+      info = executor.info;
+    } finally {
+      executor.close();
+    }
   }
   return prepareEnvironment({
     outFile: opts.outFile,

@@ -79,7 +79,7 @@ async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): P
   // another environment refused) before the results file is changed.
   const executor = todo.length ? createExecutor(opts) : null;
   try {
-    const env = await evaluationEnvironment(opts, samples, resumed);
+    const env = await evaluationEnvironment(opts, samples, resumed, executor?.info);
     // Keep the reusable prefix and drop anything after it (a torn last line), then append.
     if (existsSync(opts.outFile)) truncateFile(opts.outFile, prefix.bytes);
     const out = new JsonlAppender<ResultLine>(opts.outFile);

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { type CompletionRequest, type CompletionResult, type ModelProvider, ProviderError } from '../core/model.js';
 import { SampleLine } from '../core/sample.js';
 import type { Dataset, Task } from '../core/task.js';
-import { firstIssue } from '../core/zod-issue.js';
+import { readJsonlSync } from '../io/jsonl.js';
 import { compareExperiments, isExperiment } from '../core/experiments.js';
 
 interface ReplayEntry {
@@ -18,21 +17,11 @@ const UNTAGGED = '';
 
 /** Experiment names carried by a replay file's lines (empty when none carries one), sorted. */
 export function replayFileExperiments(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return []; // the provider reports the unreadable file with its own message
-  }
   const found = new Set<string>();
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
-    try {
-      const e = (JSON.parse(raw) as { experiment?: unknown }).experiment;
-      if (typeof e === 'string' && e) found.add(e);
-    } catch {
-      // a broken line is reported, with its number, when the provider reads the file
-    }
+  try {
+    for (const { value } of readJsonlSync(file, SampleLine)) if (value.experiment) found.add(value.experiment);
+  } catch {
+    // An unreadable file or line is reported, with its number, when the provider reads it.
   }
   return [...found].sort(compareExperiments);
 }
@@ -61,33 +50,15 @@ export class ReplayProvider implements ModelProvider {
     readonly file: string,
     dataset: Dataset,
   ) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UserError(`--model ${spec}: cannot read ${file}: ${(e as Error).message}`);
-    }
     let firstTagged: number | null = null;
     let firstUntagged: number | null = null;
-    text.split('\n').forEach((raw, i) => {
-      if (!raw.trim()) return;
-      const where = `${file}:${i + 1}`;
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch (e) {
-        throw new UserError(`${where}: invalid JSON: ${(e as Error).message}`);
-      }
-      const parsed = SampleLine.safeParse(json);
-      if (!parsed.success) {
-        const { field, message } = firstIssue(parsed.error);
-        throw new UserError(`${where}: field "${field}": ${message}`);
-      }
-      const s = parsed.data;
-      if (!dataset.byId.has(s.task_id)) throw new UserError(`${where}: task_id "${s.task_id}" is not in the dataset`);
+    for (const { line, value: s } of readJsonlSync(file, SampleLine)) {
+      const where = `${file}:${line}`;
+      const i = line - 1;
+      if (!dataset.byId.has(s.task_id)) throw new UserError(`${where}: task_id: "${s.task_id}" is not in the dataset`);
       const experiment: string = typeof s.experiment === 'string' ? s.experiment : UNTAGGED;
       if (experiment !== UNTAGGED && !isExperiment(experiment)) {
-        throw new UserError(`${where}: field "experiment": unknown experiment "${experiment}"`);
+        throw new UserError(`${where}: experiment: unknown experiment "${experiment}"`);
       }
       if (experiment === UNTAGGED) firstUntagged ??= i + 1;
       else firstTagged ??= i + 1;
@@ -104,7 +75,7 @@ export class ReplayProvider implements ModelProvider {
       const list = byTask.get(s.task_id) ?? [];
       list.push(entry);
       byTask.set(s.task_id, list);
-    });
+    }
     if (!this.entries.size) throw new UserError(`--model ${spec}: ${file} holds no samples`);
     this.tagged = firstTagged !== null;
   }

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { z } from 'zod';
 import {
   environmentDifferences,
   environmentFileFor,
@@ -7,7 +6,7 @@ import {
   type FieldDifference,
 } from '../core/environment.js';
 import { UserError } from '../core/errors.js';
-import { EnvironmentFailure } from '../core/result.js';
+import { ResultLine } from '../core/result.js';
 import { readEnvironmentFile } from '../evaluate/environment.js';
 import { packageFor } from '../evaluate/modules.js';
 import { readJsonl } from '../io/jsonl.js';
@@ -65,12 +64,7 @@ export interface EnvironmentSummary {
 }
 
 /** Only what this pass needs; the full line was already checked by the scoring pass. */
-const FailureLine = z.object({
-  task_id: z.string(),
-  model: z.string().optional(),
-  experiment: z.string().optional(),
-  environment_failure: EnvironmentFailure.optional(),
-});
+const FailureLine = ResultLine.pick({ task_id: true, model: true, experiment: true, environment_failure: true });
 
 function rangeText(lines: readonly (readonly [number, number])[]): string {
   return lines.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');

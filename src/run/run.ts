@@ -42,7 +42,7 @@ export interface RunOptions {
    * of every sample and assert labels from the references. Doubles the evaluation work.
    */
   split?: boolean;
-  /** Also run the static analyzer (`generate.analyzer`, default bandit) on every sample and both references: analysis.json and the report's "Static analysis vs tests". */
+  /** Also run the static analyzer (`generate.analyzer`, default bandit) on every sample and both references: analysis.jsonl and the report's "Static analysis vs tests". */
   analyze?: boolean;
   signal?: AbortSignal;
   on?: {
@@ -87,7 +87,7 @@ export function runFiles(outDir: string): RunFiles {
     samples: f('samples.jsonl'),
     results: f('results.jsonl'),
     validation: f('validation.json'),
-    analysis: f('analysis.json'),
+    analysis: f('analysis.jsonl'),
     md: f('report.md'),
     html: f('report.html'),
     json: f('report.json'),

@@ -8,7 +8,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import * as tar from 'tar';
 import { fetchedDatasetDir } from './paths.js';
-import { FETCH_INFO_FILE, MANIFEST, type Manifest, describeProblems, isDataPath, isJunkFile, verifyTree } from './manifest.js';
+import { FETCH_INFO_FILE, type FetchInfo, MANIFEST, type Manifest, describeProblems, isDataPath, isJunkFile, verifyTree } from './manifest.js';
 import { UserError } from '../../core/errors.js';
 
 export const DATASET_URL_ENV = 'CODESECEVAL_DATASET_URL';
@@ -104,7 +104,7 @@ export async function fetchDataset(opts: FetchOptions = {}): Promise<FetchResult
     if (problems.length) {
       throw new UserError(`${url}: downloaded dataset fails verification: ${describeProblems(problems)}; nothing was installed`);
     }
-    const info = { repo: manifest.repo, commit: manifest.commit, url, archiveSha256: sha256, archiveBytes: bytes, fetchedAt: new Date().toISOString() };
+    const info: FetchInfo = { repo: manifest.repo, commit: manifest.commit, url, archiveSha256: sha256, archiveBytes: bytes, fetchedAt: new Date().toISOString() };
     await writeFile(path.join(dataDir, FETCH_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
 
     report('install', bytes);

@@ -29,6 +29,17 @@ export const MANIFEST: Manifest = Manifest.parse(manifestJson);
  */
 export const FETCH_INFO_FILE = '.codeseceval-fetch.json';
 
+/** What `dataset fetch` records beside an install: where the data came from. */
+export const FetchInfo = z.looseObject({
+  repo: z.string(),
+  commit: z.string(),
+  url: z.string(),
+  archiveSha256: z.string(),
+  archiveBytes: z.number(),
+  fetchedAt: z.string(),
+});
+export type FetchInfo = z.infer<typeof FetchInfo>;
+
 /** Finder litter that upstream commits in places; never data, never installed. */
 export function isJunkFile(name: string): boolean {
   return name === '.DS_Store';
