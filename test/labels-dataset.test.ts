@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll,  expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
-import type { Dataset } from '../src/dataset/types.js';
+import type { Dataset } from '../src/core/task.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { validateDataset } from '../src/evaluate/validate.js';
 import { buildReport, type Report } from '../src/report/index.js';

@@ -285,7 +285,7 @@ describeWithDataset('Ctrl-C during evaluate and generate on their own', () => {
     expect(exit.stderr).not.toMatch(/cannot (run|ask)/);
     expect(exit.stderr).toMatch(/interrupted/);
     expect(jsonLines(out)).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('evaluate: a second SIGINT quits at once, still removing the engine folder and the lock', async () => {
     const dir = tempDir('cse-safety-twice-');
@@ -313,7 +313,7 @@ describeWithDataset('Ctrl-C during evaluate and generate on their own', () => {
     expect(exit.stderr).toMatch(/SIGINT again: quitting now/);
     await expectCleanStop(exit, tmp, dir);
     expect(jsonLines(out)).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('generate: exits 130 with requests in flight; a rerun makes each missing sample once', async () => {
     const dir = tempDir('cse-safety-gen-int-');

@@ -111,7 +111,7 @@ export async function analyzeRun(opts: AnalyzeRunOptions): Promise<AnalyzeRunSum
   const withReferences = opts.references ?? true;
   if (!opts.resultsFiles.length && !withReferences) throw new UserError('nothing to analyse: no results file given and references turned off');
   for (const f of opts.resultsFiles) checkInputFile(f, '--results');
-  const target = checkOutputFile(opts.out, { flag: '--out', inputs: opts.resultsFiles.map((file) => ({ flag: '--results', file })) });
+  const target = checkOutputFile(opts.out, { flag: '--out', createFolder: true, inputs: opts.resultsFiles.map((file) => ({ flag: '--results', file })) });
   const analyzer = typeof opts.analyzer === 'object' ? opts.analyzer : await requireAnalyzer(opts.analyzer ?? DEFAULT_ANALYZER);
   if (typeof opts.analyzer === 'object') {
     const ok = await analyzer.available();

@@ -3,8 +3,8 @@ import { openDataset } from '../dataset/locate.js';
 import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { createProgress, type Progress } from './progress.js';
-import { action, SIGNAL_EXIT } from './run-action.js';
-import { handleInterrupts } from './signals.js';
+import { action } from './run-action.js';
+import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
 

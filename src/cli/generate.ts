@@ -3,8 +3,8 @@ import { openDataset } from '../dataset/locate.js';
 import { generateSamples } from '../generate/generate.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
 import { formatDuration, progressReporter } from './progress.js';
-import { action, SIGNAL_EXIT } from './run-action.js';
-import { handleInterrupts } from './signals.js';
+import { action } from './run-action.js';
+import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 
 interface GenerateFlags extends GenerationFlags {
   model: string;

@@ -1,7 +1,6 @@
 import { InterruptedError, UserError } from '../core/errors.js';
+import { interruptReceived, SIGNAL_EXIT } from './signals.js';
 
-/** Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it. */
-export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * Wrap a command's action so any failure becomes one line on stderr and a non-zero exit:
@@ -12,11 +11,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   return async (...args: A) => {
     try {
       await fn(...args);
+      // Stopped by the user and cleaned up: exit now, whatever handle a library left open.
+      const sig = interruptReceived();
+      if (sig) process.exit(process.exitCode ?? SIGNAL_EXIT[sig]);
     } catch (e) {
       if (e instanceof InterruptedError) {
         process.stderr.write(`codeseceval: ${e.message}; what was finished is kept — run the same command to continue\n`);
-        process.exitCode = SIGNAL_EXIT[e.signal];
-        return;
+        process.exit(SIGNAL_EXIT[interruptReceived() ?? e.signal]);
       }
       const err = e instanceof Error ? e : new Error(String(e));
       const expected = err instanceof UserError;

@@ -5,8 +5,8 @@ import { parseKList } from '../score/passk.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
 import { createProgress, progressReporter, type Progress } from './progress.js';
-import { action, SIGNAL_EXIT } from './run-action.js';
-import { handleInterrupts } from './signals.js';
+import { action } from './run-action.js';
+import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 
 interface RunFlags extends EngineFlags, GenerationFlags {
   model: string[];

@@ -1,4 +1,5 @@
-import { SIGNAL_EXIT } from './run-action.js';
+/** Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export interface Interrupts {
   /** Aborted at the first SIGINT or SIGTERM. */
@@ -14,6 +15,13 @@ export interface Interrupts {
  * handlers still release locks and remove temporary folders). Sandbox workers run in their
  * own process group, so a terminal's Ctrl-C reaches only this process.
  */
+let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
+
+/** The signal that stopped this process's command, if one did. */
+export function interruptReceived(): 'SIGINT' | 'SIGTERM' | null {
+  return stoppedBy;
+}
+
 export function handleInterrupts(label: string, stream: NodeJS.WriteStream = process.stderr): Interrupts {
   const controller = new AbortController();
   let got: 'SIGINT' | 'SIGTERM' | null = null;
@@ -23,6 +31,7 @@ export function handleInterrupts(label: string, stream: NodeJS.WriteStream = pro
       process.exit(SIGNAL_EXIT[sig]);
     }
     got = sig;
+    stoppedBy = sig;
     stream.write(`\n${label}: ${sig === 'SIGINT' ? 'interrupted' : 'terminated'}; stopping after the samples in flight are abandoned (${sig} again to quit at once)\n`);
     controller.abort();
   };

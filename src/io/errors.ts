@@ -10,7 +10,7 @@
  *   at fault.
  */
 import type { z } from 'zod';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../core/errors.js';
 
 /** A UserError about a file, optionally at a line; the message already names both. */
 export class FileError extends UserError {

@@ -131,6 +131,10 @@ export class Engine implements Executor {
         // Workers are shared by every call in flight (a strategy may run programs from many
         // samples at once), so each job borrows a free one.
         const slot = await this.acquireSlot();
+        if (stopped()) {
+          this.releaseSlot(slot);
+          return;
+        }
         let result: ExecResult;
         try {
           result = await this.runOn(slot, jobs[i]!);
@@ -210,6 +214,8 @@ export class Engine implements Executor {
   private async workerFor(slot: number): Promise<Worker> {
     const existing = this.workers[slot];
     if (existing?.alive) return existing;
+    // A runner started after close() would be nobody's to stop, and keep the process alive.
+    if (this.closed) throw new Error('engine is closed');
     const worker = new Worker(slot, this.spawnSpec(slot));
     this.workers[slot] = worker;
     await worker.start();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import readline from 'node:readline';
 import { ReadyLine, RunnerResult, type RunnerJob } from './protocol.js';
-import type { ExecResult } from './types.js';
+import type { ExecResult } from '../core/exec.js';
 
 export interface WorkerSpawn {
   command: string;

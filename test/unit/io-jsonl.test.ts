@@ -15,7 +15,7 @@ import {
   type JsonlEntry,
   type ReadJsonlOptions,
 } from '../../src/io/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { UserError } from '../../src/core/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'io-jsonl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

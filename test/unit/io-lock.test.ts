@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock, readLock, type LockInfo } from '../../src/io/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { Child } from './io-child.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'io-lock-'));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheDir, checkInputFile, checkOutputFile, checkOutputFolder, packageFile, PACKAGE_ROOT, realTarget } from '../../src/io/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { UserError } from '../../src/core/errors.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'io-paths-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

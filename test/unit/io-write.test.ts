@@ -12,7 +12,7 @@ import {
   writeFileAtomic,
   writeFileAtomicSync,
 } from '../../src/io/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { Child } from './io-child.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'io-write-'));
