@@ -1,7 +1,6 @@
 import { InterruptedError, UserError } from '../core/errors.js';
 import { interruptReceived, SIGNAL_EXIT } from './signals.js';
 
-
 /**
  * Wrap a command's action so any failure becomes one line on stderr and a non-zero exit:
  * 1 for bad input, 130/143 when the user stopped it, 2 for anything unexpected (whose stack
@@ -15,9 +14,12 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
       const sig = interruptReceived();
       if (sig) process.exit(process.exitCode ?? SIGNAL_EXIT[sig]);
     } catch (e) {
-      if (e instanceof InterruptedError) {
-        process.stderr.write(`codeseceval: ${e.message}; what was finished is kept — run the same command to continue\n`);
-        process.exit(SIGNAL_EXIT[interruptReceived() ?? e.signal]);
+      // Whatever failed after the user stopped the command (a helper process that got the
+      // terminal's Ctrl-C too, a request cut short) is the stop, not an error of its own.
+      if (e instanceof InterruptedError || interruptReceived()) {
+        const sig = interruptReceived() ?? (e as InterruptedError).signal;
+        process.stderr.write(`codeseceval: interrupted (${sig}); what was finished is kept — run the same command to continue\n`);
+        process.exit(SIGNAL_EXIT[sig]);
       }
       const err = e instanceof Error ? e : new Error(String(e));
       const expected = err instanceof UserError;
