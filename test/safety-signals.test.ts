@@ -105,8 +105,9 @@ async function expectCleanStop(exit: Exit, tmp: string, folder: string, code = 1
   expect(exit.code, exit.stderr).toBe(code);
   expect(exit.stderr).not.toMatch(/\n\s+at /);
   expect(engineFolders(tmp)).toEqual([]);
-  // bwrap --die-with-parent ends the workers a moment after the tool; give it that moment.
-  await waitFor(() => processesMentioning(tmp).length === 0, `sandbox processes under ${tmp} to end: ${processesMentioning(tmp).join('; ')}`, 5000);
+  // bwrap --die-with-parent ends the workers a moment after the tool: a process killed in the
+  // middle of setting up its mounts can take seconds to go on a loaded machine.
+  await waitFor(() => processesMentioning(tmp).length === 0, `sandbox processes under ${tmp} to end: ${processesMentioning(tmp).join('; ')}`, 15_000);
   expect(readdirSync(folder).filter((n) => n.endsWith('.lock'))).toEqual([]);
   for (const r of jsonLines(path.join(folder, 'results.jsonl'))) {
     expect(r.status, JSON.stringify(r).slice(0, 300)).not.toBe('killed');

@@ -57,8 +57,10 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       lastAt = now;
       const r = rate(done);
       const eta = r > 0 && done < currentTotal ? ` ETA ${formatDuration(((currentTotal - done) / r) * 1000)}` : '';
-      const secs = ((now - started) / 1000).toFixed(1);
-      stream.write(`${label}: ${done}/${currentTotal} (${secs} s, ${r.toFixed(2)}/s${eta})${opts.note ? ` ${opts.note}` : ''}\n`);
+      const secs = (now - started) / 1000;
+      // A rate over less than a second says nothing.
+      const speed = secs >= 1 ? `, ${r.toFixed(2)}/s${eta}` : '';
+      stream.write(`${label}: ${done}/${currentTotal} (${secs.toFixed(1)} s${speed})${opts.note ? ` ${opts.note}` : ''}\n`);
     },
     stop() {},
   };

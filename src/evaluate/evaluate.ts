@@ -80,6 +80,10 @@ async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): P
   const executor = todo.length ? createExecutor(opts) : null;
   try {
     const env = await evaluationEnvironment(opts, samples, resumed, executor?.info);
+    // The probes above block the event loop; a Ctrl-C that arrived meanwhile is handled in
+    // the loop's next turn. Let it run now, before any sandbox worker is started.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (opts.signal?.aborted) return summary(true);
     // Keep the reusable prefix and drop anything after it (a torn last line), then append.
     if (existsSync(opts.outFile)) truncateFile(opts.outFile, prefix.bytes);
     const out = new JsonlAppender<ResultLine>(opts.outFile);

@@ -113,6 +113,9 @@ export class Engine implements Executor {
     signal?: AbortSignal,
   ): Promise<ExecResult[]> {
     if (this.closed) throw new Error('engine is closed');
+    // A Ctrl-C that came while the caller blocked the event loop (an interpreter probe) is
+    // handled in the loop's next turn: give it that turn before starting any worker.
+    if (signal) await new Promise((resolve) => setImmediate(resolve));
     if (signal?.aborted) throw new InterruptedError();
     for (const job of jobs) if (job.fixtures) this.stage(job.fixtures);
     const results: ExecResult[] = new Array(jobs.length);
@@ -236,6 +239,7 @@ export class Engine implements Executor {
     if (this.options.sandbox === 'none') {
       return {
         command: this.interpreter.path,
+        graceful: true,
         args: ['-s', path.join(runnerHost, 'runner.py')],
         env: {
           PATH: `${this.binHost}:${process.env.PATH ?? '/usr/bin:/bin'}`,

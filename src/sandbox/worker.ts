@@ -8,6 +8,12 @@ export interface WorkerSpawn {
   args: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Stop with SIGTERM first, so the runner kills the sample's own process group: needed when
+   * no PID namespace holds the sample (`--sandbox none`). Under bwrap, SIGKILL to bwrap takes
+   * the whole namespace with it at once.
+   */
+  graceful?: boolean;
 }
 
 /** Extra time the runner gets beyond a job's own timeout before it counts as wedged. */
@@ -127,6 +133,10 @@ export class Worker {
     // SIGTERM first: the runner then kills the sample in flight and what it started, which
     // SIGKILL would orphan when no PID namespace holds them (--sandbox none). A runner too
     // wedged to do so is killed anyway.
+    if (!this.spec.graceful) {
+      proc.kill('SIGKILL');
+      return;
+    }
     proc.kill('SIGTERM');
     setTimeout(() => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
