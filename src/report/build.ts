@@ -146,7 +146,7 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
       if (v) broken.push({ taskId: t.id, subset: t.subset, verdict: v.verdict, reason: v.reason });
     }
   }
-  const env = await environmentSummary(opts.resultsFiles);
+  const env = environmentSummary(opts.resultsFiles, results.environmentFailures);
   return {
     ...env,
     dataset: { source: opts.dataset.source, kind: opts.dataset.kind, tasks: opts.dataset.tasks.length },

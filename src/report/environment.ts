@@ -6,10 +6,9 @@ import {
   type FieldDifference,
 } from '../core/environment.js';
 import { UserError } from '../core/errors.js';
-import { ResultLine } from '../core/result.js';
+import type { EnvironmentFailureSample } from '../score/tally.js';
 import { readEnvironmentFile } from '../evaluate/environment.js';
 import { packageFor } from '../evaluate/modules.js';
-import { readJsonl } from '../io/jsonl.js';
 import type { Table } from './table-model.js';
 
 /**
@@ -63,8 +62,6 @@ export interface EnvironmentSummary {
   environmentFailures: EnvironmentFailures;
 }
 
-/** Only what this pass needs; the full line was already checked by the scoring pass. */
-const FailureLine = ResultLine.pick({ task_id: true, model: true, experiment: true, environment_failure: true });
 
 function rangeText(lines: readonly (readonly [number, number])[]): string {
   return lines.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
@@ -75,7 +72,7 @@ function sideName(env: ReportEnvironment, r: EnvironmentRecord | null, many: boo
   return r && many ? `${base} lines ${rangeText(r.lines) || 'none'}` : base;
 }
 
-export async function environmentSummary(files: readonly string[]): Promise<EnvironmentSummary> {
+export function environmentSummary(files: readonly string[], failures: readonly EnvironmentFailureSample[]): EnvironmentSummary {
   const environments: ReportEnvironment[] = files.map((file) => {
     let data;
     try {
@@ -112,26 +109,20 @@ export async function environmentSummary(files: readonly string[]): Promise<Envi
 
   const modules = new Map<string, { installable: boolean; samples: number; runs: Map<string, number> }>();
   const network = new Map<string, NetworkCount & { taskSet: Set<string> }>();
-  for (const file of files) {
-    const fallbackModel = path.basename(file).replace(/\.jsonl?$/i, '');
-    for await (const { value } of readJsonl(file, FailureLine, { tornTail: 'parse' })) {
-      const f = value.environment_failure;
-      if (!f) continue;
-      const model = value.model ?? fallbackModel;
-      const experiment = value.experiment ?? 'unknown';
-      if (f.kind === 'missing-module') {
-        const m = modules.get(f.module) ?? { installable: f.installable, samples: 0, runs: new Map<string, number>() };
-        m.samples++;
-        const run = `${model} / ${experiment}`;
-        m.runs.set(run, (m.runs.get(run) ?? 0) + 1);
-        modules.set(f.module, m);
-      } else {
-        const key = `${model}\u0000${experiment}`;
-        const n = network.get(key) ?? { model, experiment, samples: 0, tasks: [], taskSet: new Set<string>() };
-        n.samples++;
-        n.taskSet.add(value.task_id);
-        network.set(key, n);
-      }
+  // Counted while the scoring pass read the lines: no second pass over the results.
+  for (const { model, experiment, taskId, failure: f } of failures) {
+    if (f.kind === 'missing-module') {
+      const m = modules.get(f.module) ?? { installable: f.installable, samples: 0, runs: new Map<string, number>() };
+      m.samples++;
+      const run = `${model} / ${experiment}`;
+      m.runs.set(run, (m.runs.get(run) ?? 0) + 1);
+      modules.set(f.module, m);
+    } else {
+      const key = `${model}\u0000${experiment}`;
+      const n = network.get(key) ?? { model, experiment, samples: 0, tasks: [], taskSet: new Set<string>() };
+      n.samples++;
+      n.taskSet.add(taskId);
+      network.set(key, n);
     }
   }
   const missingModules = [...modules.entries()]

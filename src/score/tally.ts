@@ -1,7 +1,7 @@
 import { addToTally, judgeSample, LabelMismatchError, type SampleJudgement, type SplitTally } from './judge.js';
 import type { TaskLabels } from './labels.js';
 import { DatasetError } from '../core/errors.js';
-import type { ResultLine } from '../core/result.js';
+import type { EnvironmentFailure, ResultLine } from '../core/result.js';
 import { emptyStatusCounts, type Status } from '../core/status.js';
 import type { Dataset } from '../core/task.js';
 
@@ -47,9 +47,19 @@ export interface RunResults {
   softSamples: number;
 }
 
+/** A sample that failed for a reason of the machine (`environment_failure` on its line). */
+export interface EnvironmentFailureSample {
+  model: string;
+  experiment: string;
+  taskId: string;
+  failure: EnvironmentFailure;
+}
+
 export interface ResultSet {
   files: string[];
   runs: RunResults[];
+  /** Every line that carried an environment failure, in reading order. */
+  environmentFailures: EnvironmentFailureSample[];
 }
 
 export interface TallyOptions {
@@ -90,6 +100,7 @@ export class ResultsTally {
   /** Where each (run, task, sample_index) was first seen, to refuse double counting. */
   private readonly seen = new Map<RunResults, Map<string, Map<number, string>>>();
   private readonly files: string[] = [];
+  private readonly environmentFailures: EnvironmentFailureSample[] = [];
   private readonly keep: number;
   private readonly labels: ReadonlyMap<string, TaskLabels> | null;
 
@@ -142,6 +153,7 @@ export class ResultsTally {
     if (r.passed) tally.c++;
     run.samples++;
     run.statuses[r.status]++;
+    if (r.environment_failure) this.environmentFailures.push({ model, experiment, taskId: r.task_id, failure: r.environment_failure });
     // `soft: null` says the soft run gave no outcome; no field at all, that the line was not
     // run in soft mode, or (from evaluate) that its soft run gave no outcome (see finish).
     let judgement: SampleJudgement | null = null;
@@ -180,7 +192,7 @@ export class ResultsTally {
   finish(): ResultSet {
     for (const run of this.runs.values()) for (const t of run.tasks.values()) t.samples.sort((a, b) => a.index - b.index);
     if (this.labels) for (const run of this.runs.values()) judgeMissingSoft(run, this.labels);
-    return { files: [...this.files], runs: [...this.runs.values()] };
+    return { files: [...this.files], runs: [...this.runs.values()], environmentFailures: [...this.environmentFailures] };
   }
 
   get size(): number {
