@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
 import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
-import { createProgress, type Progress } from './progress.js';
+import { phaseProgress } from './progress.js';
 import { action } from './run-action.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
@@ -32,8 +32,7 @@ export function registerEvaluate(program: Command): void {
       if (flags.rerun !== undefined) return rerunAction(flags);
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
       const dataset = openDataset(flags.dataset);
-      let bar: Progress | undefined;
-      let phase = '';
+      const bars = phaseProgress();
       const interrupts = handleInterrupts('evaluate');
       let summary;
       try {
@@ -45,17 +44,10 @@ export function registerEvaluate(program: Command): void {
           soft: flags.soft ?? false,
           fresh: flags.fresh ?? false,
           signal: interrupts.signal,
-          onProgress: (p) => {
-            if (p.phase !== phase) {
-              bar?.stop();
-              phase = p.phase;
-              bar = createProgress(p.phase === 'calibrate' ? 'measuring task runtimes' : 'evaluating', p.total);
-            }
-            bar?.update(p.done);
-          },
+          onProgress: (p) => bars.update(p),
         });
       } finally {
-        bar?.stop();
+        bars.stop();
         interrupts.dispose();
       }
       if (summary.interrupted) {

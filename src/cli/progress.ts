@@ -94,3 +94,29 @@ export function progressReporter(stream: NodeJS.WriteStream, label = 'generate')
     },
   };
 }
+
+const PHASE_LABELS: Record<string, string> = { calibrate: 'measuring task runtimes', evaluate: 'evaluating' };
+
+/** One bar per evaluation phase (timeout calibration, then the samples), for `evaluate` and `run`. */
+export function phaseProgress(stream: NodeJS.WriteStream = process.stderr): {
+  update(p: { phase: string; done: number; total: number }): void;
+  stop(): void;
+} {
+  let bar: Progress | null = null;
+  let phase = '';
+  return {
+    update(p) {
+      if (p.phase !== phase) {
+        bar?.stop();
+        phase = p.phase;
+        bar = createProgress(PHASE_LABELS[p.phase] ?? p.phase, p.total, stream);
+      }
+      bar?.update(p.done);
+    },
+    stop() {
+      bar?.stop();
+      bar = null;
+      phase = '';
+    },
+  };
+}

@@ -4,7 +4,7 @@ import { openDataset } from '../dataset/locate.js';
 import { parseKList } from '../score/passk.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
-import { createProgress, progressReporter, type Progress } from './progress.js';
+import { createProgress, phaseProgress, progressReporter, type Progress } from './progress.js';
 import { action } from './run-action.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 
@@ -48,8 +48,8 @@ export function registerRun(program: Command): void {
       const outDir = flags.out ?? defaultRunDir(flags.model);
       const interrupts = handleInterrupts('run');
       let reporter = progressReporter(process.stderr);
+      const evaluating = phaseProgress();
       let bar: Progress | undefined;
-      let phase = '';
       try {
         const summary = await runPipeline({
           dataset,
@@ -66,22 +66,15 @@ export function registerRun(program: Command): void {
           on: {
             stage: (stage, message) => {
               reporter.finish();
+              evaluating.stop();
               bar?.stop();
               bar = undefined;
               process.stderr.write(`run: ${message}\n`);
               // A fresh reporter per model, so each model's progress starts from its own zero.
               if (stage === 'generate') reporter = progressReporter(process.stderr);
-              phase = stage;
             },
             generate: (_model, p) => reporter.update(p),
-            evaluate: (p) => {
-              if (p.phase !== phase) {
-                bar?.stop();
-                phase = p.phase;
-                bar = createProgress(p.phase === 'calibrate' ? 'measuring task runtimes' : 'evaluating', p.total);
-              }
-              bar?.update(p.done);
-            },
+            evaluate: (p) => evaluating.update(p),
             validate: (done, total) => {
               if (!bar) bar = createProgress('validating', total);
               bar?.update(done);
@@ -90,6 +83,7 @@ export function registerRun(program: Command): void {
           },
         });
         reporter.finish();
+        evaluating.stop();
         bar?.stop();
         if (summary.interrupted) {
           process.stderr.write('run: interrupted; what was finished is kept — run the same command to continue\n');
@@ -105,6 +99,7 @@ export function registerRun(program: Command): void {
         }
       } finally {
         reporter.finish();
+        evaluating.stop();
         bar?.stop();
         interrupts.dispose();
       }
