@@ -1,4 +1,6 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+
+const MAX_OUTPUT = 64 * 1024 * 1024;
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,11 +55,38 @@ interface Run {
   error: (NodeJS.ErrnoException & { killed?: boolean }) | null;
 }
 
+/**
+ * Bandit in a process group of its own, like the sandbox workers: a terminal's Ctrl-C reaches
+ * only the tool, which then stops in order instead of seeing Bandit die mid-batch.
+ */
 function run(cmd: string, args: string[], cwd: string | undefined, timeoutMs: number): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, timeout: timeoutMs, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: unknown; killed?: boolean }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr, error: e });
+    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let error: Run['error'] = null;
+    const timer = setTimeout(() => {
+      error = Object.assign(new Error(`${cmd} timed out after ${timeoutMs} ms`), { killed: true });
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT) {
+        error ??= Object.assign(new Error(`${cmd} printed more than ${MAX_OUTPUT} bytes`), { killed: true });
+        child.kill('SIGKILL');
+        return;
+      }
+      into.push(chunk);
+    };
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(err));
+    child.on('error', (e) => {
+      error = e;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: error ? null : code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), error });
     });
   });
 }
