@@ -7,6 +7,7 @@ import { readAnalysisFile, sha256 } from '../src/analyze/format.js';
 import { summarizeAnalysis } from '../src/analyze/summary.js';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { registerAnalyze } from '../src/cli/analyze.js';
+import { sampleKey } from '../src/core/sample.js';
 import type { Dataset } from '../src/core/task.js';
 import { labelTask } from '../src/score/labels.js';
 import { runCliInProcess } from './helpers/cli.js';
@@ -96,7 +97,7 @@ describeWithDataset('analyze stage on the real dataset', () => {
 
   it('stores findings, syntax errors, blank programs and the hash of what evaluate ran', async () => {
     const a = await readAnalysisFile(outFile);
-    const get = (model: string, id: string, i: number) => a.samples.get(`${model}\u0000direct-generation\u0000${id}\u0000${i}`)!;
+    const get = (model: string, id: string, i: number) => a.samples.get(sampleKey(id, 'direct-generation', model, i))!;
     expect(get('m', YAML, 0).findings).toContainEqual(expect.objectContaining({ rule: 'B506', cwe: 'CWE-20', severity: 'MEDIUM' }));
     expect(get('m', YAML, 1).findings.filter((f) => f.rule === 'B506')).toEqual([]);
     // CodeSecEval Problems are prose, so a completion appended to one is no valid Python.

@@ -48,12 +48,13 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllEnvs());
 
 describe('system checks', () => {
-  it('accepts Node 20 and newer only', () => {
-    expect(checkNode('20.0.0').ok).toBe(true);
+  it('accepts Node 20.3 and newer only', () => {
+    expect(checkNode('20.3.0').ok).toBe(true);
+    expect(checkNode('20.2.0').ok).toBe(false);
     expect(checkNode('22.3.1').ok).toBe(true);
     const old = checkNode('18.19.0');
     expect(old.ok).toBe(false);
-    expect(old.hint).toContain('20');
+    expect(old.hint).toContain('20.3');
   });
 
   it.runIf(hasBwrap)('runs a real bubblewrap trial', async () => {

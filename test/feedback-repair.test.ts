@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { afterEach, beforeAll, expect, it, onTestFinished } from 'vitest';
+import { afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { registerGenerate } from '../src/cli/generate.js';
 import { registerRun } from '../src/cli/run.js';
-import { GeneratedSample } from '../src/core/sample.js';
 import type { Dataset, Task } from '../src/core/task.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { type GenerateOptions, generateSamples } from '../src/generate/generate.js';
@@ -17,22 +16,22 @@ import { toJson } from '../src/report/json.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { runCliInProcess } from './helpers/cli.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
-import { chatRound, type FakeReply, type FakeServer, messagesOf, promptOf, type RecordedRequest, startFakeOpenAI } from './helpers/fake-openai.js';
+import { chatRound, type FakeReply, type FakeServer, messagesOf, type RecordedRequest, startFakeOpenAI, taskOfRequest } from './helpers/fake-openai.js';
+import { closeAfterEach, readSamples } from './helpers/generate.js';
 
 // Tasks whose Secure Code passes and Insecure Code fails their own test (dataset validate: ok).
 const TASKS = ['CWE-020_codeql_1', 'CWE-078_author_1', 'CWE-20_01', 'CWE-79_01'];
 let dataset: Dataset;
-let servers: FakeServer[] = [];
+const keep = closeAfterEach();
 
 beforeAll(() => {
   dataset = loadDataset(CODESECEVAL_DIR);
 });
 const children: ChildProcess[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   children.length = 0;
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
+  vi.unstubAllEnvs();
 });
 
 /** The real CLI in a child process, as a user runs it. */
@@ -56,12 +55,7 @@ function tmp(): string {
 }
 
 /** The task of a conversation: its first user turn is the task's prompt. */
-function taskOf(req: RecordedRequest): Task {
-  const text = promptOf(req);
-  const found = dataset.tasks.find((t) => text.includes(t.problem.trim()));
-  if (!found) throw new Error('fake model: prompt names no known task');
-  return found;
-}
+const taskOf = (req: RecordedRequest): Task => taskOfRequest(dataset.tasks, req);
 
 const fenced = (code: string): FakeReply => ({ text: `Here is the program:\n\n\`\`\`python\n${code}\n\`\`\`\n` });
 
@@ -74,16 +68,7 @@ const learner = (req: RecordedRequest): FakeReply => {
 const stubborn = (req: RecordedRequest): FakeReply => fenced(taskOf(req).insecureCode!);
 
 async function openai(handler: (req: RecordedRequest, i: number) => FakeReply | Promise<FakeReply>): Promise<FakeServer> {
-  const s = await startFakeOpenAI(handler);
-  servers.push(s);
-  return s;
-}
-
-function lines(file: string): GeneratedSample[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => GeneratedSample.parse(JSON.parse(l)));
+  return keep(await startFakeOpenAI(handler));
 }
 
 function options(dir: string, over: Partial<GenerateOptions>): GenerateOptions {
@@ -134,7 +119,7 @@ describeWithDataset('feedback-repair experiments', () => {
 
     // The model was asked round 0 and round 1 of every task, once each, and stopped: tests pass.
     expect([...requestsPer(server)].sort()).toEqual(TASKS.flatMap((t) => [[`${t}#0`, 1], [`${t}#1`, 1]]).sort());
-    const samples = lines(path.join(dir, 'samples.jsonl'));
+    const samples = readSamples(path.join(dir, 'samples.jsonl'));
     expect(samples).toHaveLength(TASKS.length);
     for (const s of samples) {
       const t = dataset.byId.get(s.task_id)!;
@@ -195,7 +180,7 @@ describeWithDataset('feedback-repair experiments', () => {
     const server = await openai(stubborn);
     const report = await pipeline(dir, { baseURL: server.baseURL, experiments: ['feedback-repair-tests'], rounds: 2 });
     expect([...requestsPer(server)].sort()).toEqual(TASKS.flatMap((t) => [0, 1, 2].map((r) => [`${t}#${r}`, 1])).sort());
-    for (const s of lines(path.join(dir, 'samples.jsonl'))) {
+    for (const s of readSamples(path.join(dir, 'samples.jsonl'))) {
       expect(s.rounds!.map((r) => r.passed)).toEqual([false, false, false]);
       expect(s['feedback_repair']).toMatchObject({ stopped: 'rounds', max_rounds: 2 });
     }
@@ -208,7 +193,7 @@ describeWithDataset('feedback-repair experiments', () => {
     const dir = tmp();
     const server = await openai((req) => fenced(taskOf(req).secureCode));
     await generateSamples(options(dir, { baseURL: server.baseURL, experiments: ['feedback-repair-none'], rounds: 2, tasks: TASKS.slice(0, 2) }));
-    const samples = lines(path.join(dir, 'samples.jsonl'));
+    const samples = readSamples(path.join(dir, 'samples.jsonl'));
     expect(samples.map((s) => s.rounds!.length)).toEqual([3, 3]);
     expect(samples.every((s) => s.rounds!.every((r) => r.passed === true && r.findings === undefined))).toBe(true);
     expect(samples[0]!.rounds![1]!.feedback).toMatch(/^Review the code you just wrote for security problems/);
@@ -219,7 +204,7 @@ describeWithDataset('feedback-repair experiments', () => {
     const dir = tmp();
     const server = await openai(stubborn);
     await generateSamples(options(dir, { baseURL: server.baseURL, experiments: ['feedback-repair-analyzer'], rounds: 1, tasks: ['CWE-078_author_1'] }));
-    const [s] = lines(path.join(dir, 'samples.jsonl'));
+    const [s] = readSamples(path.join(dir, 'samples.jsonl'));
     const r0 = s!.rounds![0]!;
     expect(r0.status).not.toBe('passed');
     expect(r0.findings!.length).toBeGreaterThan(0);
@@ -261,7 +246,7 @@ describeWithDataset('feedback-repair experiments', () => {
     const after = server.requests.slice(atKill);
     expect(after.map((r) => `${taskOf(r).id}#${chatRound(r)}`).sort()).toEqual(tasks.flatMap((t) => [`${t}#2`, `${t}#3`]).sort());
     expect(second.stderr).toMatch(/\(6 request\(s\), 6 from cache, 0 failed\)/);
-    const written = lines(out);
+    const written = readSamples(out);
     expect(written.map((s) => s.task_id).sort()).toEqual([...tasks].sort());
     for (const s of written) {
       expect(s.rounds!.map((r) => [r.round, r.cached])).toEqual([
@@ -276,19 +261,14 @@ describeWithDataset('feedback-repair experiments', () => {
   it('run --split --analyze: per-round func/sec split from soft runs made while generating, and the static-analysis section', async () => {
     const dir = tmp();
     const server = await openai(learner);
-    const key = process.env.OPENAI_API_KEY;
-    process.env.OPENAI_API_KEY = 'k';
-    onTestFinished(() => {
-      if (key === undefined) delete process.env.OPENAI_API_KEY;
-      else process.env.OPENAI_API_KEY = key;
-    });
+    vi.stubEnv('OPENAI_API_KEY', 'k');
     const out = path.join(dir, 'run');
     const r = await runCliInProcess(registerRun, [
       'run', '--model', 'openai:fake', '--base-url', server.baseURL, '--dataset', CODESECEVAL_DIR, '--tasks', TASKS.join(','),
       '--experiments', 'feedback-repair-tests', '--rounds', '2', '--split', '--analyze', '--cache', path.join(dir, 'cache'), '--out', out,
     ]);
     expect(r.exitCode, r.stderr).toBe(0);
-    for (const s of lines(path.join(out, 'samples.jsonl'))) {
+    for (const s of readSamples(path.join(out, 'samples.jsonl'))) {
       const withoutSoft = s.rounds!.filter((x) => x.soft === undefined).map((x) => ({ task: s.task_id, round: x.round, error: x.error, status: x.status }));
       expect(withoutSoft).toEqual([]);
     }
@@ -306,12 +286,7 @@ describeWithDataset('feedback-repair experiments', () => {
   it('refuses models that cannot hold a conversation, in one line, before any request', async () => {
     const dir = tmp();
     const server = await openai(learner);
-    const key = process.env.OPENAI_API_KEY;
-    process.env.OPENAI_API_KEY = 'k';
-    onTestFinished(() => {
-      if (key === undefined) delete process.env.OPENAI_API_KEY;
-      else process.env.OPENAI_API_KEY = key;
-    });
+    vi.stubEnv('OPENAI_API_KEY', 'k');
     for (const model of ['openai-completions:base-coder', 'reference:secure']) {
       const r = await runCliInProcess(registerGenerate, [
         'generate', '--model', model, '--base-url', server.baseURL, '--dataset', CODESECEVAL_DIR,

@@ -201,6 +201,8 @@ describe('report formats', () => {
   it('csv: split columns on every row, empty for runs without soft results', async () => {
     const rows = (await renderReport(report, 'csv')).trim().split('\n').map((l) => l.split(','));
     const header = rows[0]!;
+    for (const r of rows) expect(r).toHaveLength(header.length);
+    // Pinned by name: these columns are the CSV format other tools read.
     expect(header.slice(12)).toEqual([
       'split_tasks',
       'func_at_k',

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll,  expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { type FakeServer, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
-import { GeneratedSample } from '../src/core/sample.js';
+import { readSamples } from './helpers/generate.js';
+import type { GeneratedSample } from '../src/core/sample.js';
 import type { Dataset } from '../src/core/task.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
@@ -46,13 +47,6 @@ function cli(args: string[], env: Record<string, string>): Run {
   return { child, done };
 }
 
-function samples(file: string): GeneratedSample[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => GeneratedSample.parse(JSON.parse(l)));
-}
-
 /** Each (task, experiment, model, index) must appear once. */
 function expectEachOnce(lines: GeneratedSample[], expected: number): void {
   const keys = lines.map((l) => `${l.task_id}|${l.experiment}|${l.model}|${l.sample_index}`);
@@ -87,7 +81,7 @@ describeWithDataset('codeseceval generate', () => {
 
     const second = await cli(argv, env).done;
     expect(second.code).toBe(0);
-    const lines = samples(out);
+    const lines = readSamples(out);
     expectEachOnce(lines, 12);
     expect(lines.every((l) => l.error === null && l.solution.length > 0)).toBe(true);
     // Answers that arrived before the kill were cached even if their line was not written;
@@ -106,7 +100,7 @@ describeWithDataset('codeseceval generate', () => {
     const third = await cli(argv, env).done;
     expect(third.code).toBe(0);
     expect(third.stderr).toMatch(/nothing to do: all 12 samples are already in/);
-    expect(samples(out)).toHaveLength(12);
+    expect(readSamples(out)).toHaveLength(12);
     expect(server.requests.length).toBe(requestsAtKill + secondRequests);
   });
 
@@ -149,6 +143,6 @@ describeWithDataset('codeseceval generate', () => {
     ).done;
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/first failure: CWE-20_01 #0: openai:fake: 503 unavailable; --retry-errors makes failed samples again/);
-    expect(samples(path.join(dir, 's.jsonl'))).toHaveLength(3);
+    expect(readSamples(path.join(dir, 's.jsonl'))).toHaveLength(3);
   });
 });

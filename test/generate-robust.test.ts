@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -9,20 +9,18 @@ import { registerGenerate } from '../src/cli/generate.js';
 import { registerRun } from '../src/cli/run.js';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { UserError } from '../src/core/errors.js';
-import { GeneratedSample } from '../src/core/sample.js';
 import type { Dataset, Task } from '../src/core/task.js';
 import { type GenerateOptions, generateSamples } from '../src/generate/generate.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
-import { type FakeReply, type FakeServer, type RecordedRequest, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
+import { type FakeReply, type FakeServer, type RecordedRequest, startFakeOpenAI, taskOfRequest } from './helpers/fake-openai.js';
+import { closeAfterEach, readSamples } from './helpers/generate.js';
 
 const TASKS = ['CWE-020_codeql_1', 'CWE-078_author_1', 'CWE-20_01'];
 let dataset: Dataset;
-let servers: FakeServer[] = [];
+const keep = closeAfterEach();
 const dirs: string[] = [];
 
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
+afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -33,16 +31,7 @@ function tmp(): string {
 }
 
 async function serve(handler: (req: RecordedRequest, i: number) => FakeReply): Promise<FakeServer> {
-  const s = await startFakeOpenAI(handler);
-  servers.push(s);
-  return s;
-}
-
-function readLines(file: string): GeneratedSample[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => GeneratedSample.parse(JSON.parse(l)));
+  return keep(await startFakeOpenAI(handler));
 }
 
 describeWithDataset('generate against misbehaving servers', () => {
@@ -50,12 +39,7 @@ describeWithDataset('generate against misbehaving servers', () => {
     dataset = loadDataset(CODESECEVAL_DIR);
   });
 
-  const taskOf = (req: RecordedRequest): Task => {
-    const text = promptOf(req);
-    const t = dataset.tasks.find((x) => text.includes(x.problem.trim()));
-    if (!t) throw new Error('fake model: prompt names no known task');
-    return t;
-  };
+  const taskOf = (req: RecordedRequest): Task => taskOfRequest(dataset.tasks, req);
   const good = (req: RecordedRequest): FakeReply => ({ text: `\`\`\`python\n${taskOf(req).secureCode}\n\`\`\`\n` });
 
   /** Two samples of three tasks, fast backoff, no cache: every sample is a real request. */
@@ -77,7 +61,7 @@ describeWithDataset('generate against misbehaving servers', () => {
     const opts = options(server, { requestTimeoutMs: 1000 });
     const summary = await generateSamples(opts);
     expect(summary).toMatchObject({ done: 6, errors: 0 });
-    const lines = readLines(opts.outFile);
+    const lines = readSamples(opts.outFile);
     expect(lines).toHaveLength(6);
     expect(lines.every((l) => l.error === null && l.solution.length > 0)).toBe(true);
     expect(server.requests).toHaveLength(8);
@@ -88,7 +72,7 @@ describeWithDataset('generate against misbehaving servers', () => {
     const opts = options(server, { requestTimeoutMs: 1000, maxRetries: 1 });
     const summary = await generateSamples(opts);
     expect(summary).toMatchObject({ done: 6, errors: 2 });
-    const failed = readLines(opts.outFile).filter((l) => l.error);
+    const failed = readSamples(opts.outFile).filter((l) => l.error);
     expect(failed.map((l) => l.task_id)).toEqual(['CWE-20_01', 'CWE-20_01']);
     expect(failed[0]!.error).toContain(`${server.baseURL} sent no complete answer within 1 s (--request-timeout)`);
   });
@@ -100,7 +84,7 @@ describeWithDataset('generate against misbehaving servers', () => {
     const opts = options(server, { concurrency: 1 });
     const summary = await generateSamples(opts);
     expect(summary).toMatchObject({ done: 6, errors: 0 });
-    expect(readLines(opts.outFile).every((l) => l.error === null)).toBe(true);
+    expect(readSamples(opts.outFile).every((l) => l.error === null)).toBe(true);
     expect(server.requests).toHaveLength(16);
   });
 
@@ -112,7 +96,7 @@ describeWithDataset('generate against misbehaving servers', () => {
     const opts = options(server, { concurrency: 1, retryBudgetMs: 30_000 });
     const summary = await generateSamples(opts);
     expect(summary).toMatchObject({ done: 6, errors: 2 });
-    const failed = readLines(opts.outFile).filter((l) => l.error);
+    const failed = readSamples(opts.outFile).filter((l) => l.error);
     expect(failed.map((l) => l.error)).toEqual([
       'openai:fake: 429 quota; the server asked to wait 600 s; retry budget of 30 s spent (--retry-budget)',
       'openai:fake: 429 quota; the server asked to wait 600 s; retry budget of 30 s spent (--retry-budget)',
@@ -127,7 +111,7 @@ describeWithDataset('generate against misbehaving servers', () => {
     const summary = await generateSamples(opts);
     expect(summary).toMatchObject({ done: 6, errors: 2 });
     expect(summary.firstError).toContain(`${server.baseURL} answered invalid JSON (`);
-    const failed = readLines(opts.outFile).filter((l) => l.error);
+    const failed = readSamples(opts.outFile).filter((l) => l.error);
     expect(failed).toHaveLength(2);
     for (const l of failed) {
       expect(l.task_id).toBe('CWE-078_author_1');
@@ -149,7 +133,6 @@ describeWithDataset('generate against misbehaving servers', () => {
     const server = await serve(good);
     const url = server.baseURL;
     await server.close();
-    servers = [];
     const err = await generateSamples({ ...options(server), baseURL: url }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toContain(`openai:fake: cannot reach the server at ${url}`);

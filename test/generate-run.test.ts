@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll,  expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { type GenerateOptions, generateSamples } from '../src/generate/generate.js';
 import { startFakeAnthropic } from './helpers/fake-anthropic.js';
-import { type FakeReply, type FakeServer, type RecordedRequest, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
+import { type FakeReply, type FakeServer, type RecordedRequest, startFakeOpenAI, taskOfRequest } from './helpers/fake-openai.js';
+import { closeAfterEach, readSamples } from './helpers/generate.js';
 import { UserError } from '../src/core/errors.js';
 import { GeneratedSample, SampleLine } from '../src/core/sample.js';
 import type { Dataset, Task } from '../src/core/task.js';
@@ -13,42 +14,23 @@ import { CODESECEVAL_DIR, HUMANEVAL_FILE, describeWithDataset, itWithHumanEval }
 
 let dataset: Dataset;
 const TASKS = ['CWE-020_codeql_1', 'CWE-078_author_1', 'CWE-20_01'];
-let servers: FakeServer[] = [];
+const keep = closeAfterEach();
 
 beforeAll(() => {
   dataset = loadDataset(CODESECEVAL_DIR);
-});
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
 });
 
 function tmp(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'cse-gen-'));
 }
 
-/** The task a prompt was rendered from: its Problem (or Vulnerability-aware Problem) is in it. */
-function taskOf(req: RecordedRequest): Task {
-  const text = promptOf(req);
-  const found = dataset.tasks.find((t) => text.includes(t.problem.trim()) || (t.vulnAwareProblem && text.includes(t.vulnAwareProblem.trim())));
-  if (!found) throw new Error('fake model: prompt names no known task');
-  return found;
-}
+const taskOf = (req: RecordedRequest): Task => taskOfRequest(dataset.tasks, req);
 
 /** A well-behaved chat model: answers with the task's Secure Code in a fence. */
 const secureAnswer = (req: RecordedRequest): FakeReply => ({ text: `Here you go:\n\n\`\`\`python\n${taskOf(req).secureCode}\n\`\`\`\n` });
 
 async function openai(handler: (req: RecordedRequest, i: number) => FakeReply | Promise<FakeReply>): Promise<FakeServer> {
-  const s = await startFakeOpenAI(handler);
-  servers.push(s);
-  return s;
-}
-
-function readLines(file: string): GeneratedSample[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => GeneratedSample.parse(JSON.parse(l)));
+  return keep(await startFakeOpenAI(handler));
 }
 
 function keysOf(lines: GeneratedSample[]): string[] {
@@ -79,7 +61,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const summary = await generateSamples(baseOptions(server, dir, { n: 2, seed: 100, temperature: 0.8 }));
     expect(summary).toMatchObject({ total: 6, done: 6, errors: 0, cached: 0, requests: 6, alreadyDone: 0, interrupted: false });
     expect(server.requests).toHaveLength(7);
-    const lines = readLines(summary.outFile);
+    const lines = readSamples(summary.outFile);
     expect(keysOf(lines)).toEqual(TASKS.flatMap((t) => [0, 1].map((i) => `${t}|direct-generation|openai:fake-coder|${i}`)).sort());
     for (const l of lines) {
       const task = dataset.byId.get(l.task_id)!;
@@ -114,9 +96,9 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const other = await generateSamples({ ...opts, outFile: path.join(dir, 'other.jsonl') });
     expect(other).toMatchObject({ done: 6, cached: 6, requests: 0 });
     expect(server.requests).toHaveLength(6);
-    const cachedLines = readLines(other.outFile);
+    const cachedLines = readSamples(other.outFile);
     expect(cachedLines.every((l) => l.cached)).toBe(true);
-    expect(cachedLines.map((l) => l.solution).sort()).toEqual(readLines(opts.outFile).map((l) => l.solution).sort());
+    expect(cachedLines.map((l) => l.solution).sort()).toEqual(readSamples(opts.outFile).map((l) => l.solution).sort());
 
     // Another sampling parameter is another answer; no cache at all asks again too.
     await generateSamples({ ...opts, outFile: path.join(dir, 'hot.jsonl'), temperature: 1 });
@@ -138,14 +120,14 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
       },
     });
     expect(first.interrupted).toBe(true);
-    const afterFirst = readLines(opts.outFile).length;
+    const afterFirst = readSamples(opts.outFile).length;
     expect(afterFirst).toBeGreaterThanOrEqual(4);
     expect(afterFirst).toBeLessThan(12);
     const requestsBefore = server.requests.length;
 
     const second = await generateSamples(opts);
     expect(second).toMatchObject({ interrupted: false, alreadyDone: afterFirst, done: 12 - afterFirst });
-    const lines = readLines(opts.outFile);
+    const lines = readSamples(opts.outFile);
     expect(lines).toHaveLength(12);
     expect(new Set(keysOf(lines)).size).toBe(12);
     // Requests abandoned by the interruption were never answered, so they are asked again;
@@ -166,7 +148,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const summary = await generateSamples({ ...opts, onNotice: (m) => notices.push(m) });
     expect(notices.join('\n')).toMatch(/removed a partly written last line/);
     expect(summary).toMatchObject({ done: 1, alreadyDone: 2, cached: 1, requests: 0 });
-    expect(keysOf(readLines(opts.outFile))).toEqual(keysOf(lines.map((l) => GeneratedSample.parse(JSON.parse(l)))));
+    expect(keysOf(readSamples(opts.outFile))).toEqual(keysOf(lines.map((l) => GeneratedSample.parse(JSON.parse(l)))));
   });
 
   it('refuses an out file that is not a samples file, leaving it untouched', async () => {
@@ -191,7 +173,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const first = await generateSamples(opts);
     expect(first).toMatchObject({ done: 6, errors: 2 });
     expect(first.firstError).toMatch(/^CWE-20_01 #\d: openai:fake-coder: 500 model crashed/);
-    const failed = readLines(opts.outFile).filter((l) => l.error);
+    const failed = readSamples(opts.outFile).filter((l) => l.error);
     expect(failed.map((l) => l.task_id)).toEqual(['CWE-20_01', 'CWE-20_01']);
     expect(failed.every((l) => l.solution === '' && l.raw === '' && l.extraction === 'none')).toBe(true);
     // Two attempts per failed sample (one retry), one per good sample.
@@ -204,7 +186,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const retried = await generateSamples({ ...opts, retryErrors: true, onNotice: (m) => notices.push(m) });
     expect(notices.join()).toMatch(/removed 2 failed sample/);
     expect(retried).toMatchObject({ done: 2, errors: 0, requests: 2 });
-    const lines = readLines(opts.outFile);
+    const lines = readSamples(opts.outFile);
     expect(lines).toHaveLength(6);
     expect(new Set(keysOf(lines)).size).toBe(6);
     expect(lines.every((l) => l.error === null)).toBe(true);
@@ -217,7 +199,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const err = await generateSamples(opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/401 Incorrect API key provided — 2 sample\(s\) are in .*run the same command to continue/);
-    expect(readLines(opts.outFile)).toHaveLength(2);
+    expect(readSamples(opts.outFile)).toHaveLength(2);
     // No request was made after the fatal one.
     expect(server.requests).toHaveLength(3);
   });
@@ -242,9 +224,9 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const a = await generateSamples(baseOptions(server, dir, { tasks: ['CWE-79'], outFile: path.join(dir, 'a.jsonl') }));
     const b = await generateSamples(baseOptions(server, dir, { tasks: ['CWE-079'], outFile: path.join(dir, 'b.jsonl') }));
     expect(a.total).toBe(11);
-    expect(keysOf(readLines(a.outFile))).toEqual(keysOf(readLines(b.outFile)));
+    expect(keysOf(readSamples(a.outFile))).toEqual(keysOf(readSamples(b.outFile)));
     const c = await generateSamples(baseOptions(server, dir, { tasks: ['CWE-79'], subset: 'SecEvalBase', outFile: path.join(dir, 'c.jsonl') }));
-    expect(readLines(c.outFile).map((l) => l.task_id).sort()).toEqual(['CWE-079_codeql_1', 'CWE-079_codeql_2', 'CWE-079_sonar_1']);
+    expect(readSamples(c.outFile).map((l) => l.task_id).sort()).toEqual(['CWE-079_codeql_1', 'CWE-079_codeql_2', 'CWE-079_sonar_1']);
   });
 
   it('continues SecEvalBase problems with a completions model and cuts after the function', async () => {
@@ -254,7 +236,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
       baseOptions(server, dir, { model: 'openai-completions:starcoder', tasks: ['CWE-078_author_1', 'CWE-20_01'] }),
     );
     expect(summary.errors).toBe(0);
-    const [base, plus] = readLines(summary.outFile);
+    const [base, plus] = readSamples(summary.outFile);
     const baseTask = dataset.byId.get('CWE-078_author_1')!;
     expect(base!.prompt).toEqual({ style: 'completion', text: `${baseTask.problem.trimEnd()}\n` });
     expect(base!.solution).toBe(`${baseTask.problem.trimEnd()}\n    return 'ok'\n`);
@@ -275,7 +257,7 @@ describeWithDataset('generateSamples with an Anthropic-compatible server', () =>
       const task = dataset.tasks.find((t) => t.insecureCode && text.includes(JSON.stringify(t.insecureCode.trimEnd()).slice(1, -1)));
       return { text: `<think>check the input</think>\n\`\`\`python\n${task?.secureCode ?? 'pass'}\n\`\`\`` };
     });
-    servers.push(server);
+    keep(server);
     const dir = tmp();
     const summary = await generateSamples({
       dataset,
@@ -291,7 +273,7 @@ describeWithDataset('generateSamples with an Anthropic-compatible server', () =>
     });
     expect(summary).toMatchObject({ done: 8, errors: 0, requests: 8 });
     expect(server.requests.every((r) => r.body?.seed === undefined && r.body?.max_tokens === 2048)).toBe(true);
-    const lines = readLines(summary.outFile);
+    const lines = readSamples(summary.outFile);
     expect(new Set(lines.map((l) => l.experiment))).toEqual(new Set(['direct-repair', 'explained-repair']));
     for (const l of lines) {
       expect(l.solution).toBe(`${dataset.byId.get(l.task_id)!.secureCode.trimEnd()}\n`);
@@ -303,7 +285,7 @@ describeWithDataset('generateSamples with an Anthropic-compatible server', () =>
 describeWithDataset('sampling settings some APIs refuse', () => {
   it('sends them, after a warning', async () => {
     const server = await startFakeAnthropic(() => ({ text: '```python\npass\n```' }));
-    servers.push(server);
+    keep(server);
     const dir = tmp();
     const notices: string[] = [];
     await generateSamples({
@@ -336,7 +318,7 @@ describeWithDataset('generateSamples without a network', () => {
         env: {},
       });
       expect(summary).toMatchObject({ done: 6, requests: 0 });
-      for (const l of readLines(summary.outFile)) {
+      for (const l of readSamples(summary.outFile)) {
         const t = dataset.byId.get(l.task_id)!;
         expect(l.solution).toBe(variant === 'secure' ? t.secureCode : t.insecureCode);
         expect(l.extraction).toBe(`reference:${variant}`);
@@ -361,7 +343,7 @@ describeWithDataset('generateSamples without a network', () => {
     const common = { dataset, outFile: path.join(dir, 'r.jsonl'), model: `replay:${file}`, cacheDir: null, env: {} };
     const summary = await generateSamples(common);
     expect(summary).toMatchObject({ done: 3, errors: 0 });
-    const lines = readLines(summary.outFile);
+    const lines = readSamples(summary.outFile);
     const byKey = new Map(lines.map((l) => [`${l.task_id}#${l.sample_index}`, l]));
     expect(byKey.get('CWE-20_01#1')!.solution).toContain('return 2');
     expect(byKey.get('CWE-020_codeql_1#0')).toMatchObject({

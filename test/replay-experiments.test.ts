@@ -5,7 +5,7 @@ import { loadDataset } from '../src/benchmarks/index.js';
 import type { Dataset } from '../src/core/task.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { generateSamples } from '../src/generate/generate.js';
-import { defaultExperiments } from '../src/models/replay-experiments.js';
+import { defaultExperiments } from '../src/models/registry.js';
 import { ReplayProvider } from '../src/models/replay.js';
 import type { JsonReport } from '../src/report/json.js';
 import { runPipeline } from '../src/run/run.js';

@@ -67,15 +67,17 @@ describe('codeseceval report', () => {
 
   it('rejects bad flags with a clear message', async () => {
     const run = (...flags: string[]) => cli([results, '--dataset', FIXTURE_DATASET, ...flags]).then((r) => r.stderr);
-    const [k, broken, bootstrap, format] = await Promise.all([
+    const [k, broken, bootstrap, drilldown, format] = await Promise.all([
       run('--k', '0,1'),
       run('--exclude-broken'),
       run('--bootstrap', 'many'),
+      run('--drilldown', 'some'),
       run('--format', 'pdf'),
     ]);
-    expect(k).toMatch(/^codeseceval: --k: k values must be positive integers/);
+    expect(k).toMatch(/^error: option '--k <list>' argument '0,1' is invalid\. --k: k values must be positive integers/);
     expect(broken).toMatch(/--exclude-broken needs --validation FILE/);
-    expect(bootstrap).toMatch(/--bootstrap must be an integer/);
+    expect(bootstrap).toMatch(/--bootstrap must be a positive integer, got "many"/);
+    expect(drilldown).toMatch(/--drilldown must be a whole number, 0 or more, got "some"/);
     expect(format).toMatch(/Allowed choices are md, csv, json, html/);
   });
 });

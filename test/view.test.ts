@@ -275,6 +275,6 @@ describeWithDataset('codeseceval view: server and data', () => {
     expect(out.stderr.trim().split('\n')).toEqual(['codeseceval: /no/such/run: no such file or folder']);
     const bad = await runCliInProcess(registerView, ['view', runs, '--port', 'x', '--dataset', CODESECEVAL_DIR]);
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toContain('--port');
+    expect(bad.stderr).toContain('--port must be a port from 0 to 65535, got "x"');
   });
 });

@@ -1,8 +1,9 @@
-import path from 'node:path';
 import { requireAnalyzer, DEFAULT_ANALYZER } from '../analyzers/registry.js';
 import type { Analyzer, ProgramAnalysis } from '../analyzers/types.js';
 import { UserError } from '../core/errors.js';
 import { ResultLine } from '../core/result.js';
+import { sampleKey } from '../core/sample.js';
+import { fallbackModel, UNKNOWN_EXPERIMENT } from '../score/tally.js';
 import type { Dataset } from '../core/task.js';
 import { writeFileAtomic } from '../io/write.js';
 import { readJsonl } from '../io/jsonl.js';
@@ -10,7 +11,6 @@ import { checkInputFile, checkOutputFile } from '../io/paths.js';
 import {
   ANALYSIS_FORMAT,
   ANALYSIS_VERSION,
-  sampleKey,
   sha256,
   type AnalysisHeader,
   type ReferenceAnalysis,
@@ -60,10 +60,6 @@ interface PendingSample {
 /** Programs per call to the analyzer: enough for its own batching to keep every job busy. */
 const CHUNK = 800;
 
-function fallbackModel(file: string): string {
-  return path.basename(file).replace(/\.jsonl?$/i, '');
-}
-
 async function* samplesOf(files: readonly string[], dataset: Dataset): AsyncGenerator<PendingSample> {
   for (const file of files) {
     for await (const { line, value: r } of readJsonl(file, ResultLine)) {
@@ -71,7 +67,7 @@ async function* samplesOf(files: readonly string[], dataset: Dataset): AsyncGene
       if (!task) throw new UserError(`${file}:${line}: task_id "${r.task_id}" is not in the dataset ${dataset.source}`);
       yield {
         model: r.model ?? fallbackModel(file),
-        experiment: r.experiment ?? 'unknown',
+        experiment: r.experiment ?? UNKNOWN_EXPERIMENT,
         taskId: r.task_id,
         sampleIndex: r.sample_index,
         // What evaluate ran: the solution, else the Problem with the completion appended.
@@ -89,8 +85,8 @@ async function checkResults(files: readonly string[], dataset: Dataset): Promise
     for await (const { line, value: r } of readJsonl(file, ResultLine)) {
       if (!dataset.byId.has(r.task_id)) throw new UserError(`${file}:${line}: task_id "${r.task_id}" is not in the dataset ${dataset.source}`);
       const model = r.model ?? fallbackModel(file);
-      const experiment = r.experiment ?? 'unknown';
-      const key = sampleKey(model, experiment, r.task_id, r.sample_index);
+      const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
+      const key = sampleKey(r.task_id, experiment, model, r.sample_index);
       const first = seen.get(key);
       if (first) {
         throw new UserError(`${file}:${line}: duplicate sample ${r.sample_index} of ${model} / ${experiment} / ${r.task_id} (first at ${first})`);

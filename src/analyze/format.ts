@@ -12,6 +12,7 @@ import {
 } from '../core/analysis.js';
 
 import { UserError } from '../core/errors.js';
+import { sampleKey } from '../core/sample.js';
 import { readJsonl } from '../io/jsonl.js';
 import { checkInputFile } from '../io/paths.js';
 
@@ -23,11 +24,6 @@ export type AnalysisLine = z.infer<typeof AnalysisLine>;
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** The key samples are joined on, the same one the report groups and deduplicates by. */
-export function sampleKey(model: string, experiment: string, taskId: string, sampleIndex: number): string {
-  return `${model}\u0000${experiment}\u0000${taskId}\u0000${sampleIndex}`;
 }
 
 export interface AnalysisFile {
@@ -53,7 +49,7 @@ export async function readAnalysisFile(file: string): Promise<AnalysisFile> {
     }
     if (!header) throw new UserError(`${where}: the first line must be the header written by \`codeseceval analyze\``);
     if (r.kind === 'sample') {
-      const key = sampleKey(r.model, r.experiment, r.task_id, r.sample_index);
+      const key = sampleKey(r.task_id, r.experiment, r.model, r.sample_index);
       if (samples.has(key)) {
         throw new UserError(`${where}: duplicate sample ${r.sample_index} of ${r.model} / ${r.experiment} / ${r.task_id}`);
       }

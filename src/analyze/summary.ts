@@ -1,11 +1,12 @@
-import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { ResultLine } from '../core/result.js';
+import { sampleKey } from '../core/sample.js';
 import type { Dataset } from '../core/task.js';
 import { readJsonl } from '../io/jsonl.js';
 import { judgeSample, LabelMismatchError } from '../score/judge.js';
 import { taskGroups } from '../score/groups.js';
 import { canSplit, type TaskLabels } from '../score/labels.js';
+import { fallbackModel, UNKNOWN_EXPERIMENT } from '../score/tally.js';
 import {
   agreementByGroup,
   ANY_FINDING,
@@ -21,7 +22,7 @@ import {
   type RunAgreement,
   type StaticAnalysisSummary,
 } from '../score/static-agreement.js';
-import { readAnalysisFile, sampleKey, sha256, type ReferenceAnalysis } from './format.js';
+import { readAnalysisFile, sha256, type ReferenceAnalysis } from './format.js';
 
 export interface SummarizeOptions {
   analysisFile: string;
@@ -65,16 +66,16 @@ export async function summarizeAnalysis(opts: SummarizeOptions): Promise<StaticA
   const used = new Set<string>();
 
   for (const file of opts.resultsFiles) {
-    const fallbackModel = path.basename(file).replace(/\.jsonl?$/i, '');
+    const defaultModel = fallbackModel(file);
     for await (const { line, value: r } of readJsonl(file, ResultLine)) {
       const task = dataset.byId.get(r.task_id);
       if (!task) throw new UserError(`${file}:${line}: task_id "${r.task_id}" is not in the dataset ${dataset.source}`);
-      const model = r.model ?? fallbackModel;
-      const experiment = r.experiment ?? 'unknown';
+      const model = r.model ?? defaultModel;
+      const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
       const runKey = `${model}\u0000${experiment}`;
       let run = runs.get(runKey);
       if (!run) runs.set(runKey, (run = { model, experiment, samples: [], soft: false }));
-      const key = sampleKey(model, experiment, r.task_id, r.sample_index);
+      const key = sampleKey(r.task_id, experiment, model, r.sample_index);
       const a = analysis.samples.get(key);
       let call: Sample['call'];
       if (!a) call = 'notAnalysed';

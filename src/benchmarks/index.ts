@@ -39,7 +39,9 @@ export function sampleProgram(task: Task, sample: SampleCode): string {
 }
 
 function benchmarkForTask(task: Task): Benchmark {
-  return task.subset === 'HumanEval' ? humanEval : codeSecEval;
+  const b = BENCHMARKS.find((x) => x.subsets.includes(task.subset));
+  if (!b) throw new Error(`no benchmark registered for subset "${task.subset}" (task ${task.id})`);
+  return b;
 }
 
 export { ANNOTATION_FILE, CODESECEVAL_SUBSETS } from './codeseceval/load.js';

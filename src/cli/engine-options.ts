@@ -1,13 +1,12 @@
 import { Option, type Command } from 'commander';
 import { MIN_MEMORY_MB, type EngineOptions, type SandboxMode } from '../sandbox/engine.js';
-import { numberArg, positiveInt } from './parse.js';
-import { UserError } from '../core/errors.js';
+import { numberArg, positiveInt, timeoutArg } from './parse.js';
 
 /** The execution flags shared by `evaluate`, `dataset validate` and `run`. */
 export function addEngineOptions(cmd: Command): Command {
   return cmd
     .option('--jobs <n>', 'samples run at once (default: 2 × CPU cores)', positiveInt('--jobs'))
-    .option('--timeout <sec|auto>', 'per-sample wall-clock limit in seconds, or "auto" (from each task\'s Secure Code runtime)', '10')
+    .option('--timeout <sec|auto>', 'per-sample wall-clock limit in seconds, or "auto" (from each task\'s Secure Code runtime)', timeoutArg, 10)
     .option(
       '--memory <mb>',
       `per-sample memory limit in MiB (at least ${MIN_MEMORY_MB}: the runner's preloaded libraries take about 110 MiB of it)`,
@@ -20,21 +19,14 @@ export function addEngineOptions(cmd: Command): Command {
 
 export interface EngineFlags {
   jobs?: number;
-  timeout: string;
+  timeout: number | 'auto';
   memory: number;
   sandbox: SandboxMode;
   python?: string;
 }
 
-export function parseTimeout(raw: string): number | 'auto' {
-  if (raw === 'auto') return 'auto';
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--timeout must be a positive number of seconds or "auto", got "${raw}"`);
-  return n;
-}
-
 export function engineOptionsFrom(flags: EngineFlags): EngineOptions & { timeout: number | 'auto' } {
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = flags.timeout;
   return {
     ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
     ...(flags.python !== undefined ? { python: flags.python } : {}),

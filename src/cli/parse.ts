@@ -1,14 +1,11 @@
 import { InvalidArgumentError } from 'commander';
+import { parseKList } from '../score/passk.js';
 
 /**
  * Every numeric flag of every command is parsed here. Commander reports an
  * InvalidArgumentError as one line naming the flag and exits 1, before any work starts.
  */
 
-/**
- * Parse a positive integer flag. Commander reports InvalidArgumentError as a one-line
- * "option '--jobs <n>' argument '0' is invalid" message and exits 1.
- */
 export function positiveInt(flag: string): (v: string) => number {
   return numberArg(flag, { integer: true, min: 1, what: 'a positive integer' });
 }
@@ -50,3 +47,18 @@ export const maxRetriesArg = numberArg('--max-retries', { integer: true, min: 0,
 /** Seconds; at most a day, since longer timers do not fire when asked. */
 export const requestTimeoutArg = numberArg('--request-timeout', { min: 0, above: true, max: 86_400, what: 'seconds above 0, at most 86400' });
 export const retryBudgetArg = numberArg('--retry-budget', { min: 0, max: 86_400, what: 'seconds from 0 to 86400' });
+
+/** `--k` of report and run: comma-separated positive integers, sorted, without repeats. */
+export function kListArg(v: string): number[] {
+  try {
+    return parseKList(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`--k: ${(e as Error).message}.`);
+  }
+}
+
+/** `--timeout`: seconds above 0, or "auto" (per task, from its Secure Code's runtime). */
+export function timeoutArg(v: string): number | 'auto' {
+  return v === 'auto' ? 'auto' : numberArg('--timeout', { min: 0, above: true, what: 'seconds above 0 or "auto"' })(v);
+}
+

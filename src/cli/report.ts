@@ -3,10 +3,10 @@ import { openDataset } from '../dataset/locate.js';
 import { formatEntry, formatFromPath, REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
 import { writeFileAtomic } from '../io/write.js';
 import { checkOutputFile } from '../io/paths.js';
-import { DEFAULT_KS, parseKList } from '../score/passk.js';
+import { DEFAULT_KS } from '../score/passk.js';
 import { loadValidation } from '../score/validation.js';
+import { kListArg, nonNegativeInt, positiveInt } from './parse.js';
 import { action } from './run-action.js';
-import { UserError } from '../core/errors.js';
 
 interface Flags {
   format?: ReportFormat;
@@ -15,19 +15,15 @@ interface Flags {
   validation?: string;
   analysis?: string;
   excludeBroken?: boolean;
-  k: string;
-  cweK?: string;
+  k: number[];
+  cweK?: number;
   compare?: boolean;
-  bootstrap: string;
-  seed: string;
-  drilldown: string;
+  bootstrap: number;
+  seed: number;
+  drilldown: number;
 }
 
-function intFlag(flag: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} must be an integer ≥ ${min}, got "${raw}"`);
-  return n;
-}
+const drilldownArg = (v: string): number => (v === 'all' ? Infinity : nonNegativeInt('--drilldown')(v));
 
 export function registerReport(program: Command): void {
   program
@@ -43,22 +39,15 @@ export function registerReport(program: Command): void {
     )
     .option('--analysis <file>', 'analysis file from `codeseceval analyze`: adds the "Static analysis vs tests" section')
     .option('--exclude-broken', 'score without the broken tasks named by --validation')
-    .option('--k <list>', 'k values, comma-separated', DEFAULT_KS.join(','))
-    .option('--cwe-k <k>', 'k of the per-CWE tables and charts (default: the smallest k)')
+    .addOption(new Option('--k <list>', 'k values, comma-separated').argParser(kListArg).default([...DEFAULT_KS], DEFAULT_KS.join(',')))
+    .option('--cwe-k <k>', 'k of the per-CWE tables and charts (default: the smallest k)', positiveInt('--cwe-k'))
     .option('--compare', 'paired comparisons: vuln-aware vs direct generation, explained vs direct repair, each model vs the first')
-    .option('--bootstrap <n>', 'bootstrap resamples for confidence intervals', '1000')
-    .option('--seed <n>', 'seed of the bootstrap and permutation tests', '1')
-    .option('--drilldown <n|all>', 'HTML: samples shown per task and run (0 leaves the drill-down out)', 'all')
+    .option('--bootstrap <n>', 'bootstrap resamples for confidence intervals', positiveInt('--bootstrap'), 1000)
+    .option('--seed <n>', 'seed of the bootstrap and permutation tests', nonNegativeInt('--seed'), 1)
+    .addOption(new Option('--drilldown <n|all>', 'HTML: samples shown per task and run (0 leaves the drill-down out)').argParser(drilldownArg).default(Infinity, 'all'))
     .action(
       action(async (files: string[], flags: Flags) => {
-        let ks: number[];
-        try {
-          ks = parseKList(flags.k);
-        } catch (e) {
-          throw new UserError(`--k: ${(e as Error).message}`);
-        }
         const format = flags.format ?? (flags.out ? formatFromPath(flags.out) : null) ?? 'md';
-        const drilldown = flags.drilldown === 'all' ? Infinity : intFlag('--drilldown', flags.drilldown, 0);
         const dataset = openDataset(flags.dataset);
         const validation = flags.validation ? loadValidation(flags.validation, dataset) : null;
         if (flags.out) {
@@ -76,12 +65,12 @@ export function registerReport(program: Command): void {
           validation,
           analysisFile: flags.analysis ?? null,
           excludeBroken: flags.excludeBroken ?? false,
-          ks,
-          ...(flags.cweK !== undefined ? { cweK: intFlag('--cwe-k', flags.cweK, 1) } : {}),
+          ks: flags.k,
+          ...(flags.cweK !== undefined ? { cweK: flags.cweK } : {}),
           compare: flags.compare ?? false,
-          bootstrap: { resamples: intFlag('--bootstrap', flags.bootstrap, 1), seed: intFlag('--seed', flags.seed, 0) },
+          bootstrap: { resamples: flags.bootstrap, seed: flags.seed },
           // Only the HTML report shows samples, so only it keeps their code in memory.
-          drilldown: formatEntry(format).showsSamples ? drilldown : 0,
+          drilldown: formatEntry(format).showsSamples ? flags.drilldown : 0,
         });
         if (!flags.out) {
           for (const chunk of await reportChunks(report, format)) process.stdout.write(chunk);

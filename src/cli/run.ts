@@ -1,17 +1,16 @@
 import type { Command } from 'commander';
-import { UserError } from '../core/errors.js';
 import { openDataset } from '../dataset/locate.js';
-import { parseKList } from '../score/passk.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
 import { createProgress, phaseProgress, progressReporter, type Progress } from './progress.js';
+import { kListArg } from './parse.js';
 import { action } from './run-action.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 
 interface RunFlags extends EngineFlags, GenerationFlags {
   model: string[];
   out?: string;
-  k?: string;
+  k?: number[];
   excludeBroken?: boolean;
   split?: boolean;
   analyze?: boolean;
@@ -19,30 +18,22 @@ interface RunFlags extends EngineFlags, GenerationFlags {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** Exit codes: 0 done, 1 bad input, 2 unexpected failure, 3 some model requests failed (recorded), 130 interrupted. */
+/** Exit codes: 0 done, 1 bad input, 2 unexpected failure, 3 some model requests failed (recorded), 130/143 interrupted. */
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
     .description('generate → evaluate → dataset validate → report, into one run folder (resumable)')
     .requiredOption('-m, --model <spec>', `model to sample, repeatable to compare models: ${MODEL_HELP}`, collect)
     .option('-o, --out <dir>', 'run folder (default runs/<model names>; an existing one is resumed)')
-    .option('--k <list>', 'k values of the report (default: 1,3,5,7,10 up to -n)')
+    .option('--k <list>', 'k values of the report (default: 1,3,5,7,10 up to -n)', kListArg)
     .option('--exclude-broken', 'score without the tasks dataset validate finds broken')
     .option('--split', 'also separate wrong from insecure: func@k, func-sec@k, vulnerable rate (doubles evaluation)')
     .option('--analyze', 'also run the static analyzer (--analyzer, default bandit) on every sample and both references; the report gains "Static analysis vs tests"');
   addEngineOptions(addGenerationOptions(cmd, 'all; replay models: the file\'s own, else direct-generation')).action(
     action(async (flags: RunFlags) => {
       const { defaultRunDir, runPipeline } = await import('../run/run.js');
-      let ks: number[] | undefined;
-      if (flags.k !== undefined) {
-        try {
-          ks = parseKList(flags.k);
-        } catch (e) {
-          throw new UserError(`--k: ${(e as Error).message}`);
-        }
-      }
       const generate = generationOptionsFrom(flags);
-      // Not given: every experiment, except for replay models (see defaultExperiments in src/models/replay.ts).
+      // Not given: every experiment, except for replay models (see defaultExperiments in src/models/registry.ts).
       const experiments = flags.experiments === undefined && flags.experiment === undefined ? undefined : experimentsFrom(flags, 'all');
       const dataset = openDataset(flags.dataset);
       const outDir = flags.out ?? defaultRunDir(flags.model);
@@ -58,7 +49,7 @@ export function registerRun(program: Command): void {
           experiments,
           generate,
           engine: engineOptionsFrom(flags),
-          ks,
+          ks: flags.k,
           excludeBroken: flags.excludeBroken ?? false,
           split: flags.split ?? false,
           analyze: flags.analyze ?? false,

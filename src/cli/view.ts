@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
-import { UserError } from '../core/errors.js';
+import { numberArg } from './parse.js';
 import { action } from './run-action.js';
 
 interface Flags {
-  port: string;
+  port: number;
   host: string;
   open?: boolean;
   dataset?: string;
-  poll: string;
+  poll: number;
 }
 
 function openBrowser(url: string): void {
@@ -28,17 +28,14 @@ export function registerView(program: Command): void {
     .command('view')
     .description('Explore, compare and share runs in a local web viewer (follows runs in progress)')
     .argument('[runs...]', 'run folders, results .jsonl files, or folders of run folders (default: runs/)')
-    .option('--port <n>', 'first port to try; a busy one moves to the next', '8484')
+    .option('--port <n>', 'first port to try; a busy one moves to the next', numberArg('--port', { integer: true, min: 0, max: 65535, what: 'a port from 0 to 65535' }), 8484)
     .option('--host <host>', 'address to listen on (anything but loopback shares your results with your network)', '127.0.0.1')
     .option('--open', 'open the viewer in the default browser')
     .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
-    .option('--poll <ms>', 'how often to look for new results, in milliseconds (0: never)', '1000')
+    .option('--poll <ms>', 'how often to look for new results, in milliseconds (0: never)', numberArg('--poll', { integer: true, min: 0, what: 'a whole number of milliseconds, 0 or more' }), 1000)
     .action(
       action(async (runs: string[], flags: Flags) => {
-        const port = Number(flags.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0-65535, got "${flags.port}"`);
-        const pollMs = Number(flags.poll);
-        if (!Number.isInteger(pollMs) || pollMs < 0) throw new UserError(`--poll must be a whole number of milliseconds, got "${flags.poll}"`);
+        const { port, poll: pollMs } = flags;
         const dataset = openDataset(flags.dataset);
         // Loaded on use: the other commands need none of the viewer.
         const { ViewData } = await import('../view/data.js');

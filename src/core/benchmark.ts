@@ -1,5 +1,5 @@
 import type { ExecJob, FixtureSet } from './exec.js';
-import type { Dataset, DatasetKind, Task } from './task.js';
+import type { Dataset, DatasetKind, Subset, Task } from './task.js';
 
 /** What a sample gives to run: a complete program, or text that continues the task's Problem. */
 export interface SampleCode {
@@ -14,6 +14,8 @@ export interface SampleCode {
  */
 export interface Benchmark {
   readonly kind: DatasetKind;
+  /** The subsets its tasks carry: how a task finds the benchmark it came from. */
+  readonly subsets: readonly Subset[];
   /** One line for help texts: what the benchmark is and where its data comes from. */
   readonly description: string;
   /** Whether the file or folder at `location` (absolute, existing) is in this benchmark's layout. */

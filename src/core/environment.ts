@@ -70,7 +70,6 @@ export function environmentFileFor(resultsFile: string): string {
   return `${resultsFile}.env.json`;
 }
 
-/** Fields that say where and when, not under what: never a reason to warn. */
 /**
  * Fields that do not change a verdict: where the data lives (its content hash is compared),
  * when and over which lines a record was made, how many samples ran at once, and whether a

@@ -59,7 +59,8 @@ export interface ExecutorInfo {
  * Runs programs against tests. Results come back for every job, in any completion order
  * through `onResult` and in job order from the promise. A job cut short by `signal` (our own
  * shutdown) is never given a verdict: its index is simply absent from what `onResult` saw,
- * and the promise rejects with InterruptedError.
+ * and the promise rejects with InterruptedError. Calls may overlap (a strategy runs programs
+ * from many samples at once): they share the executor's workers.
  */
 export interface Executor {
   readonly info: ExecutorInfo;

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { z } from 'zod';
-import { choosePython, onPath, PYTHON_ENV } from '../sandbox/interpreter.js';
 
-export { choosePython, onPath, PYTHON_ENV };
+/** The doctor checks the interpreter the sandbox will use, chosen the same way. */
+export { choosePython } from '../sandbox/interpreter.js';
 
 /** Where Debian's python3-* packages install; on sys.path only for Debian's interpreter (or a venv made with --system-site-packages). */
 export const DEBIAN_DIST_PACKAGES = '/usr/lib/python3/dist-packages';

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { versionAtLeast } from './python.js';
 
-export const MIN_NODE: readonly [number, number] = [20, 0];
+/** 20.3: AbortSignal.any, which bounds each model request. */
+export const MIN_NODE: readonly [number, number] = [20, 3];
 
 export interface SystemCheck {
   ok: boolean;
@@ -15,7 +16,7 @@ export function checkNode(version: string = process.versions.node): SystemCheck 
   const ok = versionAtLeast(version, MIN_NODE);
   return ok
     ? { ok, detail: `Node.js ${version}` }
-    : { ok, detail: `Node.js ${version} is too old`, hint: `install Node.js ${MIN_NODE[0]} or newer` };
+    : { ok, detail: `Node.js ${version} is too old`, hint: `install Node.js ${MIN_NODE.join(".")} or newer` };
 }
 
 interface RunResult {

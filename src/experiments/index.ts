@@ -16,7 +16,7 @@ const STRATEGIES = new Map<string, ExperimentStrategy>([
   ...FEEDBACK_STRATEGIES.map((s) => [s.name, s] as const),
 ]);
 
-/** Strategies registered from other files of this folder (multi-round experiments). */
+/** A strategy from outside this package (the library API); it replaces one of the same name. */
 export function registerStrategy(strategy: ExperimentStrategy): void {
   STRATEGIES.set(strategy.name, strategy);
 }

@@ -8,7 +8,6 @@ import type { Experiment } from '../core/experiments.js';
 import { type CompletionResult, isTruncatedFinish, type ModelProvider, type Prompt, ProviderError, type SamplingParams } from '../core/model.js';
 import { type GeneratedSample, sampleKey } from '../core/sample.js';
 import type { Dataset, Subset, Task } from '../core/task.js';
-import { batchingRunner } from '../experiments/feedback-executor.js';
 import { strategyFor, type Answer, type ExperimentContext, type PreparedExperiment, type SampleDraft } from '../experiments/index.js';
 import { acquireLock, type Lock } from '../io/lock.js';
 import { cacheDir as defaultCacheRoot, checkOutputFile } from '../io/paths.js';
@@ -239,9 +238,8 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     report();
     if (!todo.length) return { ...progress, interrupted: false, firstError: null, outFile, elapsedMs: Math.round(performance.now() - started) };
 
+    // Samples run their programs concurrently, one call each: the engine shares its workers across calls.
     if (strategies.some((s) => s.needs.executor)) executor = createExecutor(options.engine ?? {});
-    // Samples run programs concurrently; the executor takes one call at a time.
-    const runProgram = executor ? batchingRunner(executor) : null;
 
     const stop = new AbortController();
     const inFlight = new Set<AbortController>();
@@ -316,9 +314,9 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
       },
       soft: options.soft ?? false,
       execute: async (program, opts) => {
-        if (!runProgram) throw new Error(`experiment ${job.experiment} ran a program without asking for an executor`);
+        if (!executor) throw new Error(`experiment ${job.experiment} ran a program without asking for an executor`);
         if (stop.signal.aborted) throw new Stopped();
-        const r = await runProgram(taskJob(job.task, program, opts?.soft ? { soft: true } : undefined));
+        const [r] = await executor.run([taskJob(job.task, program, opts?.soft ? { soft: true } : undefined)]);
         if (stop.signal.aborted) throw new Stopped();
         return r!;
       },

@@ -11,6 +11,7 @@
  */
 import type { z } from 'zod';
 import { UserError } from '../core/errors.js';
+import { firstIssue } from '../core/zod-issue.js';
 
 /** A UserError about a file, optionally at a line; the message already names both. */
 export class FileError extends UserError {
@@ -69,8 +70,6 @@ export function isFsError(e: unknown): boolean {
 
 /** `WHERE: FIELD: PROBLEM` for zod's first issue. */
 export function issueLine(where: string, error: z.ZodError, whole = '(line)'): string {
-  const issue = error.issues[0];
-  if (!issue) return oneLine(`${where}: ${whole}: invalid`);
-  const field = issue.path.length ? issue.path.map(String).join('.') : whole;
-  return oneLine(`${where}: ${field}: ${issue.message}`);
+  const { field, message } = firstIssue(error, whole);
+  return oneLine(`${where}: ${field}: ${message}`);
 }

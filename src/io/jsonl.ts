@@ -218,6 +218,20 @@ function readError(file: string, e: unknown): FileError {
   return new FileError(`${file}: cannot read: ${fsReason(e)}`, file);
 }
 
+/** The entries of one chunk read from the file, or (chunk null, at the end) of its last line; both readers use it. */
+function* chunkEntries<T>(
+  file: string,
+  splitter: LineSplitter,
+  chunk: Buffer | null,
+  schema: z.ZodType<T>,
+  opts: InternalOptions,
+): Generator<WithText<T>> {
+  for (const raw of chunk ? splitter.push(chunk) : [splitter.end()]) {
+    const entry = raw && processLine(file, raw, schema, opts);
+    if (entry) yield entry;
+  }
+}
+
 /** The reader behind readJsonl; with KEEP_TEXT, value entries carry their line's text. */
 export async function* scanJsonl<T>(file: string, schema: z.ZodType<T>, opts: InternalOptions = {}): AsyncGenerator<WithText<T>> {
   let fh: FileHandle;
@@ -245,16 +259,9 @@ export async function* scanJsonl<T>(file: string, schema: z.ZodType<T>, opts: In
         throw readError(file, e);
       }
       if (n === 0) break;
-      for (const raw of splitter.push(buf.subarray(0, n))) {
-        const entry = processLine(file, raw, schema, opts);
-        if (entry) yield entry;
-      }
+      yield* chunkEntries(file, splitter, buf.subarray(0, n), schema, opts);
     }
-    const last = splitter.end();
-    if (last) {
-      const entry = processLine(file, last, schema, opts);
-      if (entry) yield entry;
-    }
+    yield* chunkEntries(file, splitter, null, schema, opts);
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -285,16 +292,9 @@ export function* scanJsonlSync<T>(file: string, schema: z.ZodType<T>, opts: Inte
         throw readError(file, e);
       }
       if (n === 0) break;
-      for (const raw of splitter.push(buf.subarray(0, n))) {
-        const entry = processLine(file, raw, schema, opts);
-        if (entry) yield entry;
-      }
+      yield* chunkEntries(file, splitter, buf.subarray(0, n), schema, opts);
     }
-    const last = splitter.end();
-    if (last) {
-      const entry = processLine(file, last, schema, opts);
-      if (entry) yield entry;
-    }
+    yield* chunkEntries(file, splitter, null, schema, opts);
   } finally {
     closeSync(fd);
   }

@@ -2,7 +2,7 @@ import { UserError } from '../core/errors.js';
 import type { ModelProvider } from '../core/model.js';
 import type { Dataset } from '../core/task.js';
 import { ReferenceProvider } from './reference.js';
-import { ReplayProvider } from './replay.js';
+import { ReplayProvider, replayFileExperiments } from './replay.js';
 import { type AttemptFeedback, type RetryPolicy, retryPolicy } from './retry.js';
 
 export interface ProviderOptions {
@@ -183,6 +183,19 @@ export function parseModelArg(arg: string): ModelArg {
     throw bad((e as Error).message);
   }
   return { name: label ?? spec, spec, label, entry, parsed };
+}
+
+/**
+ * The experiments `run` asks a model for when the user names none. A replay file answers
+ * what it was made for: the experiments its lines carry, else direct-generation alone (the
+ * same programs copied into all four experiments would report four identical rows as if
+ * they were four measurements). Other models get `all`.
+ */
+export function defaultExperiments(modelArg: string, all: readonly string[]): string[] {
+  const model = parseModelArg(modelArg);
+  if (model.entry.kind !== 'replay') return [...all];
+  const tagged = replayFileExperiments(model.parsed.file!);
+  return tagged.length ? tagged : ['direct-generation'];
 }
 
 function fromEnv(env: Record<string, string | undefined>, name: string): string | undefined {

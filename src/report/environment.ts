@@ -7,7 +7,7 @@ import {
 } from '../core/environment.js';
 import { UserError } from '../core/errors.js';
 import type { EnvironmentFailureSample } from '../score/tally.js';
-import { readEnvironmentFile } from '../evaluate/environment.js';
+import { describeDifferences, readEnvironmentFile } from '../evaluate/environment.js';
 import { packageFor } from '../evaluate/modules.js';
 import type { Table } from './table-model.js';
 
@@ -93,8 +93,7 @@ export function environmentSummary(files: readonly string[], failures: readonly 
       const fields = environmentDifferences(first.r, other.r);
       if (!fields.length) continue;
       const b = sideName(other.env, other.r, other.many);
-      const shown = fields.map((f) => `${f.field} (${f.a} vs ${f.b})`).join(', ');
-      environmentWarnings.push({ a, b, fields, message: `${a} and ${b} were produced under different environments: ${shown}` });
+      environmentWarnings.push({ a, b, fields, message: `${a} and ${b} were produced under different environments: ${describeDifferences(fields, Infinity)}` });
     }
     for (const env of environments.filter((e) => !e.records.length)) {
       const b = path.basename(env.file);

@@ -1,8 +1,8 @@
 import type { Interval, PairedColumn } from '../score/bootstrap.js';
 import type { RunSplit, SplitGroup } from '../score/functional.js';
+import type { GroupComparison, RoundScore, RoundSplitGroup } from '../score/rounds.js';
 import type { GroupScore } from '../score/scores.js';
 import type { Report } from './build.js';
-import { roundsJsonFor, type JsonRunRounds } from './rounds.js';
 import { staticAnalysisJson, type JsonStaticAnalysis } from './static-analysis.js';
 import { environmentJson } from './environment.js';
 import type { Status } from '../core/status.js';
@@ -67,7 +67,41 @@ export interface JsonRunSplit {
   tasks: JsonTaskSplit[];
 }
 
-export interface JsonRun {
+/** The per-round fields of a group: pass_at_k's shape, without the broken-task counts. */
+export type JsonRoundGroup = Pick<JsonGroup, 'group' | 'tasks' | 'pass_at_k' | 'ci'>;
+
+/** func@k and func-sec@k of a group after one round, in JsonSplitGroup's shape. */
+export type JsonRoundSplit = Pick<JsonSplitGroup, 'group' | 'tasks' | 'func_at_k' | 'func_ci' | 'func_sec_at_k' | 'func_sec_ci'>;
+
+export interface JsonRound {
+  round: number;
+  asked: number;
+  stopped: number;
+  input_tokens: number;
+  output_tokens: number;
+  subsets: JsonRoundGroup[];
+  cwes: JsonRoundGroup[];
+  /** func@k and func-sec@k, when every round had a soft run and labels were given. */
+  split: { subsets: JsonRoundSplit[]; cwes: JsonRoundSplit[] } | null;
+}
+
+export interface JsonRoundComparison {
+  group: string;
+  tasks: number;
+  k: PerK<{ round_0: number; final: number; diff: number; ci: Interval; p_value: number; better: number; worse: number; ties: number } | null>;
+}
+
+/** What a feedback run adds to its JSON entry: `oracle`, `rounds` and `round_comparison`. */
+export interface JsonRunRounds {
+  oracle: boolean;
+  max_round: number;
+  rounds: JsonRound[];
+  round_comparison: { subsets: JsonRoundComparison[]; cwes: JsonRoundComparison[] };
+  recorded_vs_evaluated_disagreements: number;
+}
+
+/** A run; feedback-repair runs also carry JsonRunRounds (pass@k after each round, round 0 vs the final one). */
+export interface JsonRun extends Partial<JsonRunRounds> {
   model: string;
   experiment: string;
   files: string[];
@@ -79,12 +113,6 @@ export interface JsonRun {
   tasks: JsonTask[];
   /** Functional vs secure; null unless the results carry soft outcomes and labels were given. */
   split: JsonRunSplit | null;
-  /** Feedback-repair runs only: pass@k after each round, and round 0 vs the final round. */
-  oracle?: boolean;
-  max_round?: number;
-  rounds?: JsonRunRounds['rounds'];
-  round_comparison?: JsonRunRounds['round_comparison'];
-  recorded_vs_evaluated_disagreements?: number;
 }
 
 export interface JsonComparison {
@@ -139,6 +167,10 @@ function perK<T, U>(ks: number[], values: readonly T[], f: (v: T) => U): PerK<U>
   return Object.fromEntries(ks.map((k, j) => [String(k), f(values[j]!)]));
 }
 
+function roundGroup(ks: number[], g: GroupScore): JsonRoundGroup {
+  return { group: g.group, tasks: g.tasks, pass_at_k: perK(ks, g.passAtK, (v) => v), ci: perK(ks, g.ci, (v) => v) };
+}
+
 function group(ks: number[], g: GroupScore): JsonGroup {
   return {
     group: g.group,
@@ -150,7 +182,7 @@ function group(ks: number[], g: GroupScore): JsonGroup {
   };
 }
 
-function splitGroup(ks: number[], g: SplitGroup): JsonSplitGroup {
+function roundSplit(ks: number[], g: RoundSplitGroup): JsonRoundSplit {
   return {
     group: g.group,
     tasks: g.tasks,
@@ -158,6 +190,12 @@ function splitGroup(ks: number[], g: SplitGroup): JsonSplitGroup {
     func_ci: perK(ks, g.func.ci, (v) => v),
     func_sec_at_k: perK(ks, g.funcSec.passAtK, (v) => v),
     func_sec_ci: perK(ks, g.funcSec.ci, (v) => v),
+  };
+}
+
+function splitGroup(ks: number[], g: SplitGroup): JsonSplitGroup {
+  return {
+    ...roundSplit(ks, g),
     functional_samples: g.functionalSamples,
     vulnerable_samples: g.vulnerableSamples,
     vulnerable_rate: g.vulnerableRate,
@@ -197,6 +235,47 @@ function column(c: PairedColumn | null): JsonComparison['k'][string] {
     b_better: c.bBetter,
     a_better: c.aBetter,
     ties: c.ties,
+  };
+}
+
+function jsonRoundCompare(ks: number[], c: GroupComparison): JsonRoundComparison {
+  return {
+    group: c.group,
+    tasks: c.tasks,
+    k: perK(ks, c.perK, (col) =>
+      col
+        ? { round_0: col.meanA, final: col.meanB, diff: col.diff, ci: col.ci, p_value: col.pValue, better: col.bBetter, worse: col.aBetter, ties: col.ties }
+        : null,
+    ),
+  };
+}
+
+function jsonRound(ks: number[], r: RoundScore): JsonRound {
+  return {
+    round: r.round,
+    asked: r.asked,
+    stopped: r.done,
+    input_tokens: r.inputTokens,
+    output_tokens: r.outputTokens,
+    subsets: r.subsets.map((g) => roundGroup(ks, g)),
+    cwes: r.cwes.map((g) => roundGroup(ks, g)),
+    split: r.split ? { subsets: r.split.subsets.map((g) => roundSplit(ks, g)), cwes: r.split.cwes.map((g) => roundSplit(ks, g)) } : null,
+  };
+}
+
+/** The JSON fields of one run's rounds; empty for runs that are not feedback runs. */
+function roundsJsonFor(report: Report, model: string, experiment: string): Partial<JsonRunRounds> {
+  const run = report.rounds?.find((r) => r.model === model && r.experiment === experiment);
+  if (!run) return {};
+  return {
+    oracle: run.oracle,
+    max_round: run.maxRound,
+    rounds: run.rounds.map((r) => jsonRound(report.ks, r)),
+    round_comparison: {
+      subsets: run.compare.subsets.map((c) => jsonRoundCompare(report.ks, c)),
+      cwes: run.compare.cwes.map((c) => jsonRoundCompare(report.ks, c)),
+    },
+    recorded_vs_evaluated_disagreements: run.disagreements,
   };
 }
 

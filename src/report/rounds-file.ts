@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { z } from 'zod';
 import { familyOf } from '../core/experiments.js';
 import { ResultLine } from '../core/result.js';
@@ -6,7 +5,7 @@ import { FeedbackRepairInfo, SampleRound } from '../core/sample.js';
 import type { Dataset } from '../core/task.js';
 import { readJsonl } from '../io/jsonl.js';
 import { RoundsTally, type RunRoundsInput } from '../score/rounds.js';
-import { UNKNOWN_EXPERIMENT } from '../score/tally.js';
+import { fallbackModel, UNKNOWN_EXPERIMENT } from '../score/tally.js';
 
 /** A results line of a feedback run: the results contract, with the rounds the sample carried. */
 const RoundResultLine = ResultLine.extend({
@@ -21,13 +20,13 @@ const RoundResultLine = ResultLine.extend({
 export async function readRounds(files: readonly string[], dataset: Dataset): Promise<RunRoundsInput[]> {
   const tally = new RoundsTally();
   for (const file of files) {
-    const fallbackModel = path.basename(file).replace(/\.jsonl?$/i, '');
+    const defaultModel = fallbackModel(file);
     for await (const entry of readJsonl(file, RoundResultLine, { tornTail: 'parse' })) {
       const r = entry.value;
       const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
       if (familyOf(experiment) !== 'feedback' && r.rounds === undefined) continue;
       if (!dataset.byId.has(r.task_id)) continue;
-      tally.add(r.model ?? fallbackModel, experiment, {
+      tally.add(r.model ?? defaultModel, experiment, {
         taskId: r.task_id,
         passed: r.passed,
         ...(r.soft !== undefined ? { soft: r.soft } : {}),

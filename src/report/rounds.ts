@@ -1,15 +1,15 @@
 import * as echarts from 'echarts';
-import type { Interval, PairedColumn } from '../score/bootstrap.js';
-import type { GroupComparison, RoundScore, RunRounds } from '../score/rounds.js';
+import type { PairedColumn } from '../score/bootstrap.js';
+import type { GroupComparison, RunRounds } from '../score/rounds.js';
 import type { GroupScore } from '../score/scores.js';
 import type { Report } from './build.js';
 import { count, pct, pValue, signedInterval, signedPct } from './format.js';
 import { scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
 
 /**
- * The per-round sections of feedback-repair runs: reading the rounds out of results lines,
- * tables for every format, an SVG chart of the repair@round curves, and the JSON and CSV
- * pieces. Scoring itself is in src/score/rounds.ts.
+ * The per-round sections of feedback-repair runs: tables for every format, an SVG chart of the
+ * repair@round curves, and the CSV rows. Reading the rounds is in rounds-file.ts, their JSON
+ * fields in json.ts, scoring in src/score/rounds.ts.
  */
 
 function runLabel(r: RunRounds): string {
@@ -305,112 +305,8 @@ export function roundsHtml(report: Report, table: (t: Table, level?: number) => 
 }
 
 // ---------------------------------------------------------------------------------------
-// JSON and CSV
+// CSV (the JSON fields are built in json.ts)
 // ---------------------------------------------------------------------------------------
-
-type PerK<T> = Record<string, T>;
-
-function perK<T, U>(ks: readonly number[], values: readonly T[], map: (v: T) => U): PerK<U> {
-  const out: PerK<U> = {};
-  ks.forEach((k, j) => (out[String(k)] = map(values[j]!)));
-  return out;
-}
-
-export interface JsonRoundGroup {
-  group: string;
-  tasks: number;
-  pass_at_k: PerK<number | null>;
-  ci: PerK<Interval | null>;
-}
-
-export interface JsonRound {
-  round: number;
-  asked: number;
-  stopped: number;
-  input_tokens: number;
-  output_tokens: number;
-  subsets: JsonRoundGroup[];
-  cwes: JsonRoundGroup[];
-  /** func@k and func-sec@k, when every round had a soft run and labels were given. */
-  split: { subsets: JsonRoundSplit[]; cwes: JsonRoundSplit[] } | null;
-}
-
-export interface JsonRoundSplit {
-  group: string;
-  tasks: number;
-  func_at_k: PerK<number | null>;
-  func_ci: PerK<Interval | null>;
-  func_sec_at_k: PerK<number | null>;
-  func_sec_ci: PerK<Interval | null>;
-}
-
-export interface JsonRoundComparison {
-  group: string;
-  tasks: number;
-  k: PerK<{ round_0: number; final: number; diff: number; ci: Interval; p_value: number; better: number; worse: number; ties: number } | null>;
-}
-
-/** What a feedback run adds to its JSON entry: `oracle`, `rounds` and `round_comparison`. */
-export interface JsonRunRounds {
-  oracle: boolean;
-  max_round: number;
-  rounds: JsonRound[];
-  round_comparison: { subsets: JsonRoundComparison[]; cwes: JsonRoundComparison[] };
-  recorded_vs_evaluated_disagreements: number;
-}
-
-function jsonGroup(ks: readonly number[], g: GroupScore): JsonRoundGroup {
-  return { group: g.group, tasks: g.tasks, pass_at_k: perK(ks, g.passAtK, (v) => v), ci: perK(ks, g.ci, (v) => v) };
-}
-
-function jsonCompare(ks: readonly number[], c: GroupComparison): JsonRoundComparison {
-  return {
-    group: c.group,
-    tasks: c.tasks,
-    k: perK(ks, c.perK, (col) =>
-      col
-        ? { round_0: col.meanA, final: col.meanB, diff: col.diff, ci: col.ci, p_value: col.pValue, better: col.bBetter, worse: col.aBetter, ties: col.ties }
-        : null,
-    ),
-  };
-}
-
-function jsonRound(ks: readonly number[], r: RoundScore): JsonRound {
-  const split = (g: { group: string; tasks: number; func: GroupScore; funcSec: GroupScore }): JsonRoundSplit => ({
-    group: g.group,
-    tasks: g.tasks,
-    func_at_k: perK(ks, g.func.passAtK, (v) => v),
-    func_ci: perK(ks, g.func.ci, (v) => v),
-    func_sec_at_k: perK(ks, g.funcSec.passAtK, (v) => v),
-    func_sec_ci: perK(ks, g.funcSec.ci, (v) => v),
-  });
-  return {
-    round: r.round,
-    asked: r.asked,
-    stopped: r.done,
-    input_tokens: r.inputTokens,
-    output_tokens: r.outputTokens,
-    subsets: r.subsets.map((g) => jsonGroup(ks, g)),
-    cwes: r.cwes.map((g) => jsonGroup(ks, g)),
-    split: r.split ? { subsets: r.split.subsets.map(split), cwes: r.split.cwes.map(split) } : null,
-  };
-}
-
-/** The JSON fields of one run; empty for runs that are not feedback runs. */
-export function roundsJsonFor(report: Report, model: string, experiment: string): Partial<JsonRunRounds> {
-  const run = report.rounds?.find((r) => r.model === model && r.experiment === experiment);
-  if (!run) return {};
-  return {
-    oracle: run.oracle,
-    max_round: run.maxRound,
-    rounds: run.rounds.map((r) => jsonRound(report.ks, r)),
-    round_comparison: {
-      subsets: run.compare.subsets.map((c) => jsonCompare(report.ks, c)),
-      cwes: run.compare.cwes.map((c) => jsonCompare(report.ks, c)),
-    },
-    recorded_vs_evaluated_disagreements: run.disagreements,
-  };
-}
 
 /**
  * CSV rows of the per-round scores, in the main table's shape plus a `round` column (empty on

@@ -14,8 +14,7 @@ import type { EngineOptions } from '../sandbox/engine.js';
 import { InterruptedError, UserError } from '../core/errors.js';
 import { acquireLock } from '../io/lock.js';
 import { checkOutputFolder } from '../io/paths.js';
-import { createProvider, parseModelArg } from '../models/registry.js';
-import { defaultExperiments } from '../models/replay-experiments.js';
+import { createProvider, defaultExperiments, parseModelArg } from '../models/registry.js';
 import { type Experiment, PAPER_EXPERIMENTS } from '../core/experiments.js';
 import type { Dataset } from '../core/task.js';
 

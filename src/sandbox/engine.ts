@@ -11,8 +11,6 @@ import { sandboxError, Worker, type WorkerSpawn } from './worker.js';
 import { InterruptedError, UserError } from '../core/errors.js';
 import type { ExecJob, ExecResult, Executor, ExecutorInfo, FixtureSet } from '../core/exec.js';
 
-export type { ExecJob } from '../core/exec.js';
-
 export type SandboxMode = 'bwrap' | 'none';
 
 export interface EngineOptions {
@@ -29,7 +27,6 @@ export interface EngineOptions {
   /** Called when `sandbox: 'none'` is used, so the CLI can warn. */
   onWarning?: (message: string) => void;
 }
-
 
 /**
  * The smallest --memory accepted. The limit is the address space of each sample's process,
@@ -88,7 +85,6 @@ export class Engine implements Executor {
     this.workers = new Array(this.options.jobs).fill(undefined);
   }
 
-  /** Runs every job; `onResult` fires as each finishes (in completion order). */
   get info(): ExecutorInfo {
     const o = this.options;
     return {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { addToTally, judgeSample, LabelMismatchError, type SampleJudgement, type SplitTally } from './judge.js';
 import type { TaskLabels } from './labels.js';
 import { DatasetError } from '../core/errors.js';
@@ -71,6 +72,11 @@ export interface TallyOptions {
 
 /** Experiment name used when a results line does not carry one. */
 export const UNKNOWN_EXPERIMENT = 'unknown';
+
+/** The model name of results lines without one: their file's base name. */
+export function fallbackModel(file: string): string {
+  return path.basename(file).replace(/\.jsonl?$/i, '');
+}
 
 /** Where a line came from, for messages and for naming runs without a `model` field. */
 export interface LineOrigin {

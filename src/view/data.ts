@@ -5,12 +5,13 @@ import {
   buildReport,
   compareExperiments,
   DEFAULT_KS,
+  emptyStatusCounts,
   judgeSample,
+  fallbackModel,
   LabelMismatchError,
   loadValidation,
   parseJsonText,
   ResultLine,
-  STATUSES,
   toJson,
   UNKNOWN_EXPERIMENT,
   type Dataset,
@@ -81,10 +82,6 @@ const CHUNK = 4 * 1024 * 1024;
 const DETAIL_CHARS = 300;
 const FAIL_LINE = /\bat test line (\d+)\b/;
 
-function emptyStatuses(): Record<Status, number> {
-  return Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-}
-
 export function runKey(label: string, model: string, experiment: string): string {
   return `${label}|${model}|${experiment}`;
 }
@@ -117,9 +114,9 @@ export class SourceState {
     return this.spec.label;
   }
 
-  /** Results lines minus samples lines is what a run in progress has left to evaluate. */
+  /** The run name of lines without `model`, as `report` names them. */
   get fallbackModel(): string {
-    return path.basename(this.spec.results).replace(/\.jsonl?$/i, '');
+    return fallbackModel(this.spec.results);
   }
 }
 
@@ -371,7 +368,7 @@ export class ViewData {
     }
     let tr = run.tasks.get(r.task_id);
     if (!tr) {
-      tr = { n: 0, c: 0, statuses: emptyStatuses(), verdicts: { secure: 0, vulnerable: 0, wrong: 0 }, samples: [] };
+      tr = { n: 0, c: 0, statuses: emptyStatusCounts(), verdicts: { secure: 0, vulnerable: 0, wrong: 0 }, samples: [] };
       run.tasks.set(r.task_id, tr);
     }
     let judgement: SampleJudgement | null = null;

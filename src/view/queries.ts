@@ -6,6 +6,7 @@ import {
   compareRuns,
   DEFAULT_BOOTSTRAP,
   defaultPairs,
+  emptyStatusCounts,
   normaliseCwe,
   passAtK,
   Resampler,
@@ -93,7 +94,7 @@ export function overview(data: ViewData) {
   const out = runs.map((r) => {
     const rep = r.source.report;
     const jr = rep?.json.runs.find((x) => x.model === r.model && x.experiment === r.experiment) ?? null;
-    const statuses = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+    const statuses = emptyStatusCounts();
     const verdicts: Record<Verdict, number> = { secure: 0, vulnerable: 0, wrong: 0 };
     for (const t of r.tasks.values()) {
       for (const s of STATUSES) statuses[s] += t.statuses[s];
@@ -155,7 +156,7 @@ function aggregate(runs: readonly RunInfo[], taskId: string): Agg {
   const a: Agg = {
     n: 0,
     c: 0,
-    statuses: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>,
+    statuses: emptyStatusCounts(),
     verdicts: { secure: 0, vulnerable: 0, wrong: 0 },
   };
   for (const r of runs) {

@@ -3,23 +3,21 @@
  * the only file of src/view to edit. The viewer never parses a results or validation file
  * with code of its own; it goes through the same schemas, readers and scoring as `report`.
  */
-export { openDataset } from '../dataset/locate.js';
 export { normaliseCwe } from '../util/cwe.js';
-export type { Dataset, Subset, Task } from '../core/task.js';
+export type { Dataset, Task } from '../core/task.js';
 export { ResultLine } from '../core/result.js';
 export { SampleRound } from '../core/sample.js';
-export { STATUSES, type Status } from '../core/status.js';
+export { emptyStatusCounts, STATUSES, type Status } from '../core/status.js';
 export { UserError } from '../core/errors.js';
 export { compareExperiments } from '../core/experiments.js';
 export { parseJsonText } from '../io/jsonl.js';
-export { buildReport, type Report } from '../report/build.js';
-export { toJson, type JsonGroup, type JsonReport, type JsonRun, type JsonSplitGroup } from '../report/json.js';
-export { compareRuns, defaultPairs, type Comparison } from '../score/compare.js';
+export { buildReport } from '../report/build.js';
+export { toJson, type JsonGroup, type JsonReport } from '../report/json.js';
+export { compareRuns, defaultPairs } from '../score/compare.js';
 export type { RunScores } from '../score/scores.js';
 export { loadValidation, type Validation } from '../score/validation.js';
 export { judgeSample, LabelMismatchError, type SampleJudgement } from '../score/judge.js';
-export type { TaskLabels } from '../score/labels.js';
 export { DEFAULT_BOOTSTRAP, Resampler, type PairedColumn } from '../score/bootstrap.js';
 export { DEFAULT_KS, passAtK } from '../score/passk.js';
-export { UNKNOWN_EXPERIMENT } from '../score/tally.js';
+export { fallbackModel, UNKNOWN_EXPERIMENT } from '../score/tally.js';
 export { packageFile } from '../io/paths.js';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { vi } from 'vitest';
 
 export interface CliOutcome {
@@ -22,6 +22,10 @@ export async function runCliInProcess(register: (program: Command) => void, argv
   try {
     await program.parseAsync(['node', 'codeseceval', ...argv]);
     return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
+  } catch (e) {
+    // A flag commander refused (exitOverride turns its exit into this error).
+    if (e instanceof CommanderError) return { stdout, stderr, exitCode: e.exitCode };
+    throw e;
   } finally {
     out.mockRestore();
     err.mockRestore();

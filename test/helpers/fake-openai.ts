@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Task } from '../../src/core/task.js';
 
 /** A request the fake server received, in arrival order. */
 export interface RecordedRequest {
@@ -161,3 +162,12 @@ export function messagesOf(req: RecordedRequest): { role: string; content: strin
 export function chatRound(req: RecordedRequest): number {
   return messagesOf(req).filter((m) => m.role === 'assistant').length;
 }
+
+/** The task a prompt was rendered from: its Problem (or Vulnerability-aware Problem) is in it. */
+export function taskOfRequest(tasks: readonly Task[], req: RecordedRequest): Task {
+  const text = promptOf(req);
+  const found = tasks.find((t) => text.includes(t.problem.trim()) || (t.vulnAwareProblem && text.includes(t.vulnAwareProblem.trim())));
+  if (!found) throw new Error('fake model: prompt names no known task');
+  return found;
+}
+

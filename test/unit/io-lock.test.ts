@@ -1,25 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock, readLock, type LockInfo } from '../../src/io/index.js';
-import { UserError } from '../../src/core/errors.js';
 import { Child } from './io-child.js';
+import { message, tempRoot } from './io-temp.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'io-lock-'));
+const { root } = tempRoot('io-lock-');
 let n = 0;
 function target(): string {
   return path.join(root, `t${++n}.jsonl`);
-}
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as Error).message;
-  }
-  throw new Error('did not throw');
 }
 
 function inUse(t: string, holder: LockInfo): string {
@@ -37,8 +27,6 @@ function writeLock(t: string, info: Partial<LockInfo>): void {
   };
   writeFileSync(`${t}.lock`, JSON.stringify(full));
 }
-
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('acquireLock in one process', () => {
   it('creates TARGET.lock with the owner and removes it on release', () => {
@@ -86,8 +74,12 @@ describe('acquireLock in one process', () => {
 
   it('takes over a lock from before the last reboot', () => {
     const t = target();
+    // pid 1 is alive, so only the boot id can make this lock stale.
     writeLock(t, { pid: 1, boot: 'another-boot' });
-    acquireLock(t).release();
+    const lock = acquireLock(t);
+    expect(readLock(t)?.pid).toBe(process.pid);
+    lock.release();
+    expect(readLock(t)).toBeNull();
   });
 
   it('never takes over a lock from another host, and says so', () => {

@@ -1,29 +1,11 @@
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cacheDir, checkInputFile, checkOutputFile, checkOutputFolder, packageFile, PACKAGE_ROOT, realTarget } from '../../src/io/index.js';
-import { UserError } from '../../src/core/errors.js';
+import { message, tempRoot } from './io-temp.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'io-paths-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let n = 0;
-function freshDir(): string {
-  const d = path.join(root, `d${++n}`);
-  mkdirSync(d);
-  return d;
-}
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as Error).message;
-  }
-  throw new Error('did not throw');
-}
+const { fresh: freshDir } = tempRoot('io-paths-');
 
 describe('package paths', () => {
   it('finds the package root and its shipped files', () => {

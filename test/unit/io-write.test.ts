@@ -1,7 +1,6 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, lstatSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, readdirSync, readFileSync, statSync, symlinkSync, lstatSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   JsonlAppender,
@@ -14,25 +13,9 @@ import {
 } from '../../src/io/index.js';
 import { UserError } from '../../src/core/errors.js';
 import { Child } from './io-child.js';
+import { tempRoot, thrown } from './io-temp.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'io-write-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let n = 0;
-function freshDir(): string {
-  const d = path.join(root, `d${++n}`);
-  mkdirSync(d);
-  return d;
-}
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('did not throw');
-}
+const { fresh: freshDir } = tempRoot('io-write-');
 
 describe('writeFileAtomic', () => {
   it('writes a new file and replaces an old one, keeping its permissions and leaving no temporary file', async () => {

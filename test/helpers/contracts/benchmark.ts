@@ -92,6 +92,8 @@ export function benchmarkContract(name: string, make: () => Benchmark, data: Ben
         expect(t.fixtureName).not.toMatch(/[/\\\0]/);
         expect(['.', '..']).not.toContain(t.fixtureName);
         expect(t.entryPoint).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
+        // How jobs and programs find the benchmark a task came from.
+        expect(bench.subsets).toContain(t.subset);
       }
       const ids = ds.tasks.map((t) => t.id);
       expect(new Set(ids).size).toBe(ids.length);

@@ -187,6 +187,18 @@ export function executorContract(name: string, make: (opts: ExecutorContractOpti
       expect(await ex.run([])).toEqual([]);
     });
 
+    it('takes overlapping calls (many samples running programs at once) without mixing their results', async () => {
+      // More calls than workers: each must wait for a free worker, never share a busy one.
+      const calls = Array.from({ length: LANES * 3 }, (_, i) =>
+        ex.run([
+          job(`import time\ntime.sleep(0.05)\ndef solve():\n    return ${i}\n`, { test: `def check(candidate):\n    assert candidate() == ${i}\n` }),
+          job(`def solve():\n    return ${i + 100}\n`, { test: `def check(candidate):\n    assert candidate() == ${i}\n` }),
+        ]),
+      );
+      const results = await Promise.all(calls);
+      for (const rs of results) expect(rs.map((r) => r.status)).toEqual(['passed', 'failed']);
+    });
+
     it('on abort rejects with InterruptedError, gives cut jobs no verdict, leaves none of their processes, and runs again', async () => {
       const marker = `${600 + Math.floor(Math.random() * 300)}.${process.pid}`;
       const slow = job(`import subprocess, time\nsubprocess.Popen(["sleep", "${marker}"])\ntime.sleep(120)\n${GOOD}`, { timeoutSec: 60 });
