@@ -23,13 +23,23 @@ export const SampleLine = z
   });
 export type SampleLine = z.infer<typeof SampleLine>;
 
+/**
+ * The settings a sample was made with: part of a run's identity (a resume under other settings
+ * is refused, and reports print them). `n` and `template_hash` are absent in files written
+ * before they were recorded.
+ */
 export const SampleParams = z.object({
   temperature: z.number().nullable(),
   top_p: z.number().nullable(),
   max_tokens: z.number().int().positive(),
   seed: z.number().int().nullable(),
   stop: z.array(z.string()).nullable(),
+  /** Samples asked per task and experiment (`-n`). */
+  n: z.number().int().positive().optional(),
+  /** SHA-256 of the prompt template's text, so an edited template is a different run. */
+  template_hash: z.string().optional(),
 });
+export type SampleParams = z.infer<typeof SampleParams>;
 
 /** One round of a multi-round experiment, kept with the sample. */
 export const SampleRound = z.looseObject({
