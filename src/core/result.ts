@@ -9,6 +9,19 @@ export const EnvironmentFailure = z.discriminatedUnion('kind', [
 ]);
 export type EnvironmentFailure = z.infer<typeof EnvironmentFailure>;
 
+/**
+ * One test case of a test-file benchmark (SALLM's unittest methods, CWEval's pytest cases),
+ * with its role: whether it checks what the code does or whether it is secure.
+ */
+export const TestCaseOutcome = z.object({
+  name: z.string(),
+  role: z.enum(['functionality', 'security']).nullable(),
+  outcome: z.enum(['passed', 'failed', 'error', 'skipped']),
+  /** Why it failed or was skipped, capped like every other detail. */
+  detail: z.string().optional(),
+});
+export type TestCaseOutcome = z.infer<typeof TestCaseOutcome>;
+
 /** One line of a results file: the sample's fields plus the verdict. */
 export const ResultLine = z.looseObject({
   task_id: z.string().min(1),
@@ -28,5 +41,7 @@ export const ResultLine = z.looseObject({
   soft: SoftOutcome.nullable().optional(),
   /** Set when the sample failed for a reason of the machine, not of the program. */
   environment_failure: EnvironmentFailure.optional(),
+  /** Test-file benchmarks: every test case with its role and outcome. */
+  cases: z.array(TestCaseOutcome).optional(),
 });
 export type ResultLine = z.infer<typeof ResultLine>;
