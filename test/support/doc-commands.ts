@@ -12,6 +12,8 @@ export interface DocCommand {
   env: Record<string, string>;
   /** Arguments after `codeseceval`. */
   args: string[];
+  /** In a block marked `<!-- docs-test: parse-only -->` (the line before it): checked, never run. */
+  parseOnly: boolean;
 }
 
 /** README.md and every page under docs/, relative to the repository root. */
@@ -59,9 +61,11 @@ export function shellWords(line: string): string[] {
 }
 
 /** Lines inside fenced (```) or indented code blocks, with their 1-based line numbers. */
-function codeLines(text: string): { line: number; text: string }[] {
+function codeLines(text: string): { line: number; text: string; parseOnly: boolean }[] {
   const lines = text.split('\n');
-  const out: { line: number; text: string }[] = [];
+  const out: { line: number; text: string; parseOnly: boolean }[] = [];
+  let parseOnly = false;
+  let marked = false;
   let fence: string | null = null;
   let previousBlank = true;
   let indented = false;
@@ -69,15 +73,18 @@ function codeLines(text: string): { line: number; text: string }[] {
     const fenceMark = /^\s*(```+|~~~+)/.exec(l);
     if (fence) {
       if (fenceMark && fenceMark[1]!.startsWith(fence)) fence = null;
-      else out.push({ line: i + 1, text: l });
+      else out.push({ line: i + 1, text: l, parseOnly });
     } else if (fenceMark) {
       fence = fenceMark[1]!;
+      parseOnly = marked;
     } else if (/^( {4}|\t)/.test(l) && (previousBlank || indented)) {
+      if (!indented) parseOnly = marked;
       indented = true;
-      out.push({ line: i + 1, text: l });
+      out.push({ line: i + 1, text: l, parseOnly });
     } else if (l.trim() !== '') {
       indented = false;
     }
+    if (l.trim() !== '') marked = /<!--\s*docs-test:\s*parse-only\s*-->/.test(l);
     previousBlank = l.trim() === '';
   });
   return out;
@@ -102,7 +109,7 @@ export function extractCommands(file: string, text: string): DocCommand[] {
     }
     if (words[0] === 'npx') words.shift();
     if (words[0] !== 'codeseceval') continue;
-    commands.push({ file, line: start, text: joined, env, args: words.slice(1) });
+    commands.push({ file, line: start, text: joined, env, args: words.slice(1), parseOnly: lines[i]!.parseOnly });
   }
   return commands;
 }
@@ -164,4 +171,20 @@ export function checkCommand(program: Command, args: string[]): string | null {
 /** All documented commands of the repository at `root`. */
 export function documentedCommands(root: string): DocCommand[] {
   return documentationFiles(root).flatMap((f) => extractCommands(f, readFileSync(path.join(root, f), 'utf8')));
+}
+
+const RUNNABLE = new Set(['dataset', 'run', 'generate', 'evaluate', 'report', 'analyze', 'doctor', 'repair', 'merge']);
+
+/**
+ * Whether a documented command can run offline in a test: no network model, no API key, no
+ * server left running, no cluster, no download, no install, no placeholder to fill in.
+ */
+export function runsOffline(c: DocCommand): boolean {
+  if (c.parseOnly || !RUNNABLE.has(c.args[0] ?? '')) return false;
+  if (c.args[0] === 'dataset' && c.args[1] === 'fetch') return false;
+  if (Object.keys(c.env).some((k) => /KEY|TOKEN/.test(k))) return false;
+  const models = c.args.flatMap((a, i) => (a === '--model' || a === '-m' ? [c.args[i + 1] ?? ''] : []));
+  if (models.some((m) => !/^([\w.-]+=)?(reference|replay):/.test(m))) return false;
+  if (c.args.some((a) => ['--open', '--slurm', '--batch', '--batch-detach', '--fix', '--help', '-h'].includes(a))) return false;
+  return !c.args.some((a) => /[[\]<>]|\.\.\./.test(a) || /^[A-Z][A-Z0-9_]*(\/[A-Z0-9_]+)?$/.test(a) || /(^|=)(DIR|FILE|PATH|N)\b/.test(a));
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
-import { checkCommand, documentedCommands, extractCommands, shellWords } from '../support/doc-commands.js';
+import { checkCommand, documentationFiles, documentedCommands, extractCommands, shellWords } from '../support/doc-commands.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -61,5 +62,28 @@ describe('every command shown in README.md and docs/', () => {
 
   it.each(commands.map((c) => [`${c.file}:${c.line}`, c] as const))('%s parses', (_where, c) => {
     expect(checkCommand(buildProgram(), c.args), c.text).toBeNull();
+  });
+});
+
+describe('the documentation holds together', () => {
+  const files = documentationFiles(root);
+
+  it.each(files)('%s: every relative link points at a file that exists', (file) => {
+    const text = readFileSync(path.join(root, file), 'utf8');
+    const broken = [...text.matchAll(/\]\(([^)#\s]+)(#[^)\s]*)?\)/g)]
+      .map((m) => m[1]!)
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .filter((target) => !existsSync(path.resolve(path.dirname(path.join(root, file)), target)));
+    expect(broken).toEqual([]);
+  });
+
+  it('keeps the README a front page (at most 300 lines)', () => {
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8').split('\n').length).toBeLessThanOrEqual(300);
+  });
+
+  it('lists every docs page in the index', () => {
+    const index = readFileSync(path.join(root, 'docs/README.md'), 'utf8');
+    const pages = files.filter((f) => f.startsWith('docs/') && f !== 'docs/README.md').map((f) => path.basename(f));
+    expect(pages.filter((p) => !index.includes(`(${p})`))).toEqual([]);
   });
 });
