@@ -4,9 +4,10 @@
 // run), the npm dependencies, and the build. Plain Node with no dependencies, because it runs
 // before `npm ci` on a fresh clone. Used by `npm run demo`, `npm test` and .ci/run.
 //
-//   node scripts/setup.mjs [--groups runtime,test] [--check]
+//   node scripts/setup.mjs [--groups runtime,test] [--check] [--system-only]
 //
-// --check only reports what is missing (exit 1 if anything is).
+// --check only reports what is missing (exit 1 if anything is); --system-only stops after the
+// Debian packages.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -117,7 +118,9 @@ function main(argv) {
     }
   }
 
-  // 2. npm dependencies: absent, or older than the lock file.
+  if (argv.includes('--system-only')) return 0;
+
+  // 2. npm dependencies: absent, or not the locked versions.
   if (!npmDependenciesMatch()) {
     if (check) {
       say('npm dependencies are not installed; run: npm ci');
