@@ -1,26 +1,4 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { registerAnalyze } from './analyze.js';
-import { registerDataset } from './dataset.js';
-import { registerEvaluate } from './evaluate.js';
-import { registerDoctor } from './doctor.js';
-import { registerGenerate } from './generate.js';
-import { registerReport } from './report.js';
-import { registerRun } from './run.js';
-import { registerView } from './view.js';
+import { buildProgram } from './program.js';
 
-const program = new Command('codeseceval')
-  .description('Measure whether large language models write secure code (CodeSecEval).')
-  .version('0.1.0')
-  .showHelpAfterError('(add --help for usage)');
-
-registerDataset(program);
-registerAnalyze(program);
-registerEvaluate(program);
-registerDoctor(program);
-registerGenerate(program);
-registerReport(program);
-registerRun(program);
-registerView(program);
-
-await program.parseAsync(process.argv);
+await buildProgram().parseAsync(process.argv);

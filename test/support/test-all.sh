@@ -1,8 +1,11 @@
 #!/bin/sh
-# `npm test`: the import-cycle check, the Vitest suite, then the Python runner's pytest suite.
+# `npm test`: the install step, then the import-cycle check, the Vitest suite, then the Python runner's pytest suite.
 # Every step runs even when an earlier one failed, so one CI log shows all of them; the exit
 # status is non-zero if any failed. The last line is pytest's own closing line, or, when some
 # step failed, a plain "N passed, N failed" line over the steps that says which.
+# First the same install step as `npm run demo` and .ci/run: what is missing is installed
+# (as root) or named in one line with the command to run.
+node scripts/setup.mjs --groups runtime,test || exit 1
 failed=""
 npm run -s check:cycles || failed="$failed check:cycles"
 vitest run || failed="$failed vitest"
