@@ -16,8 +16,8 @@ if (!source) {
   process.exit(2);
 }
 
-const files = await hashDataTree(path.resolve(source));
-const manifest = Manifest.parse({ repo: MANIFEST.repo, commit, folder: MANIFEST.folder, files });
+const files = await hashDataTree(path.resolve(source), MANIFEST);
+const manifest = Manifest.parse({ ...MANIFEST, commit, files });
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'benchmarks', 'codeseceval', 'manifest.json');
 writeFileAtomicSync(out, `${JSON.stringify(manifest, null, 2)}\n`);
 process.stderr.write(`${out}: ${Object.keys(files).length} files, commit ${commit}\n`);
