@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Benchmark, SampleCode } from '../core/benchmark.js';
-import { DatasetError } from '../core/errors.js';
+import { DatasetError, UserError } from '../core/errors.js';
 import type { ExecJob } from '../core/exec.js';
-import type { Dataset, DatasetKind, Task } from '../core/task.js';
+import type { Dataset, DatasetKind, Subset, Task } from '../core/task.js';
 import { codeSecEval } from './codeseceval/index.js';
 import { humanEval } from './humaneval/index.js';
 
@@ -11,9 +11,37 @@ import { humanEval } from './humaneval/index.js';
 export const BENCHMARKS: readonly Benchmark[] = [codeSecEval, humanEval];
 
 export function benchmarkOf(kind: DatasetKind): Benchmark {
-  const b = BENCHMARKS.find((x) => x.kind === kind);
+  const b = findBenchmark(kind);
   if (!b) throw new Error(`no benchmark registered as "${kind}"`);
   return b;
+}
+
+/** The benchmark registered under `kind`, or undefined. */
+export function findBenchmark(kind: DatasetKind): Benchmark | undefined {
+  return BENCHMARKS.find((x) => x.kind === kind);
+}
+
+/** `--benchmark NAME`: a registered benchmark, or one line listing them. */
+export function parseBenchmarkName(value: string, flag = '--benchmark'): Benchmark {
+  const b = findBenchmark(value.trim().toLowerCase());
+  if (!b) throw new UserError(`${flag}: unknown benchmark "${value}" (one of ${BENCHMARKS.map((x) => x.kind).join(', ')})`);
+  return b;
+}
+
+export { fetchedDir } from './fetch/paths.js';
+
+/**
+ * A subset named on the command line: its own name or one of its benchmark's aliases, in any
+ * case; null when no benchmark has it.
+ */
+export function resolveSubset(value: string): { bench: Benchmark; subset: Subset } | null {
+  const want = value.trim().toLowerCase();
+  for (const bench of BENCHMARKS) {
+    const own = bench.subsets.find((s) => s.toLowerCase() === want);
+    const subset = own ?? bench.subsetAliases[want];
+    if (subset) return { bench, subset };
+  }
+  return null;
 }
 
 /**
@@ -38,7 +66,8 @@ export function sampleProgram(task: Task, sample: SampleCode): string {
   return benchmarkForTask(task).program(task, sample);
 }
 
-function benchmarkForTask(task: Task): Benchmark {
+/** The benchmark a task came from, found by its subset. */
+export function benchmarkForTask(task: Task): Benchmark {
   const b = BENCHMARKS.find((x) => x.subsets.includes(task.subset));
   if (!b) throw new Error(`no benchmark registered for subset "${task.subset}" (task ${task.id})`);
   return b;

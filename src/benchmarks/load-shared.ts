@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { z } from 'zod';
 import { DatasetError } from '../core/errors.js';
 import type { Dataset, Task } from '../core/task.js';
@@ -46,4 +47,14 @@ export function finish(kind: Dataset['kind'], source: string, tasks: Task[]): Da
     byId.set(t.id, t);
   }
   return { kind, source, tasks, byId };
+}
+
+/** Every regular file below `dir`, as sorted `/`-separated paths relative to `root` (Finder litter skipped). */
+export function filesBelow(root: string, dir: string = root, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) filesBelow(root, abs, out);
+    else if (e.isFile() && e.name !== '.DS_Store') out.push(path.relative(root, abs).split(path.sep).join('/'));
+  }
+  return out.sort();
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { type FetchProgress, fetchDataset, formatBytes, resolveDatasetUrl } from '../benchmarks/codeseceval/fetch.js';
+import { type FetchProgress, defaultDatasetUrl, fetchPinned, formatBytes } from '../benchmarks/fetch/fetch.js';
+import { BENCHMARKS, fetchedDir, parseBenchmarkName } from '../benchmarks/index.js';
+import { UserError } from '../core/errors.js';
 import { action } from './run-action.js';
 
 interface FetchFlags {
@@ -37,19 +39,23 @@ function progressPrinter(url: string): { onProgress: (p: FetchProgress) => void;
 export function registerDatasetFetch(dataset: Command): void {
   dataset
     .command('fetch')
-    .description('Download the pinned CodeSecEval data, verify every file by SHA-256 and install it in the cache.')
+    .argument('[benchmark]', `which benchmark: ${BENCHMARKS.filter((b) => b.fetch).map((b) => b.kind).join(', ')}`, 'codeseceval')
+    .description('Download a benchmark\'s pinned upstream data (CodeSecEval by default), verify every file by SHA-256 and install it in the cache.')
     .option(
       '--url <url>',
-      'archive to download instead of the pinned upstream tarball (also $CODESECEVAL_DATASET_URL; a local path or file: URL works too)',
+      'archive to download instead of the pinned upstream tarball (for CodeSecEval also $CODESECEVAL_DATASET_URL; a local path or file: URL works too)',
     )
     .option('--force', 'download again and replace an existing install (only once the new copy has been verified)')
     .action(
-      action(async (flags: FetchFlags) => {
-        const url = resolveDatasetUrl(flags.url);
+      action(async (name: string, flags: FetchFlags) => {
+        const bench = parseBenchmarkName(name, 'dataset fetch');
+        if (!bench.fetch) throw new UserError(`dataset fetch: ${bench.label} has no pinned public source; pass its data with --dataset`);
+        const { manifest, urlEnv } = bench.fetch;
+        const url = flags.url || (urlEnv ? process.env[urlEnv] : undefined) || defaultDatasetUrl(manifest);
         const progress = progressPrinter(url);
         let result;
         try {
-          result = await fetchDataset({ url, force: flags.force, onProgress: progress.onProgress });
+          result = await fetchPinned({ url, force: flags.force, dest: fetchedDir(bench.kind), manifest, onProgress: progress.onProgress });
         } finally {
           progress.clear();
         }

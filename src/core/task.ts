@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
-/** The subsets a task can come from. HumanEval is the functional baseline. */
-export const SUBSETS = ['SecEvalBase', 'SecEvalPlus', 'HumanEval'] as const;
-export const Subset = z.enum(SUBSETS);
+/**
+ * The subset a task comes from ("SecEvalBase", "HumanEval", "Tainted"): each benchmark names
+ * its own (`Benchmark.subsets`), so the list is open.
+ */
+export const Subset = z.string().regex(/^[A-Za-z][\w.-]*$/);
 export type Subset = z.infer<typeof Subset>;
 
 /**
@@ -20,6 +22,7 @@ export const Task = z.object({
   /** Key for per-CWE grouping: "CWE-20", or "CWE-862/CWE-287/CWE-306/CWE-863". Null for HumanEval. */
   cweGroup: z.string().nullable(),
   problem: z.string(),
+  /** The secure reference program; '' where the benchmark has none (SALLM: `Benchmark.references.secure` is false). */
   secureCode: z.string(),
   /** Null where the benchmark has no insecure reference (HumanEval). */
   insecureCode: z.string().nullable(),
@@ -34,8 +37,8 @@ export const Task = z.object({
 });
 export type Task = z.infer<typeof Task>;
 
-/** Names of the registered benchmarks (see src/benchmarks/). */
-export type DatasetKind = 'codeseceval' | 'humaneval';
+/** Name of a registered benchmark (`BENCHMARKS` in src/benchmarks/): "codeseceval", "sallm". */
+export type DatasetKind = string;
 
 export interface Dataset {
   kind: DatasetKind;

@@ -1,3 +1,5 @@
+import { BENCHMARKS } from '../benchmarks/index.js';
+import type { ModuleSource } from '../core/benchmark.js';
 import type { Dataset } from '../core/task.js';
 
 /**
@@ -39,53 +41,14 @@ export function topLevelModule(name: string): string {
   return name.split('.')[0]!;
 }
 
-/** Where a third-party module comes from. */
-export interface ModuleSource {
-  /** What to import to tell whether it works (`mysql.connector`, not just the `mysql` namespace). */
-  probe: string;
-  /** Debian package providing it for /usr/bin/python3, or null when Debian has none. */
-  debian: string | null;
-  /** Distribution name on PyPI. */
-  pip: string;
-  /** The sandbox ships a stand-in (src/sandbox/python/shims/<module>) used when the real one is missing. */
-  shim?: boolean;
-  note?: string;
-}
-
 /**
- * The third-party (or no-longer-standard) modules the CodeSecEval data imports. A test checks
- * that every non-stdlib module the pinned dataset imports has an entry here.
+ * The third-party (or no-longer-standard) modules the registered benchmarks' data imports,
+ * each benchmark's own table merged. A test checks that every non-stdlib module the pinned
+ * data imports has an entry here.
  */
-export const KNOWN_MODULES: Readonly<Record<string, ModuleSource>> = {
-  flask: { probe: 'flask', debian: 'python3-flask', pip: 'flask' },
-  werkzeug: { probe: 'werkzeug', debian: 'python3-werkzeug', pip: 'werkzeug' },
-  jinja2: { probe: 'jinja2', debian: 'python3-jinja2', pip: 'jinja2' },
-  yaml: { probe: 'yaml', debian: 'python3-yaml', pip: 'PyYAML' },
-  PIL: { probe: 'PIL.Image', debian: 'python3-pil', pip: 'pillow' },
-  jwt: { probe: 'jwt', debian: 'python3-jwt', pip: 'PyJWT' },
-  lxml: { probe: 'lxml.etree', debian: 'python3-lxml', pip: 'lxml' },
-  bleach: { probe: 'bleach', debian: 'python3-bleach', pip: 'bleach' },
-  defusedxml: { probe: 'defusedxml', debian: 'python3-defusedxml', pip: 'defusedxml' },
-  cryptography: { probe: 'cryptography', debian: 'python3-cryptography', pip: 'cryptography' },
-  requests: { probe: 'requests', debian: 'python3-requests', pip: 'requests' },
-  psutil: { probe: 'psutil', debian: 'python3-psutil', pip: 'psutil' },
-  pytest: { probe: 'pytest', debian: 'python3-pytest', pip: 'pytest' },
-  Cryptodome: { probe: 'Cryptodome.Cipher.AES', debian: 'python3-pycryptodome', pip: 'pycryptodomex' },
-  Crypto: {
-    probe: 'Crypto.Cipher.AES',
-    debian: null,
-    pip: 'pycryptodome',
-    shim: true,
-    note: "PyCrypto's name; Debian's python3-pycryptodome installs it as Cryptodome",
-  },
-  mysql: { probe: 'mysql.connector', debian: null, pip: 'mysql-connector-python', shim: true },
-  imghdr: {
-    probe: 'imghdr',
-    debian: null,
-    pip: 'standard-imghdr',
-    note: 'in the standard library up to Python 3.12, removed in 3.13',
-  },
-};
+export const KNOWN_MODULES: Readonly<Record<string, ModuleSource>> = Object.assign({}, ...BENCHMARKS.map((b) => b.modules));
+
+export type { ModuleSource };
 
 export interface ImportUse {
   /** Top-level module name. */

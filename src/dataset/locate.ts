@@ -1,27 +1,33 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fetchedDatasetDir } from '../benchmarks/codeseceval/paths.js';
-import { loadDataset } from '../benchmarks/index.js';
+import { benchmarkOf, fetchedDir, loadDataset } from '../benchmarks/index.js';
 import { UserError } from '../core/errors.js';
-import type { Dataset } from '../core/task.js';
+import type { Dataset, DatasetKind } from '../core/task.js';
 
-export { fetchedDatasetDir };
+/** The default benchmark when no flag names one. */
+export const DEFAULT_BENCHMARK = 'codeseceval';
 
-/**
- * The dataset location, in order: the --dataset flag, $CODESECEVAL_DATASET, then the cache
- * filled by `codeseceval dataset fetch`.
- */
-export function locateDataset(flag?: string): string {
-  if (flag) return path.resolve(flag);
-  const env = process.env.CODESECEVAL_DATASET;
-  if (env) return path.resolve(env);
-  const fetched = fetchedDatasetDir();
-  if (existsSync(fetched)) return fetched;
-  throw new UserError(
-    'no dataset: pass --dataset DIR, set CODESECEVAL_DATASET, or run `codeseceval dataset fetch` to download it',
-  );
+/** Where `codeseceval dataset fetch [NAME]` installs a benchmark (CodeSecEval by default). */
+export function fetchedDatasetDir(kind: DatasetKind = DEFAULT_BENCHMARK): string {
+  return fetchedDir(benchmarkOf(kind).kind);
 }
 
-export function openDataset(flag?: string): Dataset {
-  return loadDataset(locateDataset(flag));
+/**
+ * The dataset location, in order: the --dataset flag, the benchmark's variable
+ * ($CODESECEVAL_DATASET, $CODESECEVAL_SALLM, ...), then the cache filled by
+ * `codeseceval dataset fetch`.
+ */
+export function locateDataset(flag?: string, kind: DatasetKind = DEFAULT_BENCHMARK): string {
+  if (flag) return path.resolve(flag);
+  const bench = benchmarkOf(kind);
+  const env = process.env[bench.datasetEnv];
+  if (env) return path.resolve(env);
+  const fetched = fetchedDir(bench.kind);
+  if (existsSync(fetched)) return fetched;
+  const fetch = bench.fetch ? `, or run \`codeseceval dataset fetch${kind === DEFAULT_BENCHMARK ? '' : ` ${kind}`}\` to download it` : '';
+  throw new UserError(`no ${bench.label} dataset: pass --dataset DIR or set ${bench.datasetEnv}${fetch}`);
+}
+
+export function openDataset(flag?: string, kind: DatasetKind = DEFAULT_BENCHMARK): Dataset {
+  return loadDataset(locateDataset(flag, kind));
 }

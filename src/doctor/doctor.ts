@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KNOWN_MODULES, type ModuleSource, datasetImports } from '../dataset/imports.js';
-import { loadDataset } from '../benchmarks/index.js';
-import { fetchedDatasetDir, locateDataset } from '../dataset/locate.js';
-import { describeProblems, verifyTree } from '../benchmarks/codeseceval/manifest.js';
+import { fetchedDir, findBenchmark, loadDataset } from '../benchmarks/index.js';
+import { locateDataset } from '../dataset/locate.js';
+import { describeProblems, verifyTree } from '../benchmarks/fetch/manifest.js';
 import { packageFile } from '../io/paths.js';
 import { MIN_PYTHON, type PythonInfo, choosePython, probePython, versionAtLeast } from './python.js';
 import { checkBwrap, checkNode } from './system.js';
@@ -145,11 +145,12 @@ async function checkDataset(flag?: string): Promise<{ check: CheckResult; datase
     return { check: { name: 'dataset', level: 'fail', detail: (e as Error).message }, dataset: null };
   }
   let detail = `${dataset.kind}, ${dataset.tasks.length} tasks at ${dataset.source}`;
-  if (path.resolve(where) === path.resolve(fetchedDatasetDir())) {
-    const problems = await verifyTree(where);
+  const bench = findBenchmark(dataset.kind);
+  if (bench?.fetch && path.resolve(where) === path.resolve(fetchedDir(bench.kind))) {
+    const problems = await verifyTree(where, bench.fetch.manifest);
     if (problems.length) {
       return {
-        check: { name: 'dataset', level: 'fail', detail: `${detail}: fails verification: ${describeProblems(problems)}`, hint: 'run `codeseceval dataset fetch --force`' },
+        check: { name: 'dataset', level: 'fail', detail: `${detail}: fails verification: ${describeProblems(problems)}`, hint: `run \`codeseceval dataset fetch ${bench.kind} --force\`` },
         dataset,
       };
     }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -17,8 +17,9 @@ import { UserError } from '../core/errors.js';
 import { OWN_PROCESS_GROUP } from '../sandbox/interpreter.js';
 import type { ExecutorInfo } from '../core/exec.js';
 import type { Dataset, Task } from '../core/task.js';
-import { CODESECEVAL_SUBSETS } from '../benchmarks/codeseceval/load.js';
-import { FETCH_INFO_FILE, FetchInfo } from '../benchmarks/codeseceval/manifest.js';
+import { findBenchmark } from '../benchmarks/index.js';
+import { filesBelow } from '../benchmarks/load-shared.js';
+import { FETCH_INFO_FILE, FetchInfo } from '../benchmarks/fetch/manifest.js';
 import { pythonImports, topLevelModule } from '../dataset/imports.js';
 import { readJsonFileSync } from '../io/jsonl.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
@@ -39,15 +40,6 @@ function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Every regular file below `dir`, as sorted `/`-separated paths relative to `root`. */
-function filesBelow(root: string, dir: string, out: string[]): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, e.name);
-    if (e.isDirectory()) filesBelow(root, abs, out);
-    else if (e.isFile() && e.name !== '.DS_Store') out.push(path.relative(root, abs).split(path.sep).join('/'));
-  }
-}
-
 const identities = new Map<string, DatasetIdentity>();
 
 /**
@@ -64,25 +56,19 @@ export function datasetIdentity(dataset: Dataset): DatasetIdentity {
     // its tasks are all there is to hash.
     return { kind: dataset.kind, source, repo: null, commit: null, content_sha256: sha256(JSON.stringify(dataset.tasks)), files: 0 };
   }
-  let root: string;
-  let files: string[] = [];
-  if (statSync(source).isDirectory()) {
-    root = source;
-    if (dataset.kind === 'codeseceval') {
-      for (const s of CODESECEVAL_SUBSETS) if (existsSync(path.join(root, s))) filesBelow(root, path.join(root, s), files);
-    } else {
-      files = readdirSync(root).filter((f) => f.endsWith('.jsonl'));
-    }
-  } else {
-    root = path.dirname(source);
-    files = [path.basename(source)];
-  }
-  files.sort();
+  // The benchmark names every file its content depends on (records, test files, fixtures),
+  // so two datasets that differ only in a test file never share a hash.
+  const bench = findBenchmark(dataset.kind);
+  const { root, files } = bench
+    ? bench.dataFiles(source)
+    : statSync(source).isDirectory()
+      ? { root: source, files: filesBelow(source) }
+      : { root: path.dirname(source), files: [path.basename(source)] };
   const manifest = files.map((rel) => `${rel}\0${sha256(readFileSync(path.join(root, rel)))}\n`).join('');
   let repo: string | null = null;
   let commit: string | null = null;
   const info = path.join(root, FETCH_INFO_FILE);
-  if (dataset.kind === 'codeseceval' && existsSync(info)) {
+  if (bench?.fetch && existsSync(info)) {
     try {
       ({ repo, commit } = readJsonFileSync(info, FetchInfo));
     } catch {

@@ -1,19 +1,16 @@
 import { normaliseCwe } from '../util/cwe.js';
 import { UserError } from '../core/errors.js';
+import { BENCHMARKS, resolveSubset } from '../benchmarks/index.js';
 import type { Dataset, Subset, Task } from '../core/task.js';
 
-const SUBSETS: Record<string, Subset> = {
-  base: 'SecEvalBase',
-  secevalbase: 'SecEvalBase',
-  plus: 'SecEvalPlus',
-  secevalplus: 'SecEvalPlus',
-  humaneval: 'HumanEval',
-};
-
+/** `--subset`: a subset of a registered benchmark, by its name or an alias (`base`, `plus`). */
 export function parseSubset(value: string): Subset {
-  const s = SUBSETS[value.trim().toLowerCase()];
-  if (!s) throw new UserError(`--subset: unknown subset "${value}" (use base or plus)`);
-  return s;
+  const hit = resolveSubset(value);
+  if (!hit) {
+    const names = BENCHMARKS.flatMap((b) => [...Object.keys(b.subsetAliases), ...b.subsets]);
+    throw new UserError(`--subset: unknown subset "${value}" (one of ${names.join(', ')})`);
+  }
+  return hit.subset;
 }
 
 /**

@@ -16,14 +16,15 @@ export class ReferenceProvider implements ModelProvider {
   ) {}
 
   checkTasks(tasks: Task[]): void {
-    if (this.variant !== 'insecure') return;
-    const lacking = tasks.find((t) => t.insecureCode === null);
-    if (lacking) throw new UserError(`--model ${this.spec}: task ${lacking.id} has no Insecure Code (only CodeSecEval tasks do)`);
+    const lacking = tasks.find((t) => referenceOf(t, this.variant) === null);
+    if (lacking) {
+      throw new UserError(`--model ${this.spec}: task ${lacking.id} (subset ${lacking.subset}) has no ${this.variant} reference program`);
+    }
   }
 
   async complete(req: CompletionRequest): Promise<CompletionResult> {
-    const code = this.variant === 'secure' ? req.task.secureCode : req.task.insecureCode;
-    if (code === null) throw new UserError(`task ${req.task.id} has no Insecure Code`);
+    const code = referenceOf(req.task, this.variant);
+    if (code === null) throw new UserError(`task ${req.task.id} has no ${this.variant} reference program`);
     return {
       text: code,
       usage: null,
@@ -32,4 +33,10 @@ export class ReferenceProvider implements ModelProvider {
       program: { solution: code, method: `reference:${this.variant}` },
     };
   }
+}
+
+/** A benchmark without a secure reference (SALLM) loads it as ''. */
+function referenceOf(task: Task, variant: 'secure' | 'insecure'): string | null {
+  const code = variant === 'secure' ? task.secureCode : task.insecureCode;
+  return code ? code : null;
 }

@@ -1,5 +1,6 @@
 import { hasNumberedSteps } from '../text/steps.js';
 import type { Dataset } from '../core/task.js';
+import { findBenchmark } from '../benchmarks/index.js';
 
 export interface TaskGroup {
   label: string;
@@ -26,8 +27,9 @@ function cweNumber(key: string): number {
   return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
 }
 
+/** The benchmark's own name ("CodeSecEval", "SALLM"); a dataset of no registered kind is headed by its kind. */
 export function overallLabel(dataset: Dataset): string {
-  return dataset.kind === 'codeseceval' ? 'CodeSecEval' : 'HumanEval';
+  return findBenchmark(dataset.kind)?.label ?? dataset.kind;
 }
 
 export function taskGroups(dataset: Dataset): TaskGroups {

@@ -17,6 +17,11 @@ describe('benchmark registry', () => {
   it('has one entry per kind, and loadDataset picks the entry that recognises the data', () => {
     const kinds = BENCHMARKS.map((b) => b.kind);
     expect(new Set(kinds).size).toBe(kinds.length);
+    // A task finds its benchmark by its subset, so no two benchmarks share one.
+    const subsets = BENCHMARKS.flatMap((b) => b.subsets);
+    expect(new Set(subsets).size).toBe(subsets.length);
+    const envs = BENCHMARKS.map((b) => b.datasetEnv);
+    expect(new Set(envs).size).toBe(envs.length);
     for (const f of BENCHMARK_DATA) {
       const claims = BENCHMARKS.filter((b) => b.recognises(f));
       expect(claims, f).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { type FetchOptions, type FetchResult, defaultDatasetUrl as pinnedUrl, fetchPinned } from '../fetch/fetch.js';
 import { MANIFEST } from './manifest.js';
-import { fetchedDatasetDir } from './paths.js';
+import { fetchedDir } from '../fetch/paths.js';
 
 export { type FetchProgress, formatBytes } from '../fetch/fetch.js';
 
@@ -18,5 +18,5 @@ export function resolveDatasetUrl(flag?: string): string {
 
 /** Fetch the pinned CodeSecEval data into the cache folder `openDataset()` looks in. */
 export function fetchDataset(opts: Partial<FetchOptions> = {}): Promise<FetchResult> {
-  return fetchPinned({ ...opts, url: resolveDatasetUrl(opts.url), dest: opts.dest ?? fetchedDatasetDir(), manifest: opts.manifest ?? MANIFEST });
+  return fetchPinned({ ...opts, url: resolveDatasetUrl(opts.url), dest: opts.dest ?? fetchedDir('codeseceval'), manifest: opts.manifest ?? MANIFEST });
 }

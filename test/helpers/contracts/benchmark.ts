@@ -101,6 +101,29 @@ export function benchmarkContract(name: string, make: () => Benchmark, data: Ben
       for (const t of ds.tasks) expect(ds.byId.get(t.id)).toBe(t);
     });
 
+    it('names its label, subsets and aliases, and every file its content depends on', () => {
+      expect(bench.label).toMatch(/^\S.*$/);
+      expect(bench.datasetEnv).toMatch(/^CODESECEVAL_[A-Z_]+$/);
+      for (const [alias, subset] of Object.entries(bench.subsetAliases)) {
+        expect(alias, alias).toBe(alias.toLowerCase());
+        expect(bench.subsets).toContain(subset);
+      }
+      for (const mod of Object.values(bench.modules)) expect(mod.probe).toMatch(/\S/);
+      const ds = dataset();
+      const { root, files } = bench.dataFiles(ds.source);
+      expect(files.length).toBeGreaterThan(0);
+      expect([...files].sort()).toEqual(files);
+      for (const f of files) expect(statSync(path.join(root, f)).isFile(), f).toBe(true);
+      // Any file a job's fixtures come from is part of the content hash.
+      for (const t of ds.tasks) {
+        if (!t.fixtureDir) continue;
+        for (const fx of bench.fixtures(t)!.files) {
+          const rel = path.relative(root, path.join(t.fixtureDir, fx.path)).split(path.sep).join('/');
+          expect(files, `${t.id}: ${rel}`).toContain(rel);
+        }
+      }
+    });
+
     it('gives fixtures as content: relative paths inside the set, an ID that follows the content', () => {
       const ds = dataset();
       const sets = ds.tasks.map((t) => bench.fixtures(t));
