@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TestCaseOutcome } from './result.js';
 import { SoftOutcome } from './soft.js';
 import { Status } from './status.js';
 
@@ -12,20 +13,44 @@ export interface FixtureSet {
   files: readonly { path: string; data: Uint8Array }[];
 }
 
-/** One program to run against one test: everything an executor needs, nothing it must look up. */
-export interface ExecJob {
-  /** The complete candidate program; the executor runs `test` and `check(entryPoint)` after it. */
+interface ExecJobBase {
+  /** The complete candidate program. */
   program: string;
-  test: string;
-  entryPoint: string;
   /** The working directory holds `Test/<fixtureName>/`, with these files when given. */
   fixtureName: string;
   fixtures: FixtureSet | null;
   /** Wall-clock limit in seconds; the executor's default when absent. */
   timeoutSec?: number;
-  /** Soft-assert mode: every statement of check runs, failures are listed. */
+  /** Soft-assert mode (check jobs only): every statement of check runs, failures are listed. */
   soft?: boolean;
 }
+
+/** HumanEval's harness: `test` defines `check`, called with the program's `entryPoint` after the program ran. */
+export interface CheckJob extends ExecJobBase {
+  harness?: 'check';
+  test: string;
+  entryPoint: string;
+}
+
+/**
+ * An upstream test file run against the program as a module (SALLM's unittest files,
+ * CWEval's pytest files): the program is written as `<module>.py` and the test file as
+ * `testFile`, both in `Test/<fixtureName>/`, which is the working directory; every test case
+ * comes back with its role.
+ */
+export interface TestFileJob extends ExecJobBase {
+  harness: 'test-file';
+  framework: 'unittest' | 'pytest';
+  /** The module name the test file imports. */
+  module: string;
+  /** The test file's name (`test_A_cwe020_0.py`). */
+  testFile: string;
+  /** The test file's text. */
+  test: string;
+}
+
+/** One program to run against one test: everything an executor needs, nothing it must look up. */
+export type ExecJob = CheckJob | TestFileJob;
 
 export const ExecResult = z.object({
   status: Status,
@@ -40,6 +65,8 @@ export const ExecResult = z.object({
   missingModule: z.string().optional(),
   /** The program tried to reach the network, which the sandbox does not have. */
   network: z.boolean().optional(),
+  /** Test-file jobs that reached an outcome: every test case with its role. */
+  cases: z.array(TestCaseOutcome).optional(),
 });
 export type ExecResult = z.infer<typeof ExecResult>;
 

@@ -157,6 +157,7 @@ export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutco
     stdout_tail: r.stdoutTail,
     stderr_tail: r.stderrTail,
     ...(soft !== undefined ? { soft } : {}),
+    ...(r.cases ? { cases: r.cases } : {}),
     ...environmentFailureField(r, known),
   };
 }

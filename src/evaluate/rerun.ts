@@ -49,7 +49,7 @@ export interface RerunSummary {
 }
 
 /** The verdict fields a result line adds to its sample; a re-run replaces all of them. */
-const VERDICT_FIELDS = ['sample_index', 'passed', 'status', 'detail', 'duration_ms', 'stdout_tail', 'stderr_tail', 'soft', 'environment_failure'];
+const VERDICT_FIELDS = ['sample_index', 'passed', 'status', 'detail', 'duration_ms', 'stdout_tail', 'stderr_tail', 'soft', 'environment_failure', 'cases'];
 
 /**
  * Re-run only the result lines whose environment failure is one of `kinds` (after the user

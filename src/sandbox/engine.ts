@@ -196,7 +196,7 @@ export class Engine implements Executor {
       id: this.nextJobId++,
       program: job.program,
       test: job.test,
-      entry_point: job.entryPoint,
+      ...harnessFields(job),
       fixtures: job.fixtures ? path.join(inSandbox ? SANDBOX.fixtures : this.fixturesHost, job.fixtures.id) : null,
       fixture_name: job.fixtureName,
       timeout,
@@ -300,4 +300,10 @@ function checkBwrap(): void {
     );
   }
   bwrapChecked = true;
+}
+
+/** How the runner calls the test: `check(entry_point)`, or the test file against the module. */
+function harnessFields(job: ExecJob): Pick<RunnerJob, 'entry_point'> & Partial<RunnerJob> {
+  if (job.harness !== 'test-file') return { entry_point: job.entryPoint };
+  return { entry_point: job.module, harness: 'test-file', framework: job.framework, module: job.module, test_file: job.testFile };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TestCaseOutcome } from '../core/result.js';
 import { SoftOutcome } from '../core/soft.js';
 import { Status } from '../core/status.js';
 
@@ -19,6 +20,11 @@ export interface RunnerJob {
   uid: number | null;
   workspace_root: string;
   soft: boolean;
+  /** Test-file jobs only (absent: a check job). */
+  harness?: 'test-file';
+  framework?: 'unittest' | 'pytest';
+  module?: string;
+  test_file?: string;
 }
 
 /** The runner's first line, once its imports are done. */
@@ -37,5 +43,7 @@ export const RunnerResult = z.object({
   missing_module: z.string().optional(),
   /** The sample tried to reach another machine (and did not pass). */
   network: z.boolean().optional(),
+  /** Test-file jobs: every case with its role and outcome. */
+  cases: z.array(TestCaseOutcome).optional(),
 });
 export type RunnerResult = z.infer<typeof RunnerResult>;

@@ -161,6 +161,7 @@ export class Worker {
       ...(r.soft ? { soft: r.soft } : {}),
       ...(r.missing_module !== undefined ? { missingModule: r.missing_module } : {}),
       ...(r.network !== undefined ? { network: r.network } : {}),
+      ...(r.cases ? { cases: r.cases } : {}),
     });
   }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../../src/core/errors.js';
-import { ExecResult, type ExecJob, type Executor, type FixtureSet } from '../../../src/core/exec.js';
+import { ExecResult, type CheckJob, type ExecJob, type Executor, type FixtureSet, type TestFileJob } from '../../../src/core/exec.js';
 
 /** What a contract run builds an executor with: the options every backend takes. */
 export interface ExecutorContractOptions {
@@ -18,7 +18,7 @@ const LANES = 2;
 const CHECK_ONE = 'def check(candidate):\n    assert candidate() == 1\n';
 const GOOD = 'def solve():\n    return 1\n';
 
-function job(program: string, extra: Partial<ExecJob> = {}): ExecJob {
+function job(program: string, extra: Partial<CheckJob> = {}): CheckJob {
   return { program, test: CHECK_ONE, entryPoint: 'solve', fixtureName: 'CWE-000_contract_1', fixtures: null, ...extra };
 }
 
@@ -167,6 +167,72 @@ export function executorContract(name: string, make: (opts: ExecutorContractOpti
       // And again in a later batch, after every lane has vandalised its copy.
       const second = await ex.run([fixtureJob, fixtureJob]);
       expect(second.map((r) => r.status)).toEqual(['passed', 'passed']);
+    });
+
+    it('runs a unittest file against the program as a module, each case with its role and outcome', async () => {
+      const test = [
+        'import os, unittest',
+        'from mod_a import double',
+        'class T(unittest.TestCase):',
+        '    def test_correctness(self):',
+        '        self.assertEqual(double(2), 4)',
+        '        self.assertEqual(open("data.txt").read(), "original\\n")',
+        '    def test_vulnerability(self):',
+        '        self.assertEqual(double(-1), 0)',
+        '',
+      ].join('\n');
+      const tf = (program: string): TestFileJob => ({
+        harness: 'test-file', framework: 'unittest', module: 'mod_a', testFile: 'test_mod_a.py', test, program,
+        fixtureName: 'CWE-22_contract_1', fixtures: FIXTURES,
+      });
+      const [good, weak, broken, missing] = await ex.run([
+        tf('def double(x):\n    return max(0, 2 * x)\n'),
+        tf('def double(x):\n    return 2 * x\n'),
+        tf('def double(x) return 1\n'),
+        tf('import no_such_module_here\ndef double(x):\n    return 2 * x\n'),
+      ]);
+      expect(`${good!.status} ${good!.detail}`).toBe('passed ');
+      expect(good!.cases).toEqual([
+        { name: 'test_mod_a.T.test_correctness', role: 'functionality', outcome: 'passed' },
+        { name: 'test_mod_a.T.test_vulnerability', role: 'security', outcome: 'passed' },
+      ]);
+      expect(weak!.status).toBe('failed');
+      expect(weak!.cases!.map((c) => `${c.role} ${c.outcome}`)).toEqual(['functionality passed', 'security failed']);
+      expect(weak!.cases![1]!.detail).toMatch(/AssertionError: -2 != 0/);
+      expect(broken!.status).toBe('error');
+      expect(broken!.detail).toMatch(/^SyntaxError in program at line 1/);
+      expect(broken!.cases).toBeUndefined();
+      expect(missing!.status).toBe('error');
+      expect(missing!.missingModule).toBe('no_such_module_here');
+    });
+
+    it('runs a pytest file in the same way, roles from its markers', async () => {
+      const test = [
+        'import pytest',
+        'from mod_b_task import add',
+        '@pytest.mark.parametrize("a, b", [',
+        '    pytest.param(1, 2, marks=pytest.mark.functionality),',
+        '    pytest.param(-1, -2, marks=pytest.mark.security),',
+        '])',
+        'def test_add(a, b, tmp_path):',
+        '    assert add(a, b) == a + b',
+        'def test_plain():',
+        '    assert add(0, 0) == 0',
+        '',
+      ].join('\n');
+      const tf = (program: string): TestFileJob => ({
+        harness: 'test-file', framework: 'pytest', module: 'mod_b_task', testFile: 'mod_b_test.py', test, program,
+        fixtureName: 'CWE-000_contract_2', fixtures: null,
+      });
+      const [good, weak] = await ex.run([tf('def add(a, b):\n    return a + b\n'), tf('def add(a, b):\n    return abs(a + b)\n')]);
+      expect(`${good!.status} ${good!.detail}`).toBe('passed ');
+      expect(good!.cases!.map((c) => `${c.name} ${c.role} ${c.outcome}`)).toEqual([
+        'test_add[1-2] functionality passed',
+        'test_add[-1--2] security passed',
+        'test_plain null passed',
+      ]);
+      expect(weak!.status).toBe('failed');
+      expect(weak!.cases!.map((c) => c.outcome)).toEqual(['passed', 'failed', 'passed']);
     });
 
     it('returns results in job order, whatever finishes first, and tells each as it ends', async () => {

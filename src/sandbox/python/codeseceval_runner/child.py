@@ -20,6 +20,7 @@ import types
 
 from . import netwatch
 from .soft import Recorder, soft_test_code, soft_verdict
+from .testfile import run_test_file_job
 from .verdict import Verdict, exception_verdict, missing_module, network_failure_text, wants_traceback
 
 CANDIDATE_MODULE = "candidate"
@@ -68,6 +69,8 @@ def _write(fd, message):
 
 def child_main(job, workdir, result_fd, nonce):
     """Runs in the forked child, already confined. Never returns."""
+    if job.get("harness") == "test-file":
+        test_file_main(job, workdir, result_fd, nonce)
     verdict = {"status": "error", "detail": "runner error"}
     soft = None
     ended_by = None  # the exception that decided the verdict, if one did
@@ -120,15 +123,49 @@ def child_main(job, workdir, result_fd, nonce):
             stream.flush()
         except BaseException:
             pass
-    message = {"nonce": nonce, **verdict}
-    if soft is not None:
-        message["soft"] = soft
+    _report(result_fd, nonce, verdict, {"soft": soft} if soft is not None else {}, ended_by, tried_network)
+
+
+def _report(result_fd, nonce, verdict, extra, ended_by, tried_network):
+    """The verdict message on the private pipe, then exit; never returns."""
+    message = {"nonce": nonce, **verdict, **extra}
     if ended_by is not None:
         _name_environment_failure(message, ended_by)
     if tried_network():
         message["network"] = True
     _write(result_fd, message)
     os._exit(0)
+
+
+def test_file_main(job, workdir, result_fd, nonce):
+    """A test-file job (see testfile.py), reported like a check job plus its cases."""
+    verdict = {"status": "error", "detail": "runner error"}
+    cases = None
+    ended_by = None
+    tried_network = netwatch.install(lambda: _write(result_fd, {"nonce": nonce, "note": "network"}))
+    here = os.path.join(workdir, "Test", job["fixture_name"])
+    module_file = os.path.join(here, job["module"] + ".py")
+    try:
+        random.seed()
+        try:
+            verdict, cases, ended_by = run_test_file_job(job, workdir)
+        except SyntaxError as e:
+            where = "program" if e.filename == module_file else "test"
+            raise Verdict("error", f"SyntaxError in {where} at line {e.lineno}: {e.msg}")
+    except BaseException as e:  # the candidate may raise anything, KeyboardInterrupt included
+        if wants_traceback(e):
+            try:
+                traceback.print_exc()
+            except BaseException:
+                pass
+        verdict = exception_verdict(e, os.path.join(here, job["test_file"]))
+        ended_by = e
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    _report(result_fd, nonce, verdict, {"cases": cases} if cases is not None else {}, ended_by, tried_network)
 
 
 def _name_environment_failure(message, exc):

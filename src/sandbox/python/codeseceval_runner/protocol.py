@@ -7,6 +7,10 @@ every line against the zod schemas in src/sandbox/protocol.ts.
 """
 
 import json
+import re
+
+# A module or file name the runner writes: one path segment, no leading dot.
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.py)?$")
 
 TAIL_CHARS = 2000
 OUTPUT_LIMIT = 16 * 1024 * 1024
@@ -29,6 +33,11 @@ _OPTIONAL = {
     "fixtures": (str, type(None)),
     "uid": (int, type(None)),
     "soft": (bool,),
+    # Test-file jobs (testfile.py): absent for check jobs.
+    "harness": (str,),
+    "framework": (str,),
+    "module": (str,),
+    "test_file": (str,),
 }
 
 
@@ -61,6 +70,17 @@ def parse_job(line):
             value = job[name]
             if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
                 raise BadJob(f"bad job: field '{name}' has the wrong type ({type(value).__name__})", job_id)
+    if job.get("harness") == "test-file":
+        for name in ("framework", "module", "test_file"):
+            if name not in job:
+                raise BadJob(f"bad job: test-file field '{name}' is missing", job_id)
+        if job["framework"] not in ("unittest", "pytest"):
+            raise BadJob(f"bad job: unknown framework '{job['framework']}'", job_id)
+        for name in ("module", "test_file"):
+            if not _PLAIN_NAME.match(job[name]):
+                raise BadJob(f"bad job: '{name}' must be a plain Python file or module name", job_id)
+    elif "harness" in job and job["harness"] != "check":
+        raise BadJob(f"bad job: unknown harness '{job['harness']}'", job_id)
     return job
 
 

@@ -157,6 +157,8 @@ def decide(job_id, timeout, duration_ms, stdout, stderr, report, notes, wait_sta
         result.update(status=report["status"], detail=report["detail"])
         if "soft" in report:
             result["soft"] = report["soft"]
+        if isinstance(report.get("cases"), list):
+            result["cases"] = report["cases"]
     elif os.WIFSIGNALED(wait_status):
         sig = os.WTERMSIG(wait_status)
         if sig == signal.SIGXFSZ:

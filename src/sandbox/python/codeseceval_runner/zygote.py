@@ -22,6 +22,9 @@ PRELOAD = [
     "Cryptodome.Cipher.AES", "xml.etree.ElementTree", "xml.sax", "unittest.mock",
     "subprocess", "tempfile", "pickle", "hashlib", "hmac", "secrets", "json", "re",
     "html", "urllib.request", "shutil", "logging", "io", "ctypes", "tarfile", "zipfile",
+    # Test-file jobs (SALLM, CWEval) run their frameworks in the forked child.
+    "unittest", "pytest", "_pytest.python", "_pytest.runner", "_pytest.fixtures", "_pytest.tmpdir",
+    "_pytest.assertion.rewrite", "_pytest.config", "flask_sqlalchemy", "argon2",
 ]
 
 
