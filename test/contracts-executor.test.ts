@@ -25,8 +25,19 @@ for (const entry of EXECUTORS) {
         const own = BENCHMARK_DATA.filter((f) => bench.recognises(f));
         expect(own).toHaveLength(1);
         const ds = bench.load(own[0]!);
-        const secure = await ex.run(ds.tasks.map((t) => bench.job(t, bench.program(t, { solution: t.secureCode }))));
-        expect(secure.map((r, i) => `${ds.tasks[i]!.id}: ${r.status} ${r.detail}`)).toEqual(ds.tasks.map((t) => `${t.id}: passed `));
+        if (bench.references.secure) {
+          const secure = await ex.run(ds.tasks.map((t) => bench.job(t, bench.program(t, { solution: t.secureCode }))));
+          expect(secure.map((r, i) => `${ds.tasks[i]!.id}: ${r.status} ${r.detail}`)).toEqual(ds.tasks.map((t) => `${t.id}: passed `));
+        } else {
+          // SALLM publishes only the insecure module: it passes its functionality cases and fails a security one.
+          const insecure = await ex.run(ds.tasks.map((t) => bench.job(t, bench.program(t, { solution: t.insecureCode! }))));
+          insecure.forEach((r, i) => {
+            const id = ds.tasks[i]!.id;
+            expect(r.status, `${id}: ${r.detail}`).toBe('failed');
+            expect(r.cases!.filter((c) => c.role === 'functionality').every((c) => c.outcome === 'passed'), id).toBe(true);
+            expect(r.cases!.some((c) => c.role === 'security' && c.outcome === 'failed'), id).toBe(true);
+          });
+        }
         // HumanEval-style completions: the Problem continued by the reference's body.
         const completions = ds.tasks.filter((t) => t.secureCode.startsWith(t.problem) && t.secureCode.length > t.problem.length);
         const completed = await ex.run(completions.map((t) => bench.job(t, bench.program(t, { completion: t.secureCode.slice(t.problem.length) }))));

@@ -5,10 +5,12 @@ import { DatasetError, UserError } from '../core/errors.js';
 import type { ExecJob } from '../core/exec.js';
 import type { Dataset, DatasetKind, Subset, Task } from '../core/task.js';
 import { codeSecEval } from './codeseceval/index.js';
+import { cweval } from './cweval/index.js';
 import { humanEval } from './humaneval/index.js';
+import { sallm } from './sallm/index.js';
 
-/** The registry. The first benchmark that recognises a location loads it. */
-export const BENCHMARKS: readonly Benchmark[] = [codeSecEval, humanEval];
+/** The registry. The first benchmark that recognises a location loads it (HumanEval's loose layout last). */
+export const BENCHMARKS: readonly Benchmark[] = [codeSecEval, sallm, cweval, humanEval];
 
 export function benchmarkOf(kind: DatasetKind): Benchmark {
   const b = findBenchmark(kind);

@@ -34,6 +34,8 @@ export const Task = z.object({
   fixtureDir: z.string().nullable(),
   /** Folder name the sandbox creates the fixtures under: `Test/<fixtureName>/`. */
   fixtureName: z.string().min(1),
+  /** Test-file benchmarks (SALLM, CWEval): the module name the test file imports the program as. */
+  module: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -46,4 +48,6 @@ export interface Dataset {
   source: string;
   tasks: Task[];
   byId: Map<string, Task>;
+  /** Upstream records that cannot be run (no test file), listed rather than silently dropped. */
+  untestable?: { id: string; reason: string }[];
 }

@@ -71,6 +71,8 @@ export function datasetImports(dataset: Dataset): ImportUse[] {
       if (!text) continue;
       for (const name of pythonImports(text)) {
         const top = topLevelModule(name);
+        // A test file imports the task's own module: the program, not a package to install.
+        if (top === t.module) continue;
         let u = uses.get(top);
         if (!u) uses.set(top, (u = { names: new Set(), tasks: new Set() }));
         u.names.add(name);

@@ -86,9 +86,14 @@ export function importedModules(tasks: Iterable<Task>, programs: Iterable<string
   const add = (text: string | null) => {
     if (text) for (const name of pythonImports(text)) found.add(topLevelModule(name));
   };
-  for (const t of tasks) for (const text of [t.problem, t.secureCode, t.insecureCode, t.test, t.vulnAwareProblem]) add(text);
+  const own = new Set<string>();
+  for (const t of tasks) {
+    for (const text of [t.problem, t.secureCode, t.insecureCode, t.test, t.vulnAwareProblem]) add(text);
+    // A test file imports the task's own module: the program, not a package.
+    if (t.module) own.add(t.module);
+  }
   for (const p of programs) add(p);
-  return [...found].sort();
+  return [...found].filter((m) => !own.has(m)).sort();
 }
 
 /**

@@ -1,36 +1,7 @@
-import type { ModuleSource } from '../../core/benchmark.js';
+import { pickModules } from '../python-modules.js';
 
-/**
- * The third-party (or no-longer-standard) modules the CodeSecEval data imports.
- */
-export const CODESECEVAL_MODULES: Readonly<Record<string, ModuleSource>> = {
-  flask: { probe: 'flask', debian: 'python3-flask', pip: 'flask' },
-  werkzeug: { probe: 'werkzeug', debian: 'python3-werkzeug', pip: 'werkzeug' },
-  jinja2: { probe: 'jinja2', debian: 'python3-jinja2', pip: 'jinja2' },
-  yaml: { probe: 'yaml', debian: 'python3-yaml', pip: 'PyYAML' },
-  PIL: { probe: 'PIL.Image', debian: 'python3-pil', pip: 'pillow' },
-  jwt: { probe: 'jwt', debian: 'python3-jwt', pip: 'PyJWT' },
-  lxml: { probe: 'lxml.etree', debian: 'python3-lxml', pip: 'lxml' },
-  bleach: { probe: 'bleach', debian: 'python3-bleach', pip: 'bleach' },
-  defusedxml: { probe: 'defusedxml', debian: 'python3-defusedxml', pip: 'defusedxml' },
-  cryptography: { probe: 'cryptography', debian: 'python3-cryptography', pip: 'cryptography' },
-  requests: { probe: 'requests', debian: 'python3-requests', pip: 'requests' },
-  psutil: { probe: 'psutil', debian: 'python3-psutil', pip: 'psutil' },
-  pytest: { probe: 'pytest', debian: 'python3-pytest', pip: 'pytest' },
-  Cryptodome: { probe: 'Cryptodome.Cipher.AES', debian: 'python3-pycryptodome', pip: 'pycryptodomex' },
-  Crypto: {
-    probe: 'Crypto.Cipher.AES',
-    debian: null,
-    pip: 'pycryptodome',
-    shim: true,
-    note: "PyCrypto's name; Debian's python3-pycryptodome installs it as Cryptodome",
-  },
-  mysql: { probe: 'mysql.connector', debian: null, pip: 'mysql-connector-python', shim: true },
-  imghdr: {
-    probe: 'imghdr',
-    debian: null,
-    pip: 'standard-imghdr',
-    note: 'in the standard library up to Python 3.12, removed in 3.13',
-  },
-};
-
+/** The third-party (or no-longer-standard) modules the CodeSecEval data imports. */
+export const CODESECEVAL_MODULES = pickModules(
+  'flask', 'werkzeug', 'jinja2', 'yaml', 'PIL', 'jwt', 'lxml', 'bleach', 'defusedxml', 'cryptography', 'requests', 'psutil',
+  'pytest', 'Cryptodome', 'Crypto', 'mysql', 'imghdr',
+);

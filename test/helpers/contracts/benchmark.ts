@@ -16,7 +16,7 @@ import { Task, type Dataset } from '../../../src/core/task.js';
  * One small data set per benchmark layout. A new benchmark adds a data set here; which set is
  * whose is found by `recognises`, so nothing else is listed by hand.
  */
-export const BENCHMARK_DATA: readonly string[] = ['codeseceval-mini', 'humaneval-mini.jsonl'].map((f) =>
+export const BENCHMARK_DATA: readonly string[] = ['codeseceval-mini', 'humaneval-mini.jsonl', 'sallm-mini', 'cweval-mini'].map((f) =>
   path.resolve(import.meta.dirname, '..', '..', 'fixtures', f),
 );
 
@@ -117,7 +117,7 @@ export function benchmarkContract(name: string, make: () => Benchmark, data: Ben
       // Any file a job's fixtures come from is part of the content hash.
       for (const t of ds.tasks) {
         if (!t.fixtureDir) continue;
-        for (const fx of bench.fixtures(t)!.files) {
+        for (const fx of bench.fixtures(t)?.files ?? []) {
           const rel = path.relative(root, path.join(t.fixtureDir, fx.path)).split(path.sep).join('/');
           expect(files, `${t.id}: ${rel}`).toContain(rel);
         }
@@ -177,21 +177,31 @@ export function benchmarkContract(name: string, make: () => Benchmark, data: Ben
       for (const t of ds.tasks) {
         const program = `${t.secureCode}\n# sample for ${t.id}\n`;
         const job = bench.job(t, program);
-        expect(job).toMatchObject({ program, test: t.test, entryPoint: t.entryPoint, fixtureName: t.fixtureName });
+        expect(job).toMatchObject({ program, test: t.test, fixtureName: t.fixtureName });
+        if (bench.protocol === 'check') {
+          expect(job).toMatchObject({ entryPoint: t.entryPoint });
+          expect(job.harness ?? 'check').toBe('check');
+        } else {
+          // The test file imports the program as the task's module.
+          expect(job).toMatchObject({ harness: 'test-file', framework: bench.protocol, module: t.module });
+          expect(job.harness === 'test-file' && /^[A-Za-z_]\w*\.py$/.test(job.testFile)).toBe(true);
+        }
         expect(job.timeoutSec).toBeUndefined();
         expect(job.soft ?? false).toBe(false);
         const fx = bench.fixtures(t);
         expect(job.fixtures === null ? null : job.fixtures.id).toBe(fx === null ? null : fx.id);
         const text = serialised(job);
         for (const p of hostPaths) expect(text.includes(p), `${t.id}: job carries ${p}`).toBe(false);
-        expect(bench.job(t, program, { timeoutSec: 3, soft: true })).toMatchObject({ timeoutSec: 3, soft: true });
+        // Soft asserts rewrite a check() function; a test file has its own assertions.
+        expect(bench.job(t, program, { timeoutSec: 3, soft: true })).toMatchObject({ timeoutSec: 3, ...(bench.protocol === 'check' ? { soft: true } : {}) });
       }
     });
 
     it('refuses a file cut short with one UserError line naming the file', () => {
       const copy = copyOf(data.own, temps);
       const files = dataFiles(copy);
-      expect(files.length).toBeGreaterThan(0);
+      // CWEval's data is Python files only: its own tests refuse a task file without its marker.
+      if (bench.kind !== 'cweval') expect(files.length).toBeGreaterThan(0);
       for (const file of files) {
         const original = readFileSync(file, 'utf8');
         writeFileSync(file, original.slice(0, Math.floor(original.length / 2)));

@@ -1,0 +1,107 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DatasetError } from '../../core/errors.js';
+import type { Dataset, Task } from '../../core/task.js';
+import { readJsonlSync } from '../../io/jsonl.js';
+import { normaliseCwe } from '../../util/cwe.js';
+import { finish, parseRecord } from '../load-shared.js';
+
+export const SALLM_FOLDER = 'PythonDataset';
+export const SALLM_RECORDS = 'dataset.jsonl';
+export const SALLM_TECHNIQUES = ['Assertion', 'Tainted', 'Matching'] as const;
+
+/** One line of PythonDataset/dataset.jsonl, as published upstream. */
+export const SallmRecord = z.object({
+  id: z.string().regex(/^[A-Za-z]+_[A-Za-z]+_[A-Za-z_][A-Za-z0-9_]*\.py$/, 'must be <Technique>_<Source>_<module>.py'),
+  technique: z.enum(SALLM_TECHNIQUES),
+  source: z.string().regex(/^[A-Za-z]+$/, 'must be one word'),
+  prompt: z.string().min(1),
+  insecure_code: z.string().min(1),
+});
+export type SallmRecord = z.infer<typeof SallmRecord>;
+
+/** The upstream layout: PythonDataset/dataset.jsonl under the folder given. */
+export function isSallmFolder(abs: string): boolean {
+  return statSync(abs).isDirectory() && existsSync(path.join(abs, SALLM_FOLDER, SALLM_RECORDS));
+}
+
+/** The last function the prompt defines: what the model is asked to write. */
+export function lastDefinedFunction(code: string): string | null {
+  let name: string | null = null;
+  for (const m of code.matchAll(/^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/gm)) name = m[1]!;
+  return name;
+}
+
+/** The unittest file beside a module: `test_<module>.py`. */
+export function sallmTestFile(module: string): string {
+  return `test_${module}.py`;
+}
+
+export function loadSallm(root: string): Dataset {
+  const base = path.join(root, SALLM_FOLDER);
+  const file = path.join(base, SALLM_RECORDS);
+  const tasks: Task[] = [];
+  const untestable: { id: string; reason: string }[] = [];
+  for (const { line, value: raw } of readJsonlSync(file, z.unknown())) {
+    const where = `${file}:${line}`;
+    const r = parseRecord(SallmRecord, raw, where, line - 1, 'id');
+    const id = r.id.slice(0, -'.py'.length);
+    const prefix = `${r.technique}_${r.source}_`;
+    if (!id.startsWith(prefix)) throw new DatasetError(where, `id does not start with "${prefix}"`, r.id, 'id');
+    const module = id.slice(prefix.length);
+    const dir = path.join(base, r.technique, r.source);
+    const testPath = path.join(dir, sallmTestFile(module));
+    if (!existsSync(testPath)) {
+      untestable.push({ id, reason: `no test file ${path.relative(root, testPath)}` });
+      continue;
+    }
+    const entryPoint = lastDefinedFunction(r.prompt) ?? lastDefinedFunction(r.insecure_code);
+    if (!entryPoint) throw new DatasetError(where, 'the prompt defines no function', r.id, 'prompt');
+    const cwe = /cwe0*(\d+)/i.exec(module);
+    const cwes = cwe ? [normaliseCwe(`CWE-${cwe[1]}`)] : [];
+    tasks.push({
+      id,
+      subset: r.technique,
+      cwes,
+      cweGroup: cwes[0] ?? null,
+      problem: r.prompt,
+      // SALLM publishes only the insecure module: there is no secure reference.
+      secureCode: '',
+      insecureCode: r.insecure_code,
+      test: readFileSync(testPath, 'utf8'),
+      entryPoint,
+      vulnAwareProblem: null,
+      insecureCodeExplanation: null,
+      fixtureDir: dir,
+      fixtureName: `${r.technique}_${r.source}`,
+      module,
+    });
+  }
+  if (!tasks.length && !untestable.length) throw new DatasetError(file, 'no records');
+  return { ...finish('sallm', root, tasks), untestable };
+}
+
+/**
+ * The files of a task folder that belong to no task in particular (assets/, templates/,
+ * databases): every task's module, test, pip pins and Dockerfile are left out, so a sample
+ * sees its own module only, as upstream's per-task image does.
+ */
+export function isSallmTaskFile(name: string, modules: ReadonlySet<string>): boolean {
+  if (name.endsWith('_Dockerfile') || name.endsWith('_requirements.txt')) return true;
+  if (!name.endsWith('.py')) return false;
+  const stem = name.slice(0, -3);
+  return modules.has(stem) || (stem.startsWith('test_') && modules.has(stem.slice(5)));
+}
+
+/** The modules of a task folder: every `<name>.py` that has a `test_<name>.py` or is a record's. */
+export function modulesIn(dir: string): Set<string> {
+  const names = readdirSync(dir);
+  const set = new Set<string>();
+  for (const n of names) {
+    if (n.startsWith('test_') && n.endsWith('.py')) set.add(n.slice(5, -3));
+    else if (n.endsWith('_Dockerfile')) set.add(n.slice(0, -'_Dockerfile'.length));
+    else if (n.endsWith('_requirements.txt')) set.add(n.slice(0, -'_requirements.txt'.length));
+  }
+  return set;
+}
