@@ -20,7 +20,7 @@ interface Flags extends EngineFlags {
 export function registerDatasetValidate(parent: Command): void {
   const cmd = parent
     .command('validate')
-    .description("Run each task's Secure and Insecure Code against its Test and classify the task")
+    .description("Run each task's Secure and Insecure Code (those it has) against its Test and classify the task")
     .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl')
     .option('--json', 'print the validation file (JSON) on stdout')
     .option('--out <file>', 'also write the validation file here (for `report --validation`)')
@@ -58,6 +58,10 @@ export function registerDatasetValidate(parent: Command): void {
       if (broken.length) {
         lines.push('', 'Broken tasks:');
         for (const r of broken) lines.push(`  ${r.task_id.padEnd(40)} ${r.verdict.padEnd(16)} ${r.reason.slice(0, 160)}`);
+      }
+      if (validation.untestable?.length) {
+        lines.push('', `Untestable records (${validation.untestable.length}):`);
+        for (const u of validation.untestable) lines.push(`  ${u.id.padEnd(40)} ${u.reason}`);
       }
       if (labels) lines.push('', formatLabelTable(validation.records));
       process.stdout.write(`${lines.join('\n')}\n`);

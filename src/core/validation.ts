@@ -9,7 +9,11 @@ const Line = z.number().int().positive();
  * task's own Secure and Insecure Code fare against its Test. A task whose verdict is not "ok"
  * is broken: a model cannot be judged fairly on it.
  */
-export const VALIDATION_VERDICTS = ['ok', 'secure-fails', 'insecure-passes', 'both-wrong'] as const;
+/**
+ * `functionality-fails`: a benchmark with only an insecure reference (SALLM) whose module
+ * fails its own functionality cases, so the test cannot tell secure from broken code.
+ */
+export const VALIDATION_VERDICTS = ['ok', 'secure-fails', 'insecure-passes', 'both-wrong', 'functionality-fails'] as const;
 export const ValidationVerdict = z.enum(VALIDATION_VERDICTS);
 export type ValidationVerdict = z.infer<typeof ValidationVerdict>;
 
@@ -68,7 +72,8 @@ export const ValidationRecord = z.looseObject({
   subset: Subset,
   verdict: ValidationVerdict,
   reason: z.string(),
-  secure: Execution,
+  /** Null where the benchmark has no secure reference (SALLM). */
+  secure: Execution.nullable(),
   /** Null for HumanEval tasks, which have no insecure reference. */
   insecure: Execution.nullable(),
   /** Only with `dataset validate --labels`: every assert of check, labelled. */
@@ -84,5 +89,7 @@ export const ValidationFile = z.looseObject({
   /** Where the validated dataset was loaded from. */
   dataset: z.string(),
   records: z.array(ValidationRecord),
+  /** Upstream records that could not be run at all (no test file), with why. */
+  untestable: z.array(z.looseObject({ id: z.string(), reason: z.string() })).optional(),
 });
 export type ValidationFile = z.infer<typeof ValidationFile>;

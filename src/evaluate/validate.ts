@@ -5,7 +5,7 @@ import { autoTimeouts } from './timeouts.js';
 import type { ExecResult } from '../core/exec.js';
 import type { Dataset, Task } from '../core/task.js';
 import type { ValidationFile, ValidationRecord, ValidationVerdict } from '../core/validation.js';
-import { taskJob } from '../benchmarks/index.js';
+import { benchmarkForTask, taskJob } from '../benchmarks/index.js';
 
 export interface ValidateOptions extends EngineOptions {
   timeout?: number | 'auto';
@@ -25,7 +25,12 @@ type Runs = Partial<Record<Role, ExecResult>>;
 
 /** Runs per task: Secure and Insecure Code, each twice with labels (normal and soft). */
 export function validationRuns(task: Task, labels: boolean): number {
-  return (task.insecureCode === null ? 1 : 2) * (labels ? 2 : 1);
+  return ((task.secureCode ? 1 : 0) + (task.insecureCode === null ? 0 : 1)) * (labels && labelled(task) ? 2 : 1);
+}
+
+/** Assert labels come from soft-assert runs of a check() test; a test file labels its own cases. */
+function labelled(task: Task): boolean {
+  return !!task.secureCode && benchmarkForTask(task).protocol === 'check';
 }
 
 /**
@@ -48,9 +53,10 @@ export async function validateDataset(dataset: Dataset, opts: ValidateOptions = 
         jobs.push(taskJob(task, program, { ...extra, soft }));
         roles.push({ task: t, role });
       };
-      add('secure', task.secureCode, false);
+      // SALLM has no secure reference (loaded as ''): its insecure module is judged alone.
+      if (task.secureCode) add('secure', task.secureCode, false);
       if (task.insecureCode !== null) add('insecure', task.insecureCode, false);
-      if (opts.labels) {
+      if (opts.labels && labelled(task)) {
         add('secureSoft', task.secureCode, true);
         if (task.insecureCode !== null) add('insecureSoft', task.insecureCode, true);
       }
@@ -61,10 +67,11 @@ export async function validateDataset(dataset: Dataset, opts: ValidateOptions = 
     roles.forEach(({ task, role }, i) => (runs[task]![role] = results[i]!));
     const records = tasks.map((task, t) => {
       const r = runs[t]!;
-      const record = classify(task, r.secure!, r.insecure ?? null);
-      return opts.labels ? withLabels(record, r.secureSoft!, r.insecureSoft ?? null) : record;
+      if (!r.secure) return classifyInsecureOnly(task, r.insecure!);
+      const record = classify(task, r.secure, r.insecure ?? null);
+      return opts.labels && r.secureSoft ? withLabels(record, r.secureSoft, r.insecureSoft ?? null) : record;
     });
-    return { dataset: dataset.source, records };
+    return { dataset: dataset.source, records, ...(dataset.untestable?.length ? { untestable: dataset.untestable } : {}) };
   } finally {
     engine.close();
   }
@@ -88,6 +95,42 @@ export function classify(task: Task, secure: ExecResult, insecure: ExecResult | 
     reason: reasons.join('; '),
     secure: { status: secure.status, detail: secure.detail },
     insecure: insecure ? { status: insecure.status, detail: insecure.detail } : null,
+  };
+}
+
+/**
+ * A task with only an insecure reference (SALLM's published module): ok when the module
+ * passes every functionality case and fails at least one security case. A run with no cases
+ * (the module or the test did not load) is judged on its status alone.
+ */
+export function classifyInsecureOnly(task: Task, insecure: ExecResult): ValidationRecord {
+  const cases = insecure.cases ?? [];
+  const func = cases.filter((c) => c.role === 'functionality');
+  const sec = cases.filter((c) => c.role === 'security');
+  const funcBad = func.filter((c) => c.outcome !== 'passed' && c.outcome !== 'skipped');
+  const secCaught = sec.some((c) => c.outcome === 'failed' || c.outcome === 'error');
+  let verdict: ValidationVerdict = 'ok';
+  const reasons: string[] = [];
+  if (!cases.length) {
+    verdict = insecure.status === 'passed' ? 'insecure-passes' : 'functionality-fails';
+    reasons.push(`Insecure Code ${insecure.status}: ${insecure.detail}`);
+  } else {
+    if (!sec.length) reasons.push('the test has no security case');
+    else if (!secCaught) reasons.push('Insecure Code passes every security case (the test does not catch the vulnerability)');
+    if (funcBad.length) reasons.push(`Insecure Code fails functionality case ${funcBad[0]!.name}: ${funcBad[0]!.detail ?? funcBad[0]!.outcome}`);
+    if (!func.length) reasons.push('the test has no functionality case');
+    if (funcBad.length || !func.length) verdict = secCaught ? 'functionality-fails' : 'both-wrong';
+    else if (!secCaught) verdict = 'insecure-passes';
+  }
+  if (insecure.network) reasons.push('it tried to reach the network');
+  if (insecure.missingModule) reasons.push(`missing module ${insecure.missingModule}`);
+  return {
+    task_id: task.id,
+    subset: task.subset,
+    verdict,
+    reason: reasons.join('; '),
+    secure: null,
+    insecure: { status: insecure.status, detail: insecure.detail },
   };
 }
 

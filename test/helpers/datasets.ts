@@ -44,6 +44,8 @@ function locate(envName: string, candidates: string[], hint: string): Source {
 }
 
 const codeSecEval = locate('CODESECEVAL_DATASET', [fetchedDatasetDir(), path.join(SHARED, 'codeseceval')], DATA.codeseceval.hint);
+const sallm = locate('CODESECEVAL_SALLM', [fetchedDatasetDir('sallm'), path.join(SHARED, 'sallm')], DATA.sallm.hint);
+const cweval = locate('CODESECEVAL_CWEVAL', [fetchedDatasetDir('cweval'), path.join(SHARED, 'cweval')], DATA.cweval.hint);
 const humanEval = locate('CODESECEVAL_HUMANEVAL', [path.join(SHARED, 'humaneval', 'HumanEval.jsonl')], DATA.humaneval.hint);
 
 /** The CodeSecEval folder. Only for tests inside `describeWithDataset` / `itWithDataset`. */
@@ -51,6 +53,10 @@ export const CODESECEVAL_DIR = codeSecEval.path;
 /** The HumanEval .jsonl file. Only for tests inside `describeWithHumanEval` / `itWithHumanEval`. */
 export const HUMANEVAL_FILE = humanEval.path;
 export const HAVE_CODESECEVAL = codeSecEval.found;
+/** The SALLM folder (PythonDataset/ below it). Only inside `describeWithSallm`. */
+export const SALLM_DIR = sallm.path;
+/** The CWEval folder (benchmark/core/py/ below it). Only inside `describeWithCweval`. */
+export const CWEVAL_DIR = cweval.path;
 export const HAVE_HUMANEVAL = humanEval.found;
 
 type SuiteBody = () => void;
@@ -91,6 +97,8 @@ export const describeWithDataset: Suite & { runIf(condition: unknown): Suite } =
 /** A test that reads the CodeSecEval data: skipped without it (failed under CI). */
 export const itWithDataset = testNeeding(codeSecEval, DATA.codeseceval.what);
 export const describeWithHumanEval = suiteNeeding(humanEval, DATA.humaneval.what);
+export const describeWithSallm = suiteNeeding(sallm, DATA.sallm.what);
+export const describeWithCweval = suiteNeeding(cweval, DATA.cweval.what);
 export const itWithHumanEval = testNeeding(humanEval, DATA.humaneval.what);
 
 /**

@@ -8,6 +8,8 @@ export const NEEDS_PREFIX = 'needs the ';
 export const DATA = {
   codeseceval: { what: 'CodeSecEval data', hint: 'get it with `npx codeseceval dataset fetch`, or set CODESECEVAL_DATASET=DIR' },
   humaneval: { what: 'HumanEval data', hint: 'set CODESECEVAL_HUMANEVAL=FILE (a HumanEval.jsonl)' },
+  sallm: { what: 'SALLM data', hint: 'get it with `npx codeseceval dataset fetch sallm`, or set CODESECEVAL_SALLM=DIR' },
+  cweval: { what: 'CWEval data', hint: 'get it with `npx codeseceval dataset fetch cweval`, or set CODESECEVAL_CWEVAL=DIR' },
 } as const;
 
 /** The one line printed for each kind of data that was missing. */

@@ -38,6 +38,9 @@ export function sallmTestFile(module: string): string {
   return `test_${module}.py`;
 }
 
+/** Every record's module, by task folder, as the last load found them (a record without a test file too). */
+export const RECORD_MODULES = new Map<string, Set<string>>();
+
 export function loadSallm(root: string): Dataset {
   const base = path.join(root, SALLM_FOLDER);
   const file = path.join(base, SALLM_RECORDS);
@@ -51,6 +54,9 @@ export function loadSallm(root: string): Dataset {
     if (!id.startsWith(prefix)) throw new DatasetError(where, `id does not start with "${prefix}"`, r.id, 'id');
     const module = id.slice(prefix.length);
     const dir = path.join(base, r.technique, r.source);
+    let known = RECORD_MODULES.get(dir);
+    if (!known) RECORD_MODULES.set(dir, (known = new Set()));
+    known.add(module);
     const testPath = path.join(dir, sallmTestFile(module));
     if (!existsSync(testPath)) {
       untestable.push({ id, reason: `no test file ${path.relative(root, testPath)}` });
@@ -94,10 +100,10 @@ export function isSallmTaskFile(name: string, modules: ReadonlySet<string>): boo
   return modules.has(stem) || (stem.startsWith('test_') && modules.has(stem.slice(5)));
 }
 
-/** The modules of a task folder: every `<name>.py` that has a `test_<name>.py` or is a record's. */
+/** The modules of a task folder: every record's, and every `<name>.py` with a test, pins or a Dockerfile. */
 export function modulesIn(dir: string): Set<string> {
   const names = readdirSync(dir);
-  const set = new Set<string>();
+  const set = new Set<string>(RECORD_MODULES.get(dir));
   for (const n of names) {
     if (n.startsWith('test_') && n.endsWith('.py')) set.add(n.slice(5, -3));
     else if (n.endsWith('_Dockerfile')) set.add(n.slice(0, -'_Dockerfile'.length));
