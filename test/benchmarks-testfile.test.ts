@@ -156,3 +156,19 @@ describeWithCweval('CWEval upstream data', () => {
     expect(ds.byId.get('cwe_078_0')).toMatchObject({ module: 'cwe_078_0_task', entryPoint: 'get_ls_result' });
   });
 });
+
+describe('dataset stats of a test-file benchmark', () => {
+  it('counts per technique, source and CWE, has no secure-code figure for SALLM, and lists untestable records', async () => {
+    const { datasetStats, formatStatsTable } = await import('../src/dataset/stats.js');
+    const stats = datasetStats(loadDataset(SALLM_MINI));
+    expect(stats.subsets.map((s) => `${s.subset} ${s.records}`)).toEqual(['Assertion 1', 'Tainted 1']);
+    expect(stats.perCwe).toEqual({ 'CWE-20': 1, 'CWE-79': 1 });
+    expect(stats.perOrigin).toEqual({ Author: 2 });
+    expect(stats.overall.meanSecureCodeLines).toBeNull();
+    // unittest's self.assert...() calls are the asserts of a SALLM test.
+    expect(stats.overall.meanTestAsserts).toBe(3);
+    const text = formatStatsTable(stats);
+    expect(text).toContain('untestable records (1, not counted above):');
+    expect(text).toContain('Assertion_Author_A_cwe306_9: no test file');
+  });
+});

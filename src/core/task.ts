@@ -34,6 +34,8 @@ export const Task = z.object({
   fixtureDir: z.string().nullable(),
   /** Folder name the sandbox creates the fixtures under: `Test/<fixtureName>/`. */
   fixtureName: z.string().min(1),
+  /** Where upstream took the task from, when it says (SALLM's source: "Author", "CodeQL", ...). */
+  origin: z.string().optional(),
   /** Test-file benchmarks (SALLM, CWEval): the module name the test file imports the program as. */
   module: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
 });

@@ -27,8 +27,8 @@ export interface SubsetStats {
   cweGroups: string[] | null;
   /** Whitespace-separated words of the task's Problem. */
   meanProblemWords: number;
-  /** Non-blank lines of the reference programs; insecure is null for HumanEval. */
-  meanSecureCodeLines: number;
+  /** Non-blank lines of the reference programs; null where the benchmark has none (HumanEval: insecure; SALLM: secure). */
+  meanSecureCodeLines: number | null;
   meanInsecureCodeLines: number | null;
   /** `assert` statements in the Test field (commented-out ones excluded). */
   meanTestAsserts: number;
@@ -42,6 +42,12 @@ export interface DatasetStats {
   source: string;
   subsets: SubsetStats[];
   overall: SubsetStats;
+  /** Tasks per CWE group, in the dataset's order of first appearance. */
+  perCwe: Record<string, number>;
+  /** Tasks per upstream origin (SALLM's source), when the benchmark names one. */
+  perOrigin: Record<string, number>;
+  /** Upstream records that cannot be run (no test file). */
+  untestable: { id: string; reason: string }[];
 }
 
 export function wordCount(text: string): number {
@@ -53,9 +59,9 @@ export function codeLines(code: string): number {
   return code.split(/\r?\n/).filter((l) => l.trim() !== '').length;
 }
 
-/** Statements that start with `assert`; multi-line asserts count once. */
+/** Statements that start with `assert` or a unittest `self.assert...(` call; multi-line asserts count once. */
 export function countAsserts(test: string): number {
-  return test.split(/\r?\n/).filter((l) => /^\s*assert\b/.test(l)).length;
+  return test.split(/\r?\n/).filter((l) => /^\s*(?:assert\b|self\.assert\w*\s*\()/.test(l)).length;
 }
 
 function mean(values: number[]): number {
@@ -88,7 +94,7 @@ function statsOf(subset: string, tasks: Task[], labels: ReadonlyMap<string, Task
     cweTypes: hasCwes ? groups.length : null,
     cweGroups: hasCwes ? groups : null,
     meanProblemWords: mean(tasks.map((t) => wordCount(t.problem))),
-    meanSecureCodeLines: mean(tasks.map((t) => codeLines(t.secureCode))),
+    meanSecureCodeLines: tasks.some((t) => t.secureCode) ? mean(tasks.filter((t) => t.secureCode).map((t) => codeLines(t.secureCode))) : null,
     meanInsecureCodeLines: insecure.length ? mean(insecure.map(codeLines)) : null,
     meanTestAsserts: mean(tasks.map((t) => countAsserts(t.test))),
     numberedStepProblems: aware.length ? aware.filter(hasNumberedSteps).length : null,
@@ -107,11 +113,20 @@ export function datasetStats(dataset: Dataset, labels: ReadonlyMap<string, TaskL
     }
     bySubset.get(t.subset)!.push(t);
   }
+  const perCwe: Record<string, number> = {};
+  const perOrigin: Record<string, number> = {};
+  for (const t of dataset.tasks) {
+    if (t.cweGroup) perCwe[t.cweGroup] = (perCwe[t.cweGroup] ?? 0) + 1;
+    if (t.origin) perOrigin[t.origin] = (perOrigin[t.origin] ?? 0) + 1;
+  }
   return {
     kind: dataset.kind,
     source: dataset.source,
     subsets: order.map((s) => statsOf(s, bySubset.get(s)!, labels)),
     overall: statsOf('all', dataset.tasks, labels),
+    perCwe,
+    perOrigin,
+    untestable: dataset.untestable ?? [],
   };
 }
 
@@ -143,5 +158,12 @@ export function formatStatsTable(stats: DatasetStats): string {
   const body = rows.map(([name, f]) => [name, ...cols.map(f)]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [`${stats.kind} dataset: ${stats.source}`, line(header), ...body.map(line)].join('\n');
+  const lines = [`${stats.kind} dataset: ${stats.source}`, line(header), ...body.map(line)];
+  const counts = (rec: Record<string, number>) => Object.entries(rec).map(([k, n]) => `${k} ${n}`).join(', ');
+  if (Object.keys(stats.perOrigin).length) lines.push('', `tasks per source: ${counts(stats.perOrigin)}`);
+  if (stats.untestable.length) {
+    lines.push('', `untestable records (${stats.untestable.length}, not counted above):`);
+    for (const u of stats.untestable) lines.push(`  ${u.id}: ${u.reason}`);
+  }
+  return lines.join('\n');
 }

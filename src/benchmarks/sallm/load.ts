@@ -82,6 +82,7 @@ export function loadSallm(root: string): Dataset {
       fixtureDir: dir,
       fixtureName: `${r.technique}_${r.source}`,
       module,
+      origin: r.source,
     });
   }
   if (!tasks.length && !untestable.length) throw new DatasetError(file, 'no records');
