@@ -1,6 +1,7 @@
 import { DEFAULT_BOOTSTRAP, Resampler, type BootstrapOptions } from '../score/bootstrap.js';
 import { compareRuns, defaultPairs, type Comparison } from '../score/compare.js';
 import { scoreSplit, type RunSplit } from '../score/functional.js';
+import { scoreCases, type RunCaseScores } from '../score/cases.js';
 import { canSplit } from '../score/labels.js';
 import { DEFAULT_KS } from '../score/passk.js';
 import { readResults } from './results-file.js';
@@ -68,6 +69,8 @@ export interface Report {
   scores: Scores;
   comparisons: Comparison[];
   split: ReportSplit | null;
+  /** Test-case scores of test-file benchmarks (SALLM, CWEval), one per run in `scores.runs` order; null when no run has any. */
+  caseScores: ({ model: string; experiment: string } & RunCaseScores)[] | null;
   /** The "Static analysis vs tests" section; null without --analysis. */
   staticAnalysis: StaticAnalysisSummary | null;
   /** Per-round scores of the feedback-repair runs; null when there is none. */
@@ -146,6 +149,11 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
       if (v) broken.push({ taskId: t.id, subset: t.subset, verdict: v.verdict, reason: v.reason });
     }
   }
+  const rawRuns = new Map(results.runs.map((r) => [`${r.model}\u0000${r.experiment}`, r]));
+  const caseRuns = scores.runs.flatMap((r) => {
+    const c = scoreCases(rawRuns.get(`${r.model}\u0000${r.experiment}`)!.tasks, r.tasks, scores.groups, ks, resampler);
+    return c ? [{ model: r.model, experiment: r.experiment, ...c }] : [];
+  });
   const env = environmentSummary(opts.resultsFiles, results.environmentFailures);
   return {
     ...env,
@@ -161,6 +169,7 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
     scores,
     comparisons,
     split,
+    caseScores: caseRuns.length ? caseRuns : null,
     splitNote,
     rounds,
     staticAnalysis: opts.analysisFile

@@ -5,6 +5,7 @@ import { escapeHtml as esc, pct } from './format.js';
 import {
   brokenTable,
   comparisonTable,
+  caseTable,
   cweTables,
   headlineTables,
   intervalTable,
@@ -236,6 +237,8 @@ export function* htmlChunks(report: Report): Generator<string> {
       html: `<section id="cwe"><h2>Per-CWE results (the paper’s Figures 3 and 4)</h2>${figures}\n${tables}</section>`,
     });
   }
+  const cases = caseTable(report);
+  if (cases) sections.push({ id: cases.id, title: 'Test cases', html: tableHtml(cases) });
   const split = splitTable(report);
   if (split) {
     const figures = splitCharts(report)

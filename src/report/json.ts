@@ -3,6 +3,7 @@ import type { RunSplit, SplitGroup } from '../score/functional.js';
 import type { GroupComparison, RoundScore, RoundSplitGroup } from '../score/rounds.js';
 import type { GroupScore } from '../score/scores.js';
 import type { Report } from './build.js';
+import type { CaseGroup, RunCaseScores } from '../score/cases.js';
 import { staticAnalysisJson, type JsonStaticAnalysis } from './static-analysis.js';
 import { environmentJson } from './environment.js';
 import type { Status } from '../core/status.js';
@@ -113,6 +114,32 @@ export interface JsonRun extends Partial<JsonRunRounds> {
   tasks: JsonTask[];
   /** Functional vs secure; null unless the results carry soft outcomes and labels were given. */
   split: JsonRunSplit | null;
+  /** Test-file benchmarks (SALLM, CWEval): scores from labelled test cases; absent when the run has none. */
+  cases?: { subsets: JsonCaseGroup[]; cwes: JsonCaseGroup[] };
+}
+
+export interface JsonCaseGroup {
+  group: string;
+  tasks: number;
+  func_at_k: PerK<number | null>;
+  func_sec_at_k: PerK<number | null>;
+  secure_at_k: PerK<number | null>;
+  vulnerable_at_k: PerK<number | null>;
+  ci: { func: PerK<Interval | null>; func_sec: PerK<Interval | null>; secure: PerK<Interval | null>; vulnerable: PerK<Interval | null> };
+}
+
+function caseGroup(ks: number[], g: CaseGroup): JsonCaseGroup {
+  const at = (s: GroupScore) => perK(ks, s.passAtK, (v) => v);
+  const ci = (s: GroupScore) => perK(ks, s.ci, (v) => v);
+  return {
+    group: g.group,
+    tasks: g.func.tasks,
+    func_at_k: at(g.func),
+    func_sec_at_k: at(g.funcSec),
+    secure_at_k: at(g.secure),
+    vulnerable_at_k: at(g.vulnerable),
+    ci: { func: ci(g.func), func_sec: ci(g.funcSec), secure: ci(g.secure), vulnerable: ci(g.vulnerable) },
+  };
 }
 
 export interface JsonComparison {
@@ -282,6 +309,7 @@ function roundsJsonFor(report: Report, model: string, experiment: string): Parti
 export function toJson(report: Report): JsonReport {
   const { ks, scores } = report;
   const splits = new Map(report.split?.runs.map((s) => [`${s.model}\u0000${s.experiment}`, s]));
+  const cases = new Map(report.caseScores?.map((c) => [`${c.model}\u0000${c.experiment}`, c]));
   return {
     format: 'codeseceval-report',
     version: 1,
@@ -323,6 +351,7 @@ export function toJson(report: Report): JsonReport {
         pass_at_k: perK(ks, t.passAtK, (v) => v),
       })),
       split: runSplit(ks, splits.get(`${r.model}\u0000${r.experiment}`)),
+      ...casesJson(ks, cases.get(`${r.model}\u0000${r.experiment}`)),
       ...roundsJsonFor(report, r.model, r.experiment),
     })),
     comparisons: report.comparisons.map((c) => ({
@@ -339,6 +368,10 @@ export function toJson(report: Report): JsonReport {
     ...(report.staticAnalysis ? { static_analysis: staticAnalysisJson(report.staticAnalysis) } : {}),
     ...environmentJson(report),
   };
+}
+
+function casesJson(ks: number[], c: RunCaseScores | undefined): Pick<JsonRun, 'cases'> {
+  return c ? { cases: { subsets: c.subsets.map((g) => caseGroup(ks, g)), cwes: c.cwes.map((g) => caseGroup(ks, g)) } } : {};
 }
 
 export function renderJson(report: Report): string {

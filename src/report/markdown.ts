@@ -6,6 +6,7 @@ import { environmentTables, environmentWarningLines } from './environment.js';
 import {
   brokenTable,
   comparisonTable,
+  caseTable,
   cweTables,
   headlineTables,
   intervalTable,
@@ -69,6 +70,8 @@ export function renderMarkdown(report: Report): string {
     parts.push('## Per-CWE results (the paper’s Figures 3 and 4)', '');
     for (const t of cwe) parts.push(markdownTable(t, 3));
   }
+  const cases = caseTable(report);
+  if (cases) parts.push(markdownTable(cases));
   const split = splitTable(report);
   if (split) {
     parts.push(markdownTable(split));

@@ -257,3 +257,36 @@ export function settingsLines(report: Report): string[] {
     ...split,
   ];
 }
+
+/**
+ * Test-file benchmarks (SALLM, CWEval): func@k, func-sec@k, secure@k and vulnerable@k per
+ * run, overall and per subset, from each sample's labelled test cases (definitions in
+ * docs/benchmarks.md).
+ */
+export function caseTable(report: Report): Table | null {
+  const runs = report.caseScores;
+  if (!runs) return null;
+  const { ks } = report;
+  const conf = report.bootstrap.confidence;
+  const columns: Column[] = [{ label: 'Model' }, { label: 'Experiment' }, { label: 'Group' }, { label: 'Tasks', numeric: true }];
+  const metrics = [['func', 'func'], ['funcSec', 'func-sec'], ['secure', 'secure'], ['vulnerable', 'vulnerable']] as const;
+  for (const [, name] of metrics) for (const k of ks) columns.push({ group: name, label: `${name}@${k}`, numeric: true });
+  const rows: Cell[][] = [];
+  for (const r of runs) {
+    for (const g of r.subsets) {
+      if (!g.func.tasks) continue;
+      const row: Cell[] = [text(r.model), text(r.experiment), text(g.group), text(String(g.func.tasks))];
+      for (const [key] of metrics) ks.forEach((_, j) => row.push(scoreCell(g[key], j, conf)));
+      rows.push(row);
+    }
+  }
+  return {
+    id: 'table-cases',
+    title: 'Functionality and security test cases (SALLM, CWEval)',
+    description:
+      'Mean over tasks (%). func@k: some of k samples passes every functionality case; func-sec@k: every functionality and security case; secure@k: all k samples pass every security case; vulnerable@k: some of k samples fails a security case. A sample whose test file never ran is neither secure nor vulnerable.',
+    columns,
+    rows,
+    notes: naNotes(runs.flatMap((r) => r.subsets.map((g) => g.func)), ks),
+  };
+}

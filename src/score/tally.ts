@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { addToTally, judgeSample, LabelMismatchError, type SampleJudgement, type SplitTally } from './judge.js';
 import type { TaskLabels } from './labels.js';
+import { addCases, emptyCaseTally, judgeCases, type CaseTally } from './case-judge.js';
 import { DatasetError } from '../core/errors.js';
 import type { EnvironmentFailure, ResultLine } from '../core/result.js';
 import { emptyStatusCounts, type Status } from '../core/status.js';
@@ -34,6 +35,8 @@ export interface TaskTally {
   split?: SplitTally;
   /** Samples whose line has no `soft` field. */
   withoutSoft: number;
+  /** Test-file tasks (SALLM, CWEval): every sample judged by its labelled cases (see case-judge.ts). */
+  cases?: CaseTally;
 }
 
 /** All samples of one (model, experiment) pair, across every input file. */
@@ -159,6 +162,8 @@ export class ResultsTally {
     if (r.passed) tally.c++;
     run.samples++;
     run.statuses[r.status]++;
+    // Every sample of a test-file task counts, those whose test file never ran too.
+    if (this.dataset.byId.get(r.task_id)!.module !== undefined) addCases((tally.cases ??= emptyCaseTally()), judgeCases(r.cases));
     if (r.environment_failure) this.environmentFailures.push({ model, experiment, taskId: r.task_id, failure: r.environment_failure });
     // `soft: null` says the soft run gave no outcome; no field at all, that the line was not
     // run in soft mode, or (from evaluate) that its soft run gave no outcome (see finish).
