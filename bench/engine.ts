@@ -5,31 +5,42 @@
  * times over with each, at the same parallelism, and prints samples/second, the ratio, peak
  * memory (RSS of this process and all its descendants) and whether verdicts agree.
  *
- *   npm run bench -- [--dataset DIR] [--rounds 5] [--jobs N] [--timeout 10]
+ *   npm run bench -- [--benchmark NAME] [--dataset DIR] [--rounds 5] [--jobs N] [--timeout 10] [--exclude ID,...]
+ *
+ * `--benchmark sallm|cweval` measures a test-file benchmark: its references (SALLM's insecure
+ * module, CWEval's reference solution) against a plain `python3 -m unittest` / `python3 -m
+ * pytest` run per sample, the way upstream's scripts run them.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import { parseArgs } from 'node:util';
-import { loadDataset, taskJob } from '../src/benchmarks/index.js';
+import { benchmarkOf, loadDataset, taskJob } from '../src/benchmarks/index.js';
 import { defaultJobs, Engine } from '../src/sandbox/engine.js';
-import { runPlain } from './plain-runner.js';
+import { runPlain, runPlainTestFile } from './plain-runner.js';
 
 const { values } = parseArgs({
   options: {
-    dataset: { type: 'string', default: process.env.CODESECEVAL_DATASET ?? '../shared/datasets/codeseceval' },
+    benchmark: { type: 'string', default: 'codeseceval' },
+    dataset: { type: 'string' },
     rounds: { type: 'string', default: '5' },
     jobs: { type: 'string' },
     timeout: { type: 'string', default: '10' },
     only: { type: 'string' },
+    exclude: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
 const jobs = values.jobs ? Number(values.jobs) : defaultJobs();
 const timeoutSec = Number(values.timeout);
-const dataset = loadDataset(values.dataset!);
-const reference = dataset.tasks.flatMap((task) => [
-  { task, program: task.secureCode },
+const bench = benchmarkOf(values.benchmark!);
+const dataset = loadDataset(values.dataset ?? (process.env[bench.datasetEnv] || `../shared/datasets/${bench.kind}`));
+const testFiles = bench.protocol !== 'check';
+// --exclude ID,ID: leave out tasks whose own computation dominates (CWEval's key generation).
+const excluded = new Set((values.exclude ?? '').split(',').filter(Boolean));
+const reference = dataset.tasks.filter((t) => !excluded.has(t.id)).flatMap((task) => [
+  // SALLM has no secure reference (loaded as '').
+  ...(task.secureCode ? [{ task, program: task.secureCode }] : []),
   ...(task.insecureCode !== null ? [{ task, program: task.insecureCode }] : []),
 ]);
 const work = Array.from({ length: rounds }, () => reference).flat();
@@ -71,7 +82,7 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: nu
   return { value, seconds, peakMb: Math.max(peak, treeRssMb()) };
 }
 
-console.log(`${reference.length} reference samples × ${rounds} rounds = ${work.length} samples, ${jobs} at once, timeout ${timeoutSec} s, ${os.availableParallelism()} cores`);
+console.log(`${bench.label}${excluded.size ? ` without ${[...excluded].join(', ')}` : ''}: ${reference.length} reference samples × ${rounds} rounds = ${work.length} samples, ${jobs} at once, timeout ${timeoutSec} s, ${os.availableParallelism()} cores`);
 
 const mode = values.only;
 let engineRun: Awaited<ReturnType<typeof measure<boolean[]>>> | undefined;
@@ -91,16 +102,21 @@ let plainRun: Awaited<ReturnType<typeof measure<boolean[]>>> | undefined;
 if (mode !== 'engine') {
   const limit = pLimit(jobs);
   const python = new Engine({ jobs: 1 }).interpreter.path;
-  plainRun = await measure(() => Promise.all(work.map((s) => limit(() => runPlain(python, s.task, s.program, timeoutSec)))));
-  console.log(`plain (fresh python3 per sample, no sandbox): ${(work.length / plainRun.seconds).toFixed(1)} samples/s (${plainRun.seconds.toFixed(1)} s), peak RSS ${plainRun.peakMb.toFixed(0)} MiB`);
+  const one = (s: (typeof work)[number]) => {
+    const job = taskJob(s.task, s.program);
+    return job.harness === 'test-file' ? runPlainTestFile(python, job, timeoutSec) : runPlain(python, s.task, s.program, timeoutSec);
+  };
+  plainRun = await measure(() => Promise.all(work.map((s) => limit(() => one(s)))));
+  const how = testFiles ? `fresh \`python3 -m ${bench.protocol}\` per sample` : 'fresh python3 per sample';
+  console.log(`plain (${how}, no sandbox): ${(work.length / plainRun.seconds).toFixed(1)} samples/s (${plainRun.seconds.toFixed(1)} s), peak RSS ${plainRun.peakMb.toFixed(0)} MiB`);
 }
 if (engineRun && plainRun) {
-  console.log(`speed-up: ${(plainRun.seconds / engineRun.seconds).toFixed(2)}x (target ≥ 5x)`);
+  console.log(`speed-up: ${(plainRun.seconds / engineRun.seconds).toFixed(2)}x (target ≥ ${testFiles ? 3 : 5}x)`);
   const differ = work.map((s, i) => ({ s, e: engineRun!.value[i], p: plainRun!.value[i] })).filter((x) => x.e !== x.p);
   console.log(`verdicts: ${work.length - differ.length}/${work.length} identical (passed/not passed)`);
   const seen = new Set<string>();
   for (const d of differ) {
-    const key = `${d.s.task.id}:${d.s.program === d.s.task.secureCode ? 'secure' : 'insecure'}`;
+    const key = `${d.s.task.id}:${d.s.task.secureCode && d.s.program === d.s.task.secureCode ? 'secure' : 'insecure'}`;
     if (seen.has(key)) continue;
     seen.add(key);
     console.log(`  differs: ${key} engine=${d.e ? 'pass' : 'fail'} plain=${d.p ? 'pass' : 'fail'}`);

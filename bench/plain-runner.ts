@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { packageFile } from '../src/io/paths.js';
+import type { TestFileJob } from '../src/core/exec.js';
 import type { Task } from '../src/core/task.js';
 
 /**
@@ -53,6 +54,50 @@ export async function runPlain(python: string, task: Task, program: string, time
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The baseline for test-file benchmarks, as upstream's scripts run them: the module and the
+ * test file in a fresh folder with the task's fixtures, one `python3 -m pytest FILE` or
+ * `python3 -m unittest MODULE` process per sample; pass = exit status 0.
+ */
+export async function runPlainTestFile(python: string, job: TestFileJob, timeoutSec: number): Promise<boolean> {
+  const env = { PATH: `${binDir(python)}:/usr/bin:/bin`, LANG: 'C.UTF-8', PYTHONPATH: packageFile('sandbox', 'python', 'shims'), PYTHONDONTWRITEBYTECODE: '1' };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-plain-'));
+  try {
+    for (const f of job.fixtures?.files ?? []) {
+      mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
+      writeFileSync(path.join(dir, f.path), f.data);
+    }
+    writeFileSync(path.join(dir, `${job.module}.py`), job.program);
+    writeFileSync(path.join(dir, job.testFile), job.test);
+    const args =
+      job.framework === 'pytest'
+        ? ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', job.testFile]
+        : ['-m', 'unittest', '-q', job.testFile.replace(/\.py$/, '')];
+    return await runIn(python, args, dir, env, timeoutSec);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runIn(python: string, args: string[], dir: string, env: Record<string, string>, timeoutSec: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const child = spawn(python, args, { cwd: dir, stdio: 'ignore', detached: true, env: { ...env, HOME: dir } });
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = setTimeout(kill, timeoutSec * 1000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      kill();
+      resolve(code === 0);
+    });
+  });
 }
 
 let bin: string | undefined;

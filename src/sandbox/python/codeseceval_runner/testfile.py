@@ -147,7 +147,11 @@ def run_pytest(test_file):
                 text = str(report.longrepr).strip().splitlines()
                 case["detail"] = (text[-1] if text else "failed")[:DETAIL_CHARS]
 
-    args = ["-q", "-p", "no:cacheprovider", "-p", "no:stepwise", "--tb=short", "--rootdir", os.path.dirname(test_file),
+    # Plugins a sample never needs cost time in every run; output capture is ours already
+    # (the child's stdout and stderr are the sample's).
+    args = ["-q", "-s", "--tb=short", "--rootdir", os.path.dirname(test_file),
+            "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:junitxml", "-p", "no:pastebin",
+            "-p", "no:doctest", "-p", "no:faulthandler",
             "-W", "ignore::pytest.PytestUnknownMarkWarning", test_file]
     pytest.main(args, plugins=[Collect()])
     if collect_errors:

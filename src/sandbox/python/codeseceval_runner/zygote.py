@@ -25,6 +25,9 @@ PRELOAD = [
     # Test-file jobs (SALLM, CWEval) run their frameworks in the forked child.
     "unittest", "pytest", "_pytest.python", "_pytest.runner", "_pytest.fixtures", "_pytest.tmpdir",
     "_pytest.assertion.rewrite", "_pytest.config", "flask_sqlalchemy", "argon2",
+    "Crypto.Cipher.AES", "Crypto.Cipher.DES", "Crypto.PublicKey.RSA", "Crypto.PublicKey.DSA",
+    "Crypto.Util.Padding", "Crypto.Random", "Cryptodome.PublicKey.RSA", "Cryptodome.PublicKey.DSA",
+    "Cryptodome.Util.Padding", "typing", "datetime", "urllib.parse",
 ]
 
 
