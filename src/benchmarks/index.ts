@@ -58,6 +58,36 @@ export function loadDataset(location: string): Dataset {
   return b.load(abs);
 }
 
+/** The kind of a dataset that joins several benchmarks' datasets. */
+export const POOLED_KIND = 'pooled';
+
+/**
+ * Several benchmarks' datasets as one, for a run over all of them: tasks in the order given
+ * (each finds its benchmark by its subset), the parts kept for per-benchmark groups and
+ * content hashes. Two datasets of the same benchmark, or a task ID in two of them, are refused.
+ */
+export function mergeDatasets(parts: readonly Dataset[]): Dataset {
+  if (parts.length === 1) return parts[0]!;
+  const kinds = new Set<string>();
+  const byId = new Map<string, Task>();
+  for (const p of parts) {
+    if (kinds.has(p.kind)) throw new UserError(`two ${p.kind} datasets given; pass one dataset per benchmark`);
+    kinds.add(p.kind);
+    for (const t of p.tasks) {
+      if (byId.has(t.id)) throw new DatasetError(p.source, 'task ID also in another benchmark\'s dataset', t.id, 'id');
+      byId.set(t.id, t);
+    }
+  }
+  return {
+    kind: POOLED_KIND,
+    source: parts.map((p) => p.source).join(' + '),
+    tasks: parts.flatMap((p) => p.tasks),
+    byId,
+    untestable: parts.flatMap((p) => p.untestable ?? []),
+    parts: [...parts],
+  };
+}
+
 /** The job running `program` against a task's test, with its fixtures as content. */
 export function taskJob(task: Task, program: string, opts?: { timeoutSec?: number | undefined; soft?: boolean }): ExecJob {
   return benchmarkForTask(task).job(task, program, opts);

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { openDataset } from '../dataset/locate.js';
+import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { datasetStats, formatStatsTable } from '../dataset/stats.js';
 import { loadValidation } from '../score/validation.js';
 import { action } from './run-action.js';
 import { UserError } from '../core/errors.js';
 
-interface StatsFlags {
-  dataset?: string;
+interface StatsFlags extends DatasetFlags {
   json?: boolean;
   validation?: string;
 }
@@ -15,12 +14,13 @@ export function registerDatasetStats(dataset: Command): void {
   dataset
     .command('stats')
     .description('Describe the dataset per subset: records, CWE types, problem and code sizes, asserts, numbered steps.')
-    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, then the fetched copy)')
+    .option('--dataset <dir>', DATASET_HELP, collectDatasets)
+    .option('--benchmark <list>', BENCHMARK_HELP)
     .option('--validation <file>', 'validation file from `dataset validate --labels`: adds assert label counts per subset')
     .option('--json', 'print the figures as JSON')
     .action(
       action((flags: StatsFlags) => {
-        const ds = openDataset(flags.dataset);
+        const ds = datasetFrom(flags);
         let labels = null;
         if (flags.validation) {
           labels = loadValidation(flags.validation, ds).labels;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openDataset } from '../dataset/locate.js';
+import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { validateDataset, validationRuns } from '../evaluate/validate.js';
 import { formatLabelTable } from '../score/label-table.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
@@ -10,8 +10,7 @@ import { InterruptedError } from '../core/errors.js';
 import { action } from './run-action.js';
 import { handleInterrupts } from './signals.js';
 
-interface Flags extends EngineFlags {
-  dataset?: string;
+interface Flags extends EngineFlags, DatasetFlags {
   json?: boolean;
   out?: string;
   labels?: boolean;
@@ -21,13 +20,14 @@ export function registerDatasetValidate(parent: Command): void {
   const cmd = parent
     .command('validate')
     .description("Run each task's Secure and Insecure Code (those it has) against its Test and classify the task")
-    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl')
+    .option('--dataset <dir>', DATASET_HELP, collectDatasets)
+    .option('--benchmark <list>', BENCHMARK_HELP)
     .option('--json', 'print the validation file (JSON) on stdout')
     .option('--out <file>', 'also write the validation file here (for `report --validation`)')
     .option('--labels', 'also label every assert functional / security / broken from soft-assert runs (twice the runs)');
   addEngineOptions(cmd).action(
     action(async (flags: Flags) => {
-      const dataset = openDataset(flags.dataset);
+      const dataset = datasetFrom(flags);
       if (flags.out) checkOutputFile(flags.out, { flag: '--out', createFolder: true });
       const labels = flags.labels ?? false;
       const total = dataset.tasks.reduce((n, t) => n + validationRuns(t, labels), 0);

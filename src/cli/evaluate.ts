@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openDataset } from '../dataset/locate.js';
+import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { phaseProgress } from './progress.js';
@@ -8,11 +8,10 @@ import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
 
-interface Flags extends EngineFlags {
+interface Flags extends EngineFlags, DatasetFlags {
   samples?: string;
   rerun?: string;
   out: string;
-  dataset?: string;
   soft?: boolean;
   fresh?: boolean;
 }
@@ -23,7 +22,8 @@ export function registerEvaluate(program: Command): void {
     .description('Run samples against the tests in the sandbox: samples.jsonl → results.jsonl')
     .option('--samples <file>', 'samples JSONL: {"task_id", "solution"} or {"task_id", "completion"} per line (required unless --rerun)')
     .requiredOption('--out <file>', 'results JSONL to write (an interrupted run is resumed)')
-    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
+    .option('--dataset <dir>', DATASET_HELP, collectDatasets)
+    .option('--benchmark <list>', BENCHMARK_HELP)
     .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
     .option('--fresh', 'ignore results already in --out and start over')
     .option('--rerun <kinds>', 're-run, in place, only the lines of --out with these environment failures: missing-module, network (comma-separated)');
@@ -31,7 +31,7 @@ export function registerEvaluate(program: Command): void {
     action(async (flags: Flags) => {
       if (flags.rerun !== undefined) return rerunAction(flags);
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
-      const dataset = openDataset(flags.dataset);
+      const dataset = datasetFrom(flags);
       const bars = phaseProgress();
       const interrupts = handleInterrupts('evaluate');
       let summary;

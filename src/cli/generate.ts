@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openDataset } from '../dataset/locate.js';
+import { datasetFrom } from './dataset-options.js';
 import { generateSamples } from '../generate/generate.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
 import { formatDuration, progressReporter } from './progress.js';
@@ -22,7 +22,7 @@ export function registerGenerate(program: Command): void {
     action(async (flags: GenerateFlags) => {
       const experiments = experimentsFrom(flags, 'direct-generation');
       const options = generationOptionsFrom(flags);
-      const dataset = openDataset(flags.dataset);
+      const dataset = datasetFrom(flags);
       const interrupts = handleInterrupts('generate');
       const reporter = progressReporter(process.stderr);
       try {

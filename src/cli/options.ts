@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { EXPERIMENT_NAMES, parseExperiments } from '../core/experiments.js';
 import { parseSubset, parseTaskFilters } from '../generate/select.js';
+import { addDatasetOptions, type DatasetFlags } from './dataset-options.js';
 import type { GenerateOptions } from '../generate/generate.js';
 import { MODEL_SPEC_FORMS } from '../models/registry.js';
 import {
@@ -16,7 +17,7 @@ import {
 } from './parse.js';
 
 /** The flags `generate` and `run` share, declared once. */
-export interface GenerationFlags {
+export interface GenerationFlags extends DatasetFlags {
   experiments?: string;
   /** `--experiment`, the name `generate` used before the flags were shared. */
   experiment?: string;
@@ -38,13 +39,12 @@ export interface GenerationFlags {
   rounds?: number;
   feedbackBase?: string;
   analyzer?: string;
-  dataset?: string;
 }
 
 export const MODEL_HELP = `${MODEL_SPEC_FORMS}; LABEL=SPEC names the run (e.g. gpt4o=openai:gpt-4o)`;
 
 export function addGenerationOptions(cmd: Command, experimentsDefault: string): Command {
-  return cmd
+  return addDatasetOptions(cmd)
     .option('-e, --experiments <names>', `comma-separated experiments or "all" (the paper's four): ${EXPERIMENT_NAMES.join(', ')} (default ${experimentsDefault})`)
     .addOption(new Option('--experiment <names>', 'same as --experiments').hideHelp())
     .option('-n, --n <count>', 'samples per task (default 1; replay: all the file has)', positiveInt('-n'))
@@ -65,8 +65,7 @@ export function addGenerationOptions(cmd: Command, experimentsDefault: string): 
     .option('--retry-errors', 'make again the samples whose requests failed in an earlier run')
     .option('--rounds <n>', 'feedback-repair experiments: feedback rounds after round 0 (default 3)', nonNegativeInt('--rounds'))
     .option('--feedback-base <experiment>', 'feedback-repair experiments: the single-shot experiment of round 0 (default direct-generation)')
-    .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)')
-    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default $CODESECEVAL_DATASET or the fetched copy)');
+    .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)');
 }
 
 /** The experiments asked for, from either spelling of the flag. */

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { openDataset } from '../dataset/locate.js';
+import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { formatEntry, formatFromPath, REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
 import { writeFileAtomic } from '../io/write.js';
 import { checkOutputFile } from '../io/paths.js';
@@ -8,10 +8,9 @@ import { loadValidation } from '../score/validation.js';
 import { kListArg, nonNegativeInt, positiveInt } from './parse.js';
 import { action } from './run-action.js';
 
-interface Flags {
+interface Flags extends DatasetFlags {
   format?: ReportFormat;
   out?: string;
-  dataset?: string;
   validation?: string;
   analysis?: string;
   excludeBroken?: boolean;
@@ -32,7 +31,8 @@ export function registerReport(program: Command): void {
     .argument('<results...>', 'results JSONL files written by `evaluate`')
     .addOption(new Option('--format <format>', 'output format (default: from --out, else md)').choices(REPORT_FORMATS))
     .option('--out <file>', 'write the report here instead of stdout')
-    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
+    .option('--dataset <dir>', DATASET_HELP, collectDatasets)
+    .option('--benchmark <list>', BENCHMARK_HELP)
     .option(
       '--validation <file>',
       'validation file from `dataset validate --out`: marks broken tasks; one made with --labels also splits functional from security failures of `evaluate --soft` results',
@@ -48,7 +48,7 @@ export function registerReport(program: Command): void {
     .action(
       action(async (files: string[], flags: Flags) => {
         const format = flags.format ?? (flags.out ? formatFromPath(flags.out) : null) ?? 'md';
-        const dataset = openDataset(flags.dataset);
+        const dataset = datasetFrom(flags);
         const validation = flags.validation ? loadValidation(flags.validation, dataset) : null;
         if (flags.out) {
           // Checked before the scoring work: a report written over one of its own inputs loses results.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openDataset } from '../dataset/locate.js';
+import { datasetFrom } from './dataset-options.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
 import { createProgress, phaseProgress, progressReporter, type Progress } from './progress.js';
@@ -35,7 +35,7 @@ export function registerRun(program: Command): void {
       const generate = generationOptionsFrom(flags);
       // Not given: every experiment, except for replay models (see defaultExperiments in src/models/registry.ts).
       const experiments = flags.experiments === undefined && flags.experiment === undefined ? undefined : experimentsFrom(flags, 'all');
-      const dataset = openDataset(flags.dataset);
+      const dataset = datasetFrom(flags);
       const outDir = flags.out ?? defaultRunDir(flags.model);
       const interrupts = handleInterrupts('run');
       let reporter = progressReporter(process.stderr);

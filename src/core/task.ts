@@ -52,4 +52,6 @@ export interface Dataset {
   byId: Map<string, Task>;
   /** Upstream records that cannot be run (no test file), listed rather than silently dropped. */
   untestable?: { id: string; reason: string }[];
+  /** A run over several benchmarks: the datasets this one joins, each whole (see `mergeDatasets`). */
+  parts?: Dataset[];
 }

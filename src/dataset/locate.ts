@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { benchmarkOf, fetchedDir, loadDataset } from '../benchmarks/index.js';
+import { benchmarkOf, fetchedDir, loadDataset, mergeDatasets, parseBenchmarkName } from '../benchmarks/index.js';
 import { UserError } from '../core/errors.js';
 import type { Dataset, DatasetKind } from '../core/task.js';
 
@@ -30,4 +30,27 @@ export function locateDataset(flag?: string, kind: DatasetKind = DEFAULT_BENCHMA
 
 export function openDataset(flag?: string, kind: DatasetKind = DEFAULT_BENCHMARK): Dataset {
   return loadDataset(locateDataset(flag, kind));
+}
+
+/**
+ * The dataset of a command that may run several benchmarks: every `--dataset` given (each in
+ * its own benchmark's layout), plus each benchmark of `--benchmark a,b,c` not given one, found
+ * as `openDataset` finds it. One dataset is returned as it is; several are merged (pooled).
+ */
+export function openDatasets(flags: string | readonly string[] | undefined, benchmarks?: string): Dataset {
+  const paths = flags === undefined ? [] : typeof flags === 'string' ? [flags] : [...flags];
+  const wanted = (benchmarks ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((name) => parseBenchmarkName(name).kind);
+  const loaded = paths.map((p) => loadDataset(path.resolve(p)));
+  if (wanted.length) {
+    for (const d of loaded) {
+      if (!wanted.includes(d.kind)) throw new UserError(`--dataset ${d.source} is a ${d.kind} dataset, which --benchmark ${benchmarks} does not name`);
+    }
+    for (const kind of wanted) if (!loaded.some((d) => d.kind === kind)) loaded.push(openDataset(undefined, kind));
+  }
+  if (!loaded.length) loaded.push(openDataset());
+  return mergeDatasets(loaded);
 }

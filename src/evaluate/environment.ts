@@ -51,6 +51,18 @@ export function datasetIdentity(dataset: Dataset): DatasetIdentity {
   const cached = identities.get(dataset.source);
   if (cached) return cached;
   const source = dataset.source;
+  if (dataset.parts && dataset.parts.length > 1) {
+    // Several benchmarks: each part's own identity, joined.
+    const ids = dataset.parts.map(datasetIdentity);
+    return {
+      kind: dataset.kind,
+      source,
+      repo: null,
+      commit: null,
+      content_sha256: sha256(ids.map((i) => `${i.kind}\0${i.content_sha256}\n`).join('')),
+      files: ids.reduce((n, i) => n + i.files, 0),
+    };
+  }
   if (!path.isAbsolute(source) || !existsSync(source)) {
     // A dataset built in memory (tests, library callers; loaded ones have absolute sources):
     // its tasks are all there is to hash.

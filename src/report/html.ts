@@ -5,6 +5,7 @@ import { escapeHtml as esc, pct } from './format.js';
 import {
   brokenTable,
   comparisonTable,
+  benchmarkTable,
   caseTable,
   cweTables,
   headlineTables,
@@ -214,6 +215,8 @@ export function* htmlChunks(report: Report): Generator<string> {
   const cwe = cweTables(report);
 
   const sections: { id: string; title: string; html: string }[] = [];
+  const pooled = benchmarkTable(report);
+  if (pooled) sections.push({ id: pooled.id, title: 'Benchmarks', html: tableHtml(pooled) });
   for (const t of headline) {
     sections.push({ id: t.id, title: t.title.replace(/ \(.*\)$/, ''), html: tableHtml(t) });
     if (t.id === 'table-generation' && steps) sections.push({ id: steps.id, title: 'With / without steps', html: tableHtml(steps) });

@@ -6,6 +6,7 @@ import { environmentTables, environmentWarningLines } from './environment.js';
 import {
   brokenTable,
   comparisonTable,
+  benchmarkTable,
   caseTable,
   cweTables,
   headlineTables,
@@ -52,6 +53,8 @@ export function markdownTable(t: Table, level = 2): string {
 export function renderMarkdown(report: Report): string {
   const parts: string[] = ['# CodeSecEval report', '', ...settingsLines(report).map((l) => `- ${l}`), ''];
   for (const w of environmentWarningLines(report)) parts.push(`> **${w}**`, '');
+  const pooled = benchmarkTable(report);
+  if (pooled) parts.push(markdownTable(pooled));
   const steps = stepsTable(report);
   const headline = headlineTables(report);
   // Paper order: generation (Table 2), its steps split (Table 3), then repair (Table 4).

@@ -1,4 +1,5 @@
 import type {  RunScores } from '../score/scores.js';
+import { POOLED_LABEL } from '../score/groups.js';
 import type { Report } from './build.js';
 import { count, interval, pct, pValue, signedInterval, signedPct } from './format.js';
 import { naNotes, scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
@@ -288,5 +289,37 @@ export function caseTable(report: Report): Table | null {
     columns,
     rows,
     notes: naNotes(runs.flatMap((r) => r.subsets.map((g) => g.func)), ks),
+  };
+}
+
+/**
+ * A run over several benchmarks opens with this: one row per benchmark and a pooled row over
+ * every task (each task weighs the same, so a bigger benchmark weighs more), one column per
+ * model and experiment, at the report's CWE k. Null for a run over one benchmark.
+ */
+export function benchmarkTable(report: Report): Table | null {
+  const { scores } = report;
+  const groups = scores.groups.subsets;
+  if (groups[0]?.label !== POOLED_LABEL || groups.length < 3) return null;
+  const j = report.ks.indexOf(report.cweK);
+  const columns: Column[] = [{ label: 'Benchmark' }, { label: 'Tasks', numeric: true }];
+  for (const r of scores.runs) columns.push({ group: r.model, label: `${r.experiment} pass@${report.cweK}`, numeric: true });
+  const order = [...groups.slice(1), groups[0]!];
+  const rows = order.map((g) => {
+    const label = g === groups[0] ? `${POOLED_LABEL} (all tasks)` : g.label;
+    const row: Cell[] = [text(label), text(String(g.ids.length))];
+    for (const r of scores.runs) {
+      const s = r.subsets.find((x) => x.group === g.label);
+      row.push(s ? scoreCell(s, j, report.bootstrap.confidence) : text('n/a', 'na'));
+    }
+    return row;
+  });
+  return {
+    id: 'table-benchmarks',
+    title: 'Models × benchmarks',
+    description: `Mean pass@${report.cweK} (%) over each benchmark’s tasks, and pooled over all of them with every task weighing the same. Per-benchmark tables follow.`,
+    columns,
+    rows,
+    notes: naNotes(scores.runs.flatMap((r) => r.subsets), [report.cweK]),
   };
 }

@@ -10,7 +10,10 @@ export interface TaskGroup {
 
 /** The ways a report slices the dataset's tasks; computed once per dataset. */
 export interface TaskGroups {
-  /** Overall first ("CodeSecEval": Base + Plus), then each subset when there are several. */
+  /**
+   * Overall first ("CodeSecEval": Base + Plus), then each subset when there are several; for
+   * a run over several benchmarks, "Pooled" then each benchmark.
+   */
   subsets: TaskGroup[];
   /** One group per CWE key, in CWE-number order. */
   cwes: TaskGroup[];
@@ -27,8 +30,12 @@ function cweNumber(key: string): number {
   return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
 }
 
+/** Heads the overall group of a run over several benchmarks: every task, each weighing the same. */
+export const POOLED_LABEL = 'Pooled';
+
 /** The benchmark's own name ("CodeSecEval", "SALLM"); a dataset of no registered kind is headed by its kind. */
 export function overallLabel(dataset: Dataset): string {
+  if (dataset.parts && dataset.parts.length > 1) return POOLED_LABEL;
   return findBenchmark(dataset.kind)?.label ?? dataset.kind;
 }
 
@@ -50,7 +57,10 @@ export function taskGroups(dataset: Dataset): TaskGroups {
     }
   }
   const subsets: TaskGroup[] = [{ label: overallLabel(dataset), ids: all }];
-  if (bySubset.size > 1) for (const [label, ids] of bySubset) subsets.push({ label, ids });
+  // Several benchmarks: one group each after the pooled one (their subsets would make the
+  // tables too wide to read; each benchmark's own run shows them).
+  if (dataset.parts && dataset.parts.length > 1) for (const p of dataset.parts) subsets.push({ label: overallLabel(p), ids: p.tasks.map((t) => t.id) });
+  else if (bySubset.size > 1) for (const [label, ids] of bySubset) subsets.push({ label, ids });
   const cwes = [...byCwe]
     .map(([label, ids]) => ({ label, ids }))
     .sort((a, b) => cweNumber(a.label) - cweNumber(b.label) || (a.label < b.label ? -1 : 1));
