@@ -15,8 +15,8 @@
 export * from './core/index.js';
 
 // Benchmarks: loading a dataset, and assembling a sample's program and job.
-export { BENCHMARKS, benchmarkOf, loadDataset, sampleProgram, taskJob } from './benchmarks/index.js';
-export { openDataset, locateDataset } from './dataset/locate.js';
+export { BENCHMARKS, benchmarkOf, loadDataset, mergeDatasets, sampleProgram, taskJob } from './benchmarks/index.js';
+export { openDataset, openDatasets, locateDataset } from './dataset/locate.js';
 
 // Stages.
 export { generateSamples, type GenerateOptions, type GenerateProgress, type GenerateSummary } from './generate/generate.js';

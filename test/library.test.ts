@@ -26,7 +26,7 @@ describe('the library entry', () => {
   });
 
   it('exports the registries of every plug-in kind', () => {
-    expect(lib.BENCHMARKS.map((b) => b.kind)).toEqual(['codeseceval', 'humaneval']);
+    expect(lib.BENCHMARKS.map((b) => b.kind)).toEqual(['codeseceval', 'sallm', 'cweval', 'humaneval']);
     expect(lib.PROVIDERS.map((p) => p.kind)).toContain('replay');
     expect(lib.EXECUTORS.map((e) => e.name)).toEqual(['bwrap', 'none']);
     expect(lib.REPORT_FORMATS).toEqual(['md', 'csv', 'json', 'html']);
