@@ -2,6 +2,7 @@ import type { Report } from './build.js';
 import { roundsCsvRows } from './rounds.js';
 import type { SplitGroup } from '../score/functional.js';
 import type { GroupScore } from '../score/scores.js';
+import type { CaseGroup } from '../score/cases.js';
 import { STATIC_ANALYSIS_CSV_HEADER, staticAnalysisCsvFields } from './static-analysis.js';
 import { environmentCsvFields, environmentCsvHeader } from './environment.js';
 
@@ -56,6 +57,23 @@ function splitFields(s: SplitGroup | undefined, j: number): (string | number | n
   ];
 }
 
+/** Added only when some run has test-file tasks (SALLM, CWEval): their four test-case scores. */
+const CASE_METRICS = [
+  ['func', 'case_func'],
+  ['funcSec', 'case_func_sec'],
+  ['secure', 'case_secure'],
+  ['vulnerable', 'case_vulnerable'],
+] as const;
+const CASE_HEADER = CASE_METRICS.flatMap(([, name]) => [`${name}_at_k`, `${name}_ci_low`, `${name}_ci_high`]);
+
+function caseFields(c: CaseGroup | undefined, j: number): (number | null)[] {
+  if (!c) return CASE_HEADER.map(() => null);
+  return CASE_METRICS.flatMap(([key]) => {
+    const ci = c[key].ci[j] ?? null;
+    return [c[key].passAtK[j] ?? null, ci ? ci[0] : null, ci ? ci[1] : null];
+  });
+}
+
 function field(v: string | number | boolean | null): string {
   if (v === null) return '';
   const s = String(v);
@@ -74,9 +92,13 @@ export function renderCsv(report: Report): string {
   // final scores) leave it empty. The column comes last so existing columns keep their place.
   const roundRows = roundsCsvRows(report);
   const withRounds = roundRows.length > 0;
-  const lines = [[...HEADER, ...(withSplit ? SPLIT_HEADER : []), ...(sa ? STATIC_ANALYSIS_CSV_HEADER : []), ...envHeader, ...(withRounds ? ['round'] : [])].join(',')];
+  const withCases = report.caseScores !== null;
+  const lines = [
+    [...HEADER, ...(withSplit ? SPLIT_HEADER : []), ...(sa ? STATIC_ANALYSIS_CSV_HEADER : []), ...envHeader, ...(withCases ? CASE_HEADER : []), ...(withRounds ? ['round'] : [])].join(','),
+  ];
   const splits = new Map(report.split?.runs.map((s) => [`${s.model}\u0000${s.experiment}`, s]));
-  const emit = (model: string, experiment: string, type: string, g: GroupScore, s?: SplitGroup, round?: number) => {
+  const cases = new Map(report.caseScores?.map((c) => [`${c.model}\u0000${c.experiment}`, c]));
+  const emit = (model: string, experiment: string, type: string, g: GroupScore, s?: SplitGroup, round?: number, c?: CaseGroup) => {
     report.ks.forEach((k, j) => {
       const ci = g.ci[j] ?? null;
       lines.push(
@@ -96,6 +118,7 @@ export function renderCsv(report: Report): string {
           ...(withSplit ? splitFields(s, j) : []),
           ...(sa ? (round === undefined ? staticAnalysisCsvFields(sa, model, experiment, type, g.group) : STATIC_ANALYSIS_CSV_HEADER.map(() => null)) : []),
           ...(envHeader.length ? environmentCsvFields(report, model, experiment) : []),
+          ...(withCases ? caseFields(c, j) : []),
           ...(withRounds ? [round ?? null] : []),
         ]
           .map(field)
@@ -105,8 +128,9 @@ export function renderCsv(report: Report): string {
   };
   for (const r of report.scores.runs) {
     const s = splits.get(`${r.model}\u0000${r.experiment}`);
-    r.subsets.forEach((g, i) => emit(r.model, r.experiment, 'subset', g, s?.subsets[i]));
-    r.cwes.forEach((g, i) => emit(r.model, r.experiment, 'cwe', g, s?.cwes[i]));
+    const c = cases.get(`${r.model}\u0000${r.experiment}`);
+    r.subsets.forEach((g, i) => emit(r.model, r.experiment, 'subset', g, s?.subsets[i], undefined, c?.subsets[i]));
+    r.cwes.forEach((g, i) => emit(r.model, r.experiment, 'cwe', g, s?.cwes[i], undefined, c?.cwes[i]));
     if (r.steps) {
       emit(r.model, r.experiment, 'steps', r.steps.with);
       emit(r.model, r.experiment, 'steps', r.steps.without);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/benchmarks/index.js';
 import type { TestCaseOutcome } from '../../src/core/result.js';
 import { buildReport } from '../../src/report/build.js';
+import { renderCsv } from '../../src/report/csv.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { allOfK, judgeCases, vulnerableAtK } from '../../src/score/cases.js';
@@ -85,6 +86,12 @@ describe('the report of a test-file benchmark', () => {
       vulnerable_at_k: { '1': 0.25 },
     });
     expect(json.runs[0].cases.subsets.map((g: { group: string }) => g.group)).toEqual(['SALLM', 'Assertion', 'Tainted']);
+    const csv = renderCsv(report).split('\n');
+    const header = csv[0]!.split(',');
+    const first = csv[1]!.split(',');
+    expect(first[header.indexOf('group')]).toBe('SALLM');
+    expect(Number(first[header.indexOf('case_func_sec_at_k')])).toBe(0.25);
+    expect(Number(first[header.indexOf('case_vulnerable_at_k')])).toBe(0.25);
     const md = renderMarkdown(report);
     expect(md).toContain('## Functionality and security test cases (SALLM, CWEval)');
     expect(md).toMatch(/\| m \| direct-generation \| SALLM \| 2 \| 50\.0 \| 25\.0 \| 50\.0 \| 25\.0 \|/);
