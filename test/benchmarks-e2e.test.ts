@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
 import { ResultLine } from '../src/core/result.js';
+import type { Experiment } from '../src/core/experiments.js';
 import type { Dataset, Task } from '../src/core/task.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { generateSamples } from '../src/generate/generate.js';
@@ -82,10 +83,10 @@ function fakeModel(req: RecordedRequest): string {
   }
 }
 
-async function run(ds: Dataset, name: string, model: string, tasks: string[]): Promise<ResultLine[]> {
+async function run(ds: Dataset, name: string, model: string, tasks: string[], experiments?: Experiment[]): Promise<ResultLine[]> {
   const samplesFile = path.join(dir, `${name}.samples.jsonl`);
   const outFile = path.join(dir, `${name}.results.jsonl`);
-  await generateSamples({ dataset: ds, model, outFile: samplesFile, tasks, baseURL: server.baseURL, env: { OPENAI_API_KEY: 'k' }, cacheDir: path.join(dir, 'cache'), maxRetries: 0 });
+  await generateSamples({ dataset: ds, model, outFile: samplesFile, tasks, ...(experiments ? { experiments, engine: { jobs: 2 } } : {}), baseURL: server.baseURL, env: { OPENAI_API_KEY: 'k' }, cacheDir: path.join(dir, 'cache'), maxRetries: 0 });
   await evaluateSamples({ samplesFile, outFile, dataset: ds, jobs: 2 });
   return readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map((l) => ResultLine.parse(JSON.parse(l)));
 }
@@ -120,6 +121,15 @@ describeWithSallm('SALLM end to end', () => {
       const rs = await run(ds, `sallm-${model.split(':')[1]}`, model, TASKS);
       expect(caseSummary(rs), model).toEqual(insecure);
     }
+  });
+
+  it('feedback-repair runs its rounds against the test file and direct-repair starts from the insecure module', async () => {
+    const rs = await run(ds, 'sallm-feedback', 'openai:module-coder', ['Assertion_Author_A_cwe020_0'], ['feedback-repair-tests', 'direct-repair']);
+    expect(rs.map((r) => r.experiment).sort()).toEqual(['direct-repair', 'feedback-repair-tests']);
+    // The model repeats the insecure module every round: it stays vulnerable, case by case.
+    expect(caseSummary(rs)).toEqual({ Assertion_Author_A_cwe020_0: 'functionality 1/1, security 0/1' });
+    const fb = rs.find((r) => r.experiment === 'feedback-repair-tests')!;
+    expect(JSON.stringify(fb)).toContain('test_vulnerability (a security check)');
   });
 
   it('a secure answer passes both its cases; reference:secure is refused in one line', async () => {

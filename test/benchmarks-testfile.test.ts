@@ -172,3 +172,30 @@ describe('dataset stats of a test-file benchmark', () => {
     expect(text).toContain('Assertion_Author_A_cwe306_9: no test file');
   });
 });
+
+describe('feedback on a test-file run', () => {
+  it('names the failed cases and their roles, an exception by its type, never an assertion message', async () => {
+    const { testReport } = await import('../src/experiments/feedback-text.js');
+    const r: ExecResult = {
+      status: 'error',
+      detail: '2 of 3 test cases failed',
+      durationMs: 1,
+      stdoutTail: '',
+      stderrTail: '',
+      cases: [
+        { name: 'test_A.T.test_correctness', role: 'functionality', outcome: 'passed' },
+        { name: 'test_A.T.test_vulnerability', role: 'security', outcome: 'failed', detail: 'AssertionError: 200 != 500 : secret hint' },
+        { name: 'test_A.T.test_other', role: null, outcome: 'error', detail: 'KeyError: "name"' },
+      ],
+    };
+    const text = testReport(r, '');
+    expect(text).toBe(
+      [
+        "Result: failed. 2 of 3 test case(s) of the hidden test failed (the test's source is not shown):",
+        '- test_A.T.test_vulnerability (a security check)',
+        '- test_A.T.test_other: raised KeyError',
+      ].join('\n'),
+    );
+    expect(testReport({ ...r, status: 'passed', cases: [r.cases![0]!] }, '')).toBe('Result: passed. All 1 test case(s) of the hidden test passed.');
+  });
+});

@@ -166,6 +166,7 @@ function checkName(n: number, total: number): string {
  * the Test), no test frames.
  */
 export function testReport(r: ExecResult, test: string): string {
+  if (r.cases?.length) return caseReport(r);
   const checks = checkLines(test);
   const total = checks.length;
   const numberOf = (line: number | null, atOrAfter: boolean): number | null => {
@@ -209,6 +210,25 @@ export function testReport(r: ExecResult, test: string): string {
       break;
   }
   if (r.status !== 'passed' && trace.lines.length) lines.push('', ...trace.lines);
+  return lines.join('\n');
+}
+
+/**
+ * A test-file run (SALLM, CWEval): which cases failed, by name and role, as a test runner's
+ * summary shows them; an exception by its type only, never an assertion's message.
+ */
+function caseReport(r: ExecResult): string {
+  const cases = r.cases!;
+  const bad = cases.filter((c) => c.outcome === 'failed' || c.outcome === 'error');
+  if (!bad.length) return `Result: passed. All ${cases.length} test case(s) of the hidden test passed.`;
+  const what = (c: (typeof cases)[number]) => {
+    const role = c.role ? ` (a ${c.role} check)` : '';
+    const raised = c.outcome === 'error' ? `: raised ${/^([\w.]+)/.exec(c.detail ?? '')?.[1] ?? 'an exception'}` : '';
+    return `- ${clip(stabilize(c.name))}${role}${raised}`;
+  };
+  const lines = [`Result: failed. ${bad.length} of ${cases.length} test case(s) of the hidden test failed (the test's source is not shown):`, ...bad.map(what)];
+  const trace = programTraceback(r.stderrTail);
+  if (trace.lines.length) lines.push('', ...trace.lines);
   return lines.join('\n');
 }
 
