@@ -22,14 +22,15 @@ export function autoLimitSec(runtimeMs: number): number {
 /** The cache is per dataset content and per machine (CPU, cores, interpreter). */
 function cacheFile(tasks: readonly Task[], engine: Executor): string {
   const h = createHash('sha256');
-  for (const t of tasks) h.update(`${t.id}\0${t.secureCode}\0${t.test}\0`);
+  for (const t of tasks) h.update(`${t.id}\0${t.secureCode || (t.insecureCode ?? '')}\0${t.test}\0`);
   const cpu = os.cpus()[0]?.model ?? 'cpu';
   h.update(`${os.hostname()}\0${cpu}\0${os.availableParallelism()}\0${engine.info.interpreter.path}\0${engine.info.interpreter.version}`);
   return path.join(cacheDir(), 'timeouts', `${h.digest('hex').slice(0, 24)}.json`);
 }
 
 /**
- * Per-task wall-clock limits for `--timeout auto`: max(5 s, 4 × the Secure Code's runtime),
+ * Per-task wall-clock limits for `--timeout auto`: max(5 s, 4 × the Secure Code's runtime, or
+ * the insecure reference's where there is no secure one),
  * measured once with this engine and cached. Slow machines get proportionally longer limits
  * instead of failing good code.
  */
@@ -51,7 +52,8 @@ export async function autoTimeouts(
   if (missing.length) {
     let done = 0;
     const results = await engine.run(
-      missing.map((task) => taskJob(task, task.secureCode, { timeoutSec: AUTO_TIMEOUT.calibrationSec })),
+      // SALLM has no secure reference: its published module is timed instead.
+      missing.map((task) => taskJob(task, task.secureCode || (task.insecureCode ?? ''), { timeoutSec: AUTO_TIMEOUT.calibrationSec })),
       () => onProgress?.(++done, missing.length),
       signal,
     );
