@@ -116,7 +116,7 @@ export async function analyzeRun(opts: AnalyzeRunOptions): Promise<AnalyzeRunSum
   const version = await analyzer.version();
   const sampleCount = await checkResults(opts.resultsFiles, opts.dataset);
   const refTasks = withReferences ? opts.dataset.tasks : [];
-  const total = sampleCount + refTasks.reduce((s, t) => s + 1 + (t.insecureCode !== null ? 1 : 0), 0);
+  const total = sampleCount + refTasks.reduce((s, t) => s + (t.secureCode ? 1 : 0) + (t.insecureCode !== null ? 1 : 0), 0);
 
   const summary: AnalyzeRunSummary = {
     out: opts.out,
@@ -196,7 +196,8 @@ export async function analyzeRun(opts: AnalyzeRunOptions): Promise<AnalyzeRunSum
 
     const refs: { taskId: string; kind: ReferenceKind; program: string }[] = [];
     for (const t of refTasks) {
-      refs.push({ taskId: t.id, kind: 'secure', program: t.secureCode });
+      // SALLM has no secure reference (loaded as ''): nothing to analyze.
+      if (t.secureCode) refs.push({ taskId: t.id, kind: 'secure', program: t.secureCode });
       if (t.insecureCode !== null) refs.push({ taskId: t.id, kind: 'insecure', program: t.insecureCode });
     }
     for (let i = 0; i < refs.length; i += CHUNK) {
