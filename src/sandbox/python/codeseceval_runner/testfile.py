@@ -149,7 +149,11 @@ def run_pytest(test_file):
 
     # Plugins a sample never needs cost time in every run; output capture is ours already
     # (the child's stdout and stderr are the sample's).
-    args = ["-q", "-s", "--tb=short", "--rootdir", os.path.dirname(test_file),
+    # The test module is already imported (import_both), so assertion rewriting could not
+    # apply anyway; plugins installed on the machine stay out (faster, and the same run
+    # everywhere).
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    args = ["-q", "-s", "--tb=short", "--assert=plain", "--rootdir", os.path.dirname(test_file),
             "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:junitxml", "-p", "no:pastebin",
             "-p", "no:doctest", "-p", "no:faulthandler",
             "-W", "ignore::pytest.PytestUnknownMarkWarning", test_file]
