@@ -42,6 +42,15 @@ export function formatDoctorReport(r: DoctorReport): string {
     if (pipCommand) out.push(`  ${pipCommand}`);
     for (const n of notes) out.push(`  note: ${n}`);
   }
-  out.push(r.ok ? 'All checks passed.' : 'Some checks failed.');
+  out.push(closingLine(r));
   return out.join('\n');
+}
+
+/** A warning is not a pass: the closing line counts them so they are not read as "all good". */
+function closingLine(r: DoctorReport): string {
+  const warnings = r.checks.filter((c) => c.level === 'warn').length;
+  const failures = r.checks.filter((c) => c.level === 'fail').length;
+  const w = `${warnings} warning${warnings === 1 ? '' : 's'}`;
+  if (!r.ok) return failures ? `Some checks failed (${failures} failed${warnings ? `, ${w}` : ''}).` : 'Some checks failed.';
+  return warnings ? `Checks passed with ${w}.` : 'All checks passed.';
 }

@@ -18,11 +18,7 @@ export function signedInterval(ci: [number, number]): string {
   return `[${signedPct(ci[0])}, ${signedPct(ci[1])}]`;
 }
 
-/** p-values: enough digits to read, and never "0" for a Monte Carlo estimate. */
-export function pValue(p: number): string {
-  if (p < 0.001) return '<0.001';
-  return p.toFixed(3);
-}
+export { formatPValue as pValue } from '../score/p-value.js';
 
 const HTML_SPECIAL = /[&<>"']/;
 

@@ -18,19 +18,21 @@ import {
 } from './tables.js';
 
 /**
- * Pipes would split a cell and newlines would end the row. Angle brackets are escaped because
- * Markdown viewers render raw HTML, and cells can hold text a model chose (the name of a module
- * its code imported, a results file's model field).
+ * Pipes would split a cell and newlines would end the row. A `<` that could open an HTML tag,
+ * comment or autolink, and an `&` that could spell an entity, are backslash-escaped because
+ * Markdown viewers render raw HTML and cells can hold text a model chose (the name of a module
+ * its code imported, a results file's model field). Nothing else is touched, so `<0.001` reads
+ * the same in the raw file and in a viewer.
  */
-function cell(s: string): string {
+export function markdownCell(s: string): string {
   return s
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/\r?\n/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+    .replace(/<(?=[A-Za-z/!?])/g, '\\<')
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '\\&');
 }
+const cell = markdownCell;
 
 export function markdownTable(t: Table, level = 2): string {
   const head = t.columns.map((c) => cell(c.group ? `${c.group} ${c.label}` : c.label));

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
 import { highlight, lineDiff,  type DiffOp } from './highlight.js';
@@ -416,7 +417,7 @@ const resampler = new Resampler(DEFAULT_BOOTSTRAP);
 
 function column(c: PairedColumn | null) {
   return c
-    ? { mean_a: c.meanA, mean_b: c.meanB, diff: c.diff, ci: c.ci, p_value: c.pValue, b_better: c.bBetter, a_better: c.aBetter, ties: c.ties }
+    ? { mean_a: c.meanA, mean_b: c.meanB, diff: c.diff, ci: c.ci, p_value: c.pValue, p_text: formatPValue(c.pValue), b_better: c.bBetter, a_better: c.aBetter, ties: c.ties }
     : null;
 }
 

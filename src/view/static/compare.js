@@ -38,7 +38,7 @@ function summary(data) {
           h('td', { class: 'num' }, pct(c.mean_b)),
           h('td', { class: `num ${c.diff > 0 ? 'up' : c.diff < 0 ? 'down' : ''}` }, `${c.diff > 0 ? '+' : ''}${pct(c.diff)}`),
           h('td', { class: 'num' }, ci(c.ci)),
-          h('td', { class: 'num' }, c.p_value.toFixed(3)),
+          h('td', { class: 'num' }, c.p_text),
           h('td', { class: 'num' }, String(c.b_better)),
           h('td', { class: 'num' }, String(c.a_better)),
           h('td', { class: 'num' }, String(c.ties)),
