@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { checkRequiredOptionsAfterUnknown } from './mandatory.js';
 import { registerAnalyze } from './analyze.js';
 import { registerDataset } from './dataset.js';
 import { registerEvaluate } from './evaluate.js';
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerReport(program);
   registerRun(program);
   registerView(program);
+  checkRequiredOptionsAfterUnknown(program);
   return program;
 }

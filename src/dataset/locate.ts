@@ -18,10 +18,10 @@ export function fetchedDatasetDir(kind: DatasetKind = DEFAULT_BENCHMARK): string
  * `codeseceval dataset fetch`.
  */
 export function locateDataset(flag?: string, kind: DatasetKind = DEFAULT_BENCHMARK): string {
-  if (flag) return path.resolve(flag);
+  if (flag) return existing(path.resolve(flag), '--dataset');
   const bench = benchmarkOf(kind);
   const env = process.env[bench.datasetEnv];
-  if (env) return path.resolve(env);
+  if (env) return existing(path.resolve(env), `$${bench.datasetEnv}`);
   const fetched = fetchedDir(bench.kind);
   if (existsSync(fetched)) return fetched;
   const fetch = bench.fetch ? `, or run \`codeseceval dataset fetch${kind === DEFAULT_BENCHMARK ? '' : ` ${kind}`}\` to download it` : '';
@@ -44,7 +44,7 @@ export function openDatasets(flags: string | readonly string[] | undefined, benc
     .map((s) => s.trim())
     .filter(Boolean)
     .map((name) => parseBenchmarkName(name).kind);
-  const loaded = paths.map((p) => loadDataset(path.resolve(p)));
+  const loaded = paths.map((p) => loadDataset(existing(path.resolve(p), '--dataset')));
   if (wanted.length) {
     for (const d of loaded) {
       if (!wanted.includes(d.kind)) throw new UserError(`--dataset ${d.source} is a ${d.kind} dataset, which --benchmark ${benchmarks} does not name`);
@@ -53,4 +53,10 @@ export function openDatasets(flags: string | readonly string[] | undefined, benc
   }
   if (!loaded.length) loaded.push(openDataset());
   return mergeDatasets(loaded);
+}
+
+/** A path the user gave must exist; the message names where it came from (a flag or a variable). */
+function existing(dir: string, source: string): string {
+  if (!existsSync(dir)) throw new UserError(`${source}: ${dir}: no such file or folder`);
+  return dir;
 }
