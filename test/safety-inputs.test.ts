@@ -126,8 +126,12 @@ describeWithDataset('nothing already written is lost', () => {
     const r = resultsCopy('empty.jsonl.out');
     const empty = path.join(dir, 'empty.jsonl');
     writeFileSync(empty, '');
-    expectOneLine(await run(['evaluate', '--samples', empty, '--out', r]), /--out .*: line 1 is a result of another sample .*--fresh/);
+    expectOneLine(await run(['evaluate', '--samples', empty, '--out', r]), /empty\.jsonl: no samples in the file; nothing to evaluate/);
     expect(readFileSync(r, 'utf8')).toBe(resultsText);
+    // Nor does it make a results file that `report` would then refuse.
+    const fresh = path.join(dir, 'never-made.jsonl');
+    expectOneLine(await run(['evaluate', '--samples', empty, '--out', fresh]), /no samples in the file/);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('evaluate refuses results of other samples in --out unless --fresh', async () => {
@@ -223,6 +227,12 @@ describeWithDataset('bad paths and bad bytes get one line and exit 1', () => {
       await run(['run', '--model', 'reference:secure', '--model', 'openai:x', '--out', path.join(cwd, 'given')], { OPENAI_API_KEY: undefined }, cwd),
       /needs OPENAI_API_KEY/,
     );
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('run with --tasks that select nothing is refused before the folder is made', async () => {
+    const cwd = tempDir('cse-safety-run-tasks-');
+    expectOneLine(await run(['run', '--model', 'reference:secure', '--tasks', 'CWE-9999', '--out', path.join(cwd, 'r')], {}, cwd), /CWE-9999/);
     expect(readdirSync(cwd)).toEqual([]);
   });
 

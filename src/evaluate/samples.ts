@@ -34,5 +34,7 @@ export async function readSamples(file: string, dataset: Dataset, flag = '--samp
     const sampleIndex = typeof given === 'number' && Number.isInteger(given) && given >= 0 ? given : counted;
     out.push({ line, fields, task, sampleIndex, program: sampleProgram(task, fields) });
   }
+  // An empty results file would look like a finished run that `report` then refuses.
+  if (!out.length) throw new UserError(`${file}: no samples in the file; nothing to evaluate (was \`generate\` run, or did it fail?)`);
   return out;
 }

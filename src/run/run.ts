@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRun } from '../analyze/analyze.js';
 import { evaluateSamples, type EvaluateProgress, type EvaluateSummary } from '../evaluate/evaluate.js';
@@ -124,17 +124,31 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   for (const model of opts.models) {
     await createProvider(model, { timeoutMs: 1_000, ...(opts.generate?.env ? { env: opts.generate.env } : {}) }, opts.dataset);
   }
+  selectTasks(opts.dataset, opts.generate?.tasks, opts.generate?.subset);
   const files = runFiles(opts.outDir);
+  const existed = existsSync(opts.outDir);
   checkOutputFolder(opts.outDir, { flag: '--out', create: true });
   // One run per folder at a time; generate and evaluate lock their own files as well.
   const lock = acquireLock(path.join(opts.outDir, 'run'), { command: 'codeseceval run' });
+  let failed = false;
   try {
     return await runLocked(opts, files);
   } catch (e) {
     if (e instanceof InterruptedError) return { ...emptySummary(files), interrupted: true };
+    failed = true;
     throw e;
   } finally {
     lock.release();
+    // A run refused before it wrote anything leaves no folder behind (rmdir removes only an empty one).
+    if (failed && !existed) rmEmptyFolder(opts.outDir);
+  }
+}
+
+function rmEmptyFolder(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (something was written) or already gone: either way there is nothing to undo.
   }
 }
 
