@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { EtaEstimator } from './eta.js';
 
 export interface Progress {
   /** `note`: extra counters shown after the rate (errors, cached answers, ...). */
@@ -6,6 +7,7 @@ export interface Progress {
   stop(): void;
 }
 
+/** 59.6 s is "1m00s", never "0m60s": round to whole seconds first, then split. */
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
@@ -21,21 +23,30 @@ export function formatDuration(ms: number): string {
 export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   const started = Date.now();
   const rate = (done: number) => done / Math.max(0.001, (Date.now() - started) / 1000);
+  const eta = new EtaEstimator(started);
+  let etaTotal = total;
+  const etaText = (done: number): string => {
+    eta.update(done, Date.now());
+    const ms = eta.etaMs(etaTotal - done);
+    return ms === null ? '-' : formatDuration(ms);
+  };
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}{note}`,
+        format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_text}{note}`,
         stream,
         hideCursor: true,
-        etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0.0', note: '' });
+    bar.start(total, 0, { rate: '0.0', note: '', eta_text: '-' });
     return {
       update(done, opts = {}) {
-        if (opts.total !== undefined) bar.setTotal(opts.total);
-        bar.update(done, { rate: rate(done).toFixed(1), note: opts.note ? ` | ${opts.note}` : '' });
+        if (opts.total !== undefined) {
+          bar.setTotal(opts.total);
+          etaTotal = opts.total;
+        }
+        bar.update(done, { rate: rate(done).toFixed(1), note: opts.note ? ` | ${opts.note}` : '', eta_text: etaText(done) });
       },
       stop() {
         bar.stop();
@@ -48,6 +59,8 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
   return {
     update(done, opts = {}) {
       if (opts.total !== undefined) currentTotal = opts.total;
+      etaTotal = currentTotal;
+      const smoothed = etaText(done);
       const tenth = currentTotal ? Math.floor((done * 10) / currentTotal) : 10;
       const now = Date.now();
       const edge = done === currentTotal;
@@ -56,7 +69,7 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
       lastTenth = tenth;
       lastAt = now;
       const r = rate(done);
-      const eta = r > 0 && done < currentTotal ? ` ETA ${formatDuration(((currentTotal - done) / r) * 1000)}` : '';
+      const eta = done < currentTotal && smoothed !== '-' ? ` ETA ${smoothed}` : '';
       const secs = (now - started) / 1000;
       // A rate over less than a second says nothing.
       const speed = secs >= 1 ? `, ${r.toFixed(2)}/s${eta}` : '';
