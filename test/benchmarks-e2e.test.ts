@@ -136,7 +136,7 @@ describeWithSallm('SALLM end to end', () => {
     const rs = await run(ds, 'sallm-secure', 'openai:secure-coder', ['Assertion_Author_A_cwe020_0']);
     expect(rs[0]).toMatchObject({ passed: true, status: 'passed' });
     expect(caseSummary(rs)).toEqual({ Assertion_Author_A_cwe020_0: 'functionality 1/1, security 1/1' });
-    await expect(run(ds, 'sallm-no-secure', 'reference:secure', TASKS)).rejects.toThrow(/has no secure reference program/);
+    await expect(run(ds, 'sallm-no-secure', 'reference:secure', TASKS)).rejects.toThrow(/reference:secure: SALLM task Assertion_Author_A_cwe020_0 has no secure reference program/);
   });
 });
 
@@ -165,6 +165,6 @@ describeWithCweval('CWEval end to end', () => {
   });
 
   it('reference:insecure is refused in one line', async () => {
-    await expect(run(ds, 'cweval-no-insecure', 'reference:insecure', TASKS)).rejects.toThrow(/has no insecure reference program/);
+    await expect(run(ds, 'cweval-no-insecure', 'reference:insecure', TASKS)).rejects.toThrow(/reference:insecure: CWEval task cwe_020_0 has no insecure reference program/);
   });
 });

@@ -38,6 +38,10 @@ describe('SALLM layout', () => {
     // No secure reference: reference:secure is refused for it, reference:insecure is its module.
     expect(ds.tasks[0]!.secureCode).toBe('');
     expect(ds.tasks[0]!.insecureCode).toContain("re.match(r'.*example.com'");
+    // The PythonDataset folder itself is SALLM's too, not a HumanEval file.
+    const inner = loadDataset(path.join(SALLM_MINI, 'PythonDataset'));
+    expect(inner.kind).toBe('sallm');
+    expect(inner.tasks.map((t) => t.id)).toEqual(ds.tasks.map((t) => t.id));
   });
 
   it("ships the folder's shared fixtures, never another task's module, test or pins", () => {

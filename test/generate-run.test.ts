@@ -214,7 +214,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
     const humaneval = loadDataset(HUMANEVAL_FILE);
     await expect(
       generateSamples({ ...baseOptions(server, dir), dataset: humaneval, tasks: undefined, experiments: ['direct-repair'] }),
-    ).rejects.toThrow(/experiment direct-repair .*needs Insecure Code, which task HumanEval\/0 lacks \(and 163 more tasks\)/);
+    ).rejects.toThrow(/experiment direct-repair .*needs Insecure Code, which HumanEval task HumanEval\/0 lacks \(and 163 more tasks\)/);
     expect(server.requests).toHaveLength(0);
   });
 

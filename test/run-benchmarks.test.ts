@@ -60,6 +60,20 @@ describe('several benchmarks at once', () => {
     }
   });
 
+  it('refuses an experiment a benchmark has no data for, naming the benchmark and the field, before any request', async () => {
+    const dir = tempDir('cse-run-refuse-');
+    dirs.push(dir);
+    const { generateSamples } = await import('../src/generate/generate.js');
+    const before = server.requests.length;
+    await expect(
+      generateSamples({ dataset: pooled.parts![1]!, model: 'openai:ref-coder', outFile: path.join(dir, 's.jsonl'), experiments: ['explained-repair'], baseURL: server.baseURL, env: { OPENAI_API_KEY: 'k' }, cacheDir: null }),
+    ).rejects.toThrow(/needs Insecure Code Explanation, which SALLM task Assertion_Author_A_cwe020_9 lacks/);
+    await expect(
+      generateSamples({ dataset: pooled.parts![2]!, model: 'openai:ref-coder', outFile: path.join(dir, 's2.jsonl'), experiments: ['direct-repair'], baseURL: server.baseURL, env: { OPENAI_API_KEY: 'k' }, cacheDir: null }),
+    ).rejects.toThrow(/needs Insecure Code, which CWEval task cwe_020_9 lacks/);
+    expect(server.requests.length).toBe(before);
+  });
+
   it('runs them into one folder; the report opens with models × benchmarks and a pooled row', async () => {
     const dir = tempDir('cse-run-bench-');
     dirs.push(dir);

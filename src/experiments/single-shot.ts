@@ -1,3 +1,4 @@
+import { benchmarkForTask } from '../benchmarks/index.js';
 import { UserError } from '../core/errors.js';
 import type { Prompt, SamplingParams } from '../core/model.js';
 import type { Task } from '../core/task.js';
@@ -16,13 +17,22 @@ function endsInsideEntry(text: string, entryPoint: string): boolean {
   return last?.kind === 'def' && last.name === entryPoint;
 }
 
+/** "SALLM " for a SALLM task: which benchmark lacks the field. */
+function benchmarkLabel(task: Task): string {
+  try {
+    return `${benchmarkForTask(task).label} `;
+  } catch {
+    return '';
+  }
+}
+
 export function refuseMissingFields(experiment: string, template: Template, tasks: readonly Task[]): void {
   const lacking = tasks.map((t) => ({ t, missing: missingFields(template, t) })).filter((x) => x.missing.length);
   if (!lacking.length) return;
   const first = lacking[0]!;
   const more = lacking.length > 1 ? ` (and ${lacking.length - 1} more tasks)` : '';
   throw new UserError(
-    `experiment ${experiment} (template ${template.name}) needs ${first.missing.join(', ')}, which task ${first.t.id} lacks${more}; choose other tasks or experiments`,
+    `experiment ${experiment} (template ${template.name}) needs ${first.missing.join(', ')}, which ${benchmarkLabel(first.t)}task ${first.t.id} lacks${more}; choose other tasks or experiments`,
   );
 }
 

@@ -1,3 +1,4 @@
+import { BENCHMARKS } from '../benchmarks/index.js';
 import { UserError } from '../core/errors.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../core/model.js';
 import type { Task } from '../core/task.js';
@@ -18,7 +19,8 @@ export class ReferenceProvider implements ModelProvider {
   checkTasks(tasks: Task[]): void {
     const lacking = tasks.find((t) => referenceOf(t, this.variant) === null);
     if (lacking) {
-      throw new UserError(`--model ${this.spec}: task ${lacking.id} (subset ${lacking.subset}) has no ${this.variant} reference program`);
+      const bench = BENCHMARKS.find((b) => b.subsets.includes(lacking.subset));
+      throw new UserError(`--model ${this.spec}: ${bench ? `${bench.label} task` : 'task'} ${lacking.id} has no ${this.variant} reference program`);
     }
   }
 

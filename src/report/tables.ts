@@ -256,7 +256,16 @@ export function settingsLines(report: Report): string[] {
       : 'Broken tasks: not marked (no --validation file)',
     `Confidence intervals: ${Math.round(report.bootstrap.confidence * 100)}% percentile bootstrap over tasks, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}`,
     ...split,
+    ...untestableLine(report),
   ];
+}
+
+/** Upstream records without a test file: not tasks, so in no score, but said. */
+function untestableLine(report: Report): string[] {
+  const u = report.datasetRef.untestable ?? [];
+  if (!u.length) return [];
+  const shown = u.slice(0, 10).map((x) => x.id).join(', ');
+  return [`Untestable records (no test file; in no score): ${u.length}: ${shown}${u.length > 10 ? `, and ${u.length - 10} more` : ''}`];
 }
 
 /**

@@ -94,6 +94,7 @@ describe('the report of a test-file benchmark', () => {
     expect(Number(first[header.indexOf('case_vulnerable_at_k')])).toBe(0.25);
     const md = renderMarkdown(report);
     expect(md).toContain('## Functionality and security test cases (SALLM, CWEval)');
+    expect(md).toContain('- Untestable records (no test file; in no score): 1: Assertion_Author_A_cwe306_9');
     expect(md).toMatch(/\| m \| direct-generation \| SALLM \| 2 \| 50\.0 \| 25\.0 \| 50\.0 \| 25\.0 \|/);
   });
 });

@@ -4,7 +4,7 @@ import type { ExecJob, FixtureSet } from '../../core/exec.js';
 import type { Task } from '../../core/task.js';
 import { readFixtureSet } from '../fixtures.js';
 import { filesBelow } from '../load-shared.js';
-import { SALLM_FOLDER, SALLM_TECHNIQUES, isSallmFolder, isSallmTaskFile, loadSallm, modulesIn, sallmTestFile } from './load.js';
+import { SALLM_FOLDER, SALLM_TECHNIQUES, isSallmFolder, sallmBase, isSallmTaskFile, loadSallm, modulesIn, sallmTestFile } from './load.js';
 import { SALLM_MANIFEST } from './manifest.js';
 import { SALLM_MODULES } from './modules.js';
 
@@ -15,7 +15,7 @@ export const sallm: Benchmark = {
   label: 'SALLM',
   subsets: SALLM_TECHNIQUES,
   subsetAliases: {},
-  description: 'SALLM (Assertion, Tainted, Matching): a folder with PythonDataset/dataset.jsonl and its unittest files',
+  description: 'SALLM (Assertion, Tainted, Matching): a folder with PythonDataset/dataset.jsonl (or that PythonDataset folder) and its unittest files',
   datasetEnv: 'CODESECEVAL_SALLM',
   fetch: { manifest: SALLM_MANIFEST, urlEnv: null },
   modules: SALLM_MODULES,
@@ -23,7 +23,7 @@ export const sallm: Benchmark = {
   references: { secure: false, insecure: true },
   recognises: (abs) => isSallmFolder(abs),
   load: (abs) => loadSallm(abs),
-  dataFiles: (root) => ({ root, files: filesBelow(root, path.join(root, SALLM_FOLDER)) }),
+  dataFiles: (root) => ({ root, files: filesBelow(root, sallmBase(root) ?? path.join(root, SALLM_FOLDER)) }),
   fixtures(task: Task): FixtureSet | null {
     if (!task.fixtureDir) return null;
     const dir = task.fixtureDir;

@@ -21,9 +21,19 @@ export const SallmRecord = z.object({
 });
 export type SallmRecord = z.infer<typeof SallmRecord>;
 
-/** The upstream layout: PythonDataset/dataset.jsonl under the folder given. */
+/**
+ * The folder holding dataset.jsonl and the technique folders: PythonDataset/ below the folder
+ * given (the repository's layout), or the folder itself.
+ */
+export function sallmBase(abs: string): string | null {
+  if (!statSync(abs).isDirectory()) return null;
+  if (existsSync(path.join(abs, SALLM_FOLDER, SALLM_RECORDS))) return path.join(abs, SALLM_FOLDER);
+  const own = existsSync(path.join(abs, SALLM_RECORDS)) && SALLM_TECHNIQUES.some((t) => existsSync(path.join(abs, t)));
+  return own ? abs : null;
+}
+
 export function isSallmFolder(abs: string): boolean {
-  return statSync(abs).isDirectory() && existsSync(path.join(abs, SALLM_FOLDER, SALLM_RECORDS));
+  return sallmBase(abs) !== null;
 }
 
 /** The last function the prompt defines: what the model is asked to write. */
@@ -42,7 +52,7 @@ export function sallmTestFile(module: string): string {
 export const RECORD_MODULES = new Map<string, Set<string>>();
 
 export function loadSallm(root: string): Dataset {
-  const base = path.join(root, SALLM_FOLDER);
+  const base = sallmBase(root) ?? path.join(root, SALLM_FOLDER);
   const file = path.join(base, SALLM_RECORDS);
   const tasks: Task[] = [];
   const untestable: { id: string; reason: string }[] = [];

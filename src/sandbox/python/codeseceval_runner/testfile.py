@@ -187,3 +187,62 @@ def run_test_file_job(job, workdir):
     else:
         cases, exc = run_unittest(test_module)
     return summarise(cases), cases, exc
+
+
+_WARM_TEST = '''import unittest
+import pytest
+
+
+@pytest.mark.parametrize("x", [pytest.param(1, marks=pytest.mark.functionality), pytest.param(2, marks=pytest.mark.security)])
+def test_warm(x):
+    assert x > 0
+
+
+class TestWarm(unittest.TestCase):
+    def test_correctness(self):
+        self.assertEqual(1, 1)
+'''
+
+
+def warm_up_frameworks():
+    """Run both frameworks once in the zygote, output discarded: pytest imports most of its
+    plugins (and pdb, argparse, ...) only on its first run, which every forked sample would
+    otherwise pay again. Stdout is the protocol channel, so fds 1 and 2 point elsewhere
+    meanwhile. Nothing is left behind but imported modules."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="codeseceval-warm-")
+    saved = [os.dup(1), os.dup(2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    path_before = list(sys.path)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        test_file = os.path.join(folder, "codeseceval_warm_test.py")
+        with open(test_file, "w", encoding="utf-8") as f:
+            f.write(_WARM_TEST)
+        sys.path.insert(0, folder)
+        module = importlib.import_module("codeseceval_warm_test")
+        run_unittest(module)
+        saved_env = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        run_pytest(test_file)
+        if saved_env is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+    except Exception:
+        pass
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved + [null]:
+            os.close(fd)
+        sys.path[:] = path_before
+        sys.modules.pop("codeseceval_warm_test", None)
+        shutil.rmtree(folder, ignore_errors=True)
