@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
 import { FileError } from '../io/errors.js';
 import { readJsonlSync } from '../io/jsonl.js';
 import { rewriteJsonlSync, truncateFile } from '../io/write.js';
@@ -18,6 +19,7 @@ export interface ExistingSamples {
  */
 export function readExistingSamples(file: string): ExistingSamples {
   const done = new Map<string, string | null>();
+  const lineOf = new Map<string, number>();
   if (!existsSync(file)) return { done, droppedPartialLine: false };
   let tornAt: number | null = null;
   try {
@@ -27,7 +29,14 @@ export function readExistingSamples(file: string): ExistingSamples {
         break;
       }
       const s = entry.value;
-      done.set(sampleKey(s.task_id, s.experiment, s.model, s.sample_index), s.error);
+      const key = sampleKey(s.task_id, s.experiment, s.model, s.sample_index);
+      const first = lineOf.get(key);
+      // Two lines for one sample would be two verdicts; generate never writes that, so say so.
+      if (first !== undefined) {
+        throw new UserError(`${file}:${entry.line}: repeats sample ${s.task_id} #${s.sample_index} of ${s.model} / ${s.experiment} (first at line ${first}); remove one of the two lines (the file was left as it is)`);
+      }
+      lineOf.set(key, entry.line);
+      done.set(key, s.error);
     }
   } catch (e) {
     if (e instanceof FileError && e.line !== undefined) {
