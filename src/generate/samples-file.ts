@@ -4,10 +4,13 @@ import { FileError } from '../io/errors.js';
 import { readJsonlSync } from '../io/jsonl.js';
 import { rewriteJsonlSync, truncateFile } from '../io/write.js';
 import { SampleKeyLine, sampleKey } from '../core/sample.js';
+import { RecordedSettings } from './settings.js';
 
 export interface ExistingSamples {
   /** Key → the line's error (null for a good sample). */
   done: Map<string, string | null>;
+  /** Key → how that sample was made, and its line number. */
+  settings: Map<string, { line: number; recorded: RecordedSettings | null }>;
   /** A partly written last line was cut off (the run writing it was killed). */
   droppedPartialLine: boolean;
 }
@@ -20,7 +23,8 @@ export interface ExistingSamples {
 export function readExistingSamples(file: string): ExistingSamples {
   const done = new Map<string, string | null>();
   const lineOf = new Map<string, number>();
-  if (!existsSync(file)) return { done, droppedPartialLine: false };
+  const settings: ExistingSamples['settings'] = new Map();
+  if (!existsSync(file)) return { done, settings, droppedPartialLine: false };
   let tornAt: number | null = null;
   try {
     for (const entry of readJsonlSync(file, SampleKeyLine, { tornTail: 'report' })) {
@@ -37,6 +41,8 @@ export function readExistingSamples(file: string): ExistingSamples {
       }
       lineOf.set(key, entry.line);
       done.set(key, s.error);
+      const recorded = RecordedSettings.safeParse(s);
+      settings.set(key, { line: entry.line, recorded: recorded.success ? recorded.data : null });
     }
   } catch (e) {
     if (e instanceof FileError && e.line !== undefined) {
@@ -45,7 +51,7 @@ export function readExistingSamples(file: string): ExistingSamples {
     throw e;
   }
   if (tornAt !== null) truncateFile(file, tornAt);
-  return { done, droppedPartialLine: tornAt !== null };
+  return { done, settings, droppedPartialLine: tornAt !== null };
 }
 
 /**
