@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -240,7 +240,13 @@ describeWithDataset('analyze stage on the real dataset', () => {
     expect(json.static_analysis.runs.find((r: { model: string }) => r.model === 'm').subsets[0]).toMatchObject({ n: 3, flagged_bad: 2, clean_good: 1, kappa: 1 });
     expect(json.static_analysis.references.cwes).toHaveLength(44);
 
-    const plain = await runCliInProcess(registerReport, ['report', resultsFile, '--dataset', CODESECEVAL_DIR, '--format', 'json', '--bootstrap', '20']);
+    // A run folder's results.jsonl brings the analysis.jsonl beside it; a results file of
+    // another name brings nothing.
+    const beside = await runCliInProcess(registerReport, ['report', resultsFile, '--dataset', CODESECEVAL_DIR, '--format', 'json', '--bootstrap', '20']);
+    expect(JSON.parse(beside.stdout).static_analysis).toBeDefined();
+    const alone = path.join(dir, 'alone.jsonl');
+    copyFileSync(resultsFile, alone);
+    const plain = await runCliInProcess(registerReport, ['report', alone, '--dataset', CODESECEVAL_DIR, '--format', 'json', '--bootstrap', '20']);
     expect(JSON.parse(plain.stdout).static_analysis).toBeUndefined();
     const bad = await runCliInProcess(registerReport, ['report', resultsFile, '--dataset', CODESECEVAL_DIR, '--analysis', resultsFile]);
     expect(bad.exitCode).toBe(1);

@@ -64,7 +64,8 @@ describe('environment record, resume, --rerun and report warnings', () => {
   it('records the environment; refuses to resume under another interpreter; --rerun replaces only the failed lines', async () => {
     const s = samples();
     const out = path.join(dir, 'results.jsonl');
-    await evaluateSamples({ samplesFile: s, outFile: out, dataset: ds, jobs: 2, python: SYSTEM, timeout: 10 });
+    // One job: lines are written as samples finish, and this test reads them by position.
+    await evaluateSamples({ samplesFile: s, outFile: out, dataset: ds, jobs: 1, python: SYSTEM, timeout: 10 });
     const before = lines(out);
     expect(before.map((l) => JSON.parse(l).status)).toEqual(['passed', 'error', 'passed', 'error']);
     expect(JSON.parse(before[1]!).environment_failure).toEqual({ kind: 'missing-module', module: MODULE, installable: false });
@@ -128,8 +129,8 @@ describe('environment record, resume, --rerun and report warnings', () => {
     const a = path.join(dir, 'system.jsonl');
     const b = path.join(dir, 'venv.jsonl');
     const m2 = write('samples-m2.jsonl', lines(s).map((l) => ({ ...JSON.parse(l), model: 'm2' })));
-    await evaluateSamples({ samplesFile: s, outFile: a, dataset: ds, jobs: 2, python: SYSTEM, timeout: 10 });
-    await evaluateSamples({ samplesFile: m2, outFile: b, dataset: ds, jobs: 2, python: venvPython, timeout: 10 });
+    await evaluateSamples({ samplesFile: s, outFile: a, dataset: ds, jobs: 1, python: SYSTEM, timeout: 10 });
+    await evaluateSamples({ samplesFile: m2, outFile: b, dataset: ds, jobs: 1, python: venvPython, timeout: 10 });
     const diffs = environmentDifferences(envOf(a).records[0]!, envOf(b).records[0]!).map((d) => d.field);
     expect(diffs).toContain('interpreter.path');
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ function write(name: string, lines: (object | string)[]): string {
 const readResults = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
 describe('evaluateSamples', () => {
-  it('writes one result per sample, in input order, keeping every input field', async () => {
+  it('writes one result per sample, as each finishes, keeping every input field', async () => {
     const samples = write('s1.jsonl', [
       { task_id: 'T/add', completion: '    return a + b\n', model: 'm1' },
       { task_id: 'T/neg', solution: 'def neg(x):\n    return x\n' },
@@ -36,17 +36,31 @@ describe('evaluateSamples', () => {
     ]);
     const out = path.join(dir, 'r1.jsonl');
     const summary = await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 2 });
-    const rs = readResults(out);
+    // Lines come in the order samples finish; readers key them by sample.
+    const rs = readResults(out).sort((a, b) => a.task_id.localeCompare(b.task_id) || a.sample_index - b.sample_index);
     expect(rs.map((r) => [r.task_id, r.sample_index, r.passed, r.status])).toEqual([
       ['T/add', 0, true, 'passed'],
-      ['T/neg', 0, false, 'failed'],
       ['T/add', 1, false, 'failed'],
+      ['T/neg', 0, false, 'failed'],
       ['T/neg', 1, true, 'passed'],
     ]);
     expect(rs[0].model).toBe('m1');
-    expect(rs[2].extra).toEqual({ nested: true });
+    expect(rs[1].extra).toEqual({ nested: true });
     for (const r of rs) expect(typeof r.duration_ms).toBe('number');
     expect(summary.counts.passed).toBe(2);
+  });
+
+  it('refuses a samples file that repeats a sample, naming both lines, before any output exists', async () => {
+    const samples = write('s-repeat.jsonl', [
+      { task_id: 'T/add', sample_index: 3, completion: '    return a + b\n', model: 'm', experiment: 'e' },
+      { task_id: 'T/neg', sample_index: 3, solution: 'def neg(x):\n    return -x\n', model: 'm', experiment: 'e' },
+      { task_id: 'T/add', sample_index: 3, completion: '    return b + a\n', model: 'm', experiment: 'e' },
+    ]);
+    const out = path.join(dir, 'r-repeat.jsonl');
+    await expect(evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 })).rejects.toThrow(
+      /s-repeat\.jsonl:3: repeats sample T\/add #3 of m \/ e \(first at line 1\)/,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 
   it('keeps a sample_index given by the input', async () => {
@@ -97,7 +111,7 @@ describe('evaluateSamples', () => {
     const other = `${JSON.stringify({ task_id: 'T/add', sample_index: 0, passed: true, status: 'passed', detail: '', duration_ms: 1, solution: 'other' })}\n`;
     writeFileSync(out, other);
     await expect(evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1 })).rejects.toThrow(
-      /r4\.jsonl: line 1 is a result of another sample .*T\/add #0 or its program differs.*pass --fresh/,
+      /r4\.jsonl: line 1 is not a result of a sample of .*no sample T\/add #0 .*pass --fresh/,
     );
     expect(readFileSync(out, 'utf8')).toBe(other);
     const summary = await evaluateSamples({ samplesFile: samples, outFile: out, dataset, jobs: 1, fresh: true });

@@ -71,7 +71,7 @@ describeWithDataset('generateSamples with an OpenAI-compatible server', () => {
       expect(l.error).toBeNull();
       expect(l.cached).toBe(false);
       expect(l.usage?.output_tokens).toBeGreaterThan(0);
-      expect(l.params).toEqual({ temperature: 0.8, top_p: null, max_tokens: 2048, seed: 100, stop: null });
+      expect(l.params).toEqual({ temperature: 0.8, top_p: null, max_tokens: 2048, seed: 100, stop: null, n: 2 });
       expect(l.prompt.style).toBe('chat');
       expect(l.template).toBe('direct-generation.chat');
     }

@@ -35,11 +35,46 @@ beforeAll(() => {
 describe('codeseceval report', () => {
   it('prints a markdown report by default', async () => {
     const r = await cli([results, '--dataset', FIXTURE_DATASET, '--k', '1,5']);
-    expect(r.stderr).toBe('');
+    // Alone, a results file says what it could not find beside it, in one line.
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^note: no samples file beside .*results\.jsonl \(completeness not checked\); no validation file/)]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('# CodeSecEval report');
     // (2/5 + 5/5) / 2 = 70.0 over the two tasks with results.
     expect(r.stdout).toMatch(/\| m \| direct-generation \| 2 \| 70\.0 \| 100\.0 \|/);
+  });
+
+  it('takes a run folder, and on partial results warns per model and experiment and marks the report partial', async () => {
+    const run = tempDir();
+    const made = [
+      ...resultLines({ model: 'a', experiment: 'direct-generation', counts: { [T.age]: [2, 1], [T.quantity]: [2, 2] } }),
+      ...resultLines({ model: 'b', experiment: 'direct-generation', counts: { [T.age]: [2, 0], [T.quantity]: [2, 1] } }),
+    ];
+    writeJsonl(path.join(run, 'samples.jsonl'), made.map((l) => ({ task_id: l.task_id, sample_index: l.sample_index, model: l.model, experiment: l.experiment, solution: l.solution })));
+    // Evaluate was interrupted: b has one result of four.
+    writeJsonl(path.join(run, 'results.jsonl'), made.slice(0, 5));
+    const md = await cli([run, '--dataset', FIXTURE_DATASET]);
+    expect(md.status, md.stderr).toBe(0);
+    expect(md.stderr).toContain('warning: Partial report: b / direct-generation has results for 1 of 4 samples (3 not evaluated yet');
+    expect(md.stderr).not.toContain('a / direct-generation has');
+    expect(md.stdout).toContain('Completeness: PARTIAL');
+    expect(md.stdout).toContain('> **Partial report: b / direct-generation has results for 1 of 4 samples');
+    const json = JSON.parse((await cli([path.join(run, 'results.jsonl'), '--dataset', FIXTURE_DATASET, '--format', 'json'])).stdout) as JsonReport;
+    expect(json.complete).toBe(false);
+    expect(json.missing_results).toEqual([{ model: 'b', experiment: 'direct-generation', samples: 4, results: 1 }]);
+    // n = 2 everywhere: k stops at 2's floor, 1.
+    expect(json.k).toEqual([1]);
+
+    // Finished, the same folder reports complete.
+    writeJsonl(path.join(run, 'results.jsonl'), made);
+    const done = JSON.parse((await cli([run, '--dataset', FIXTURE_DATASET, '--format', 'json'])).stdout) as JsonReport;
+    expect(done.complete).toBe(true);
+    expect(done.missing_results).toEqual([]);
+  });
+
+  it('refuses a folder that is not a run folder in one line', async () => {
+    const r = await cli([tempDir(), '--dataset', FIXTURE_DATASET]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/a folder without results\.jsonl/)]);
   });
 
   it('takes the format from --out and writes the file', async () => {
@@ -48,9 +83,10 @@ describe('codeseceval report', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`json report of 1 run → ${out}`);
     const j = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
-    expect(j.k).toEqual([1, 3, 5, 7, 10]);
+    // The default k list stops at the smallest n present (5 here).
+    expect(j.k).toEqual([1, 3, 5]);
     expect(j.runs[0]!.subsets[0]!.pass_at_k['1']).toBeCloseTo(0.7, 12);
-    expect(j.runs[0]!.subsets[0]!.pass_at_k['7']).toBeNull();
+    expect(j.complete).toBeNull();
   });
 
   it('fails with one line naming the file and line, and leaves an existing report alone', async () => {
@@ -59,6 +95,7 @@ describe('codeseceval report', () => {
     const bad = writeJsonl(path.join(dir, 'bad.jsonl'), [...resultLines({ counts: { [T.age]: [2, 1] } }), '{"task_id": "x"']);
     const r = await cli([results, bad, '--dataset', FIXTURE_DATASET, '--out', out]);
     expect(r.status).toBe(1);
+    // One line: the notes of a successful report are not printed for a failed one.
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^codeseceval: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: invalid JSON`));

@@ -134,15 +134,24 @@ describeWithDataset('nothing already written is lost', () => {
     expect(existsSync(fresh)).toBe(false);
   });
 
-  it('evaluate refuses results of other samples in --out unless --fresh', async () => {
-    const r = resultsCopy('foreign.jsonl');
+  it('evaluate matches results to samples by sample, not by line: the same samples in another order are kept', async () => {
+    const r = resultsCopy('reordered.jsonl');
     const swapped = path.join(dir, 'swapped.jsonl');
     writeFileSync(swapped, [sampleLine(TASKS[1]!), sampleLine(TASKS[0]!)].join('\n') + '\n');
-    expectOneLine(await run(['evaluate', '--samples', swapped, '--out', r]), /line 1 is a result of another sample/);
+    const again = await run(['evaluate', '--samples', swapped, '--out', r]);
+    expect(again.code, again.stderr).toBe(0);
     expect(readFileSync(r, 'utf8')).toBe(resultsText);
-    const fresh = await run(['evaluate', '--samples', swapped, '--out', r, '--fresh']);
+  }, 60_000);
+
+  it('evaluate refuses results of other samples in --out unless --fresh', async () => {
+    const r = resultsCopy('foreign.jsonl');
+    const changed = path.join(dir, 'changed.jsonl');
+    writeFileSync(changed, [sampleLine(TASKS[0]!, { solution: 'print(1)\n' }), sampleLine(TASKS[1]!)].join('\n') + '\n');
+    expectOneLine(await run(['evaluate', '--samples', changed, '--out', r]), /line \d+ is not a result of a sample of .*the program of .* differs/);
+    expect(readFileSync(r, 'utf8')).toBe(resultsText);
+    const fresh = await run(['evaluate', '--samples', changed, '--out', r, '--fresh']);
     expect(fresh.code, fresh.stderr).toBe(0);
-    expect(jsonLines(r).map((x) => x.task_id)).toEqual([TASKS[1], TASKS[0]]);
+    expect(jsonLines(r).map((x) => x.task_id).sort()).toEqual([...TASKS].sort());
   }, 60_000);
 
   it('evaluate refuses --out equal to --samples, by real path', async () => {

@@ -4,6 +4,7 @@ import { EXPERIMENT_NAMES, parseExperiments } from '../core/experiments.js';
 import { parseSubset, parseTaskFilters } from '../generate/select.js';
 import { addDatasetOptions, type DatasetFlags } from './dataset-options.js';
 import type { GenerateOptions } from '../generate/generate.js';
+import { SETTINGS_CHANGED, type SettingsChanged } from '../generate/settings.js';
 import { MODEL_SPEC_FORMS } from '../models/registry.js';
 import {
   maxRetriesArg,
@@ -36,6 +37,7 @@ export interface GenerationFlags extends DatasetFlags {
   cache?: string | false;
   promptTemplate?: string;
   retryErrors?: boolean;
+  settingsChanged?: SettingsChanged;
   rounds?: number;
   feedbackBase?: string;
   analyzer?: string;
@@ -63,6 +65,11 @@ export function addGenerationOptions(cmd: Command, experimentsDefault: string): 
     .option('--no-cache', 'neither read nor write the response cache')
     .option('--prompt-template <path>', 'template file (one experiment) or folder of <experiment>.<chat|completion>.txt files')
     .option('--retry-errors', 'make again the samples whose requests failed in an earlier run')
+    .addOption(
+      new Option('--settings-changed <policy>', 'when --out holds samples made with other sampling settings: refuse, or record the new ones apart as "new"')
+        .choices([...SETTINGS_CHANGED])
+        .default('refuse'),
+    )
     .option('--rounds <n>', 'feedback-repair experiments: feedback rounds after round 0 (default 3)', nonNegativeInt('--rounds'))
     .option('--feedback-base <experiment>', 'feedback-repair experiments: the single-shot experiment of round 0 (default direct-generation)')
     .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)');
@@ -97,6 +104,7 @@ export function generationOptionsFrom(
     cacheDir: flags.cache === false ? null : flags.cache,
     promptTemplate: flags.promptTemplate,
     retryErrors: flags.retryErrors,
+    settingsChanged: flags.settingsChanged,
     rounds: flags.rounds,
     feedbackBase: flags.feedbackBase,
     analyzer: flags.analyzer,

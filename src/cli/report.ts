@@ -7,6 +7,8 @@ import { DEFAULT_KS } from '../score/passk.js';
 import { loadValidation } from '../score/validation.js';
 import { kListArg, nonNegativeInt, positiveInt } from './parse.js';
 import { action } from './run-action.js';
+import { notesLine, resolveReportInputs } from './report-inputs.js';
+import { partialLines } from '../report/completeness.js';
 
 interface Flags extends DatasetFlags {
   format?: ReportFormat;
@@ -14,7 +16,7 @@ interface Flags extends DatasetFlags {
   validation?: string;
   analysis?: string;
   excludeBroken?: boolean;
-  k: number[];
+  k?: number[];
   cweK?: number;
   compare?: boolean;
   bootstrap: number;
@@ -28,7 +30,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('Score results files: pass@k tables, per-CWE charts, comparisons (md, csv, json or html)')
-    .argument('<results...>', 'results JSONL files written by `evaluate`')
+    .argument('<results...>', 'run folders (from `run`) or results JSONL files written by `evaluate`')
     .addOption(new Option('--format <format>', 'output format (default: from --out, else md)').choices(REPORT_FORMATS))
     .option('--out <file>', 'write the report here instead of stdout')
     .option('--dataset <dir>', DATASET_HELP, collectDatasets)
@@ -39,22 +41,29 @@ export function registerReport(program: Command): void {
     )
     .option('--analysis <file>', 'analysis file from `codeseceval analyze`: adds the "Static analysis vs tests" section')
     .option('--exclude-broken', 'score without the broken tasks named by --validation')
-    .addOption(new Option('--k <list>', 'k values, comma-separated').argParser(kListArg).default([...DEFAULT_KS], DEFAULT_KS.join(',')))
+    .addOption(new Option('--k <list>', `k values, comma-separated (default: ${DEFAULT_KS.join(',')} up to the smallest n present)`).argParser(kListArg))
     .option('--cwe-k <k>', 'k of the per-CWE tables and charts (default: the smallest k)', positiveInt('--cwe-k'))
     .option('--compare', 'paired comparisons: vuln-aware vs direct generation, explained vs direct repair, each model vs the first')
     .option('--bootstrap <n>', 'bootstrap resamples for confidence intervals', positiveInt('--bootstrap'), 1000)
     .option('--seed <n>', 'seed of the bootstrap and permutation tests', nonNegativeInt('--seed'), 1)
     .addOption(new Option('--drilldown <n|all>', 'HTML: samples shown per task and run (0 leaves the drill-down out)').argParser(drilldownArg).default(Infinity, 'all'))
     .action(
-      action(async (files: string[], flags: Flags) => {
+      action(async (args: string[], flags: Flags) => {
         const format = flags.format ?? (flags.out ? formatFromPath(flags.out) : null) ?? 'md';
         const dataset = datasetFrom(flags);
-        const validation = flags.validation ? loadValidation(flags.validation, dataset) : null;
+        // A run folder, or a results file inside one, brings its samples, validation and analysis.
+        const inputs = resolveReportInputs(args, { validation: flags.validation, analysis: flags.analysis });
+        const files = inputs.results;
+        const validationFile = flags.validation ?? inputs.validation;
+        const analysisFile = flags.analysis ?? inputs.analysis;
+        const validation = validationFile ? loadValidation(validationFile, dataset) : null;
+        const inputsSamples = inputs.samples;
         if (flags.out) {
           // Checked before the scoring work: a report written over one of its own inputs loses results.
           const inputs = files.map((file) => ({ flag: 'results file', file }));
-          if (flags.validation) inputs.push({ flag: '--validation', file: flags.validation });
-          if (flags.analysis) inputs.push({ flag: '--analysis', file: flags.analysis });
+          if (validationFile) inputs.push({ flag: '--validation', file: validationFile });
+          if (analysisFile) inputs.push({ flag: '--analysis', file: analysisFile });
+          for (const file of inputsSamples) inputs.push({ flag: 'samples file', file });
           checkOutputFile(flags.out, { flag: '--out', createFolder: true, inputs });
         }
         // Loaded on use: the renderers pull in ECharts, which no other command needs.
@@ -63,15 +72,20 @@ export function registerReport(program: Command): void {
           resultsFiles: files,
           dataset,
           validation,
-          analysisFile: flags.analysis ?? null,
+          analysisFile: analysisFile ?? null,
           excludeBroken: flags.excludeBroken ?? false,
-          ks: flags.k,
+          ...(flags.k ? { ks: flags.k } : {}),
+          samplesFiles: inputs.samples,
           ...(flags.cweK !== undefined ? { cweK: flags.cweK } : {}),
-          compare: flags.compare ?? false,
+          // A run's own report has its comparisons; reporting the run again keeps them.
+          compare: flags.compare ?? inputs.fromRun,
           bootstrap: { resamples: flags.bootstrap, seed: flags.seed },
           // Only the HTML report shows samples, so only it keeps their code in memory.
           drilldown: formatEntry(format).showsSamples ? flags.drilldown : 0,
         });
+        for (const line of partialLines(report.missing)) process.stderr.write(`warning: ${line}\n`);
+        const notes = notesLine(inputs.notes);
+        if (notes) process.stderr.write(`${notes}\n`);
         if (!flags.out) {
           for (const chunk of await reportChunks(report, format)) process.stdout.write(chunk);
           return;

@@ -6,7 +6,7 @@ import { checkOutputFile } from '../io/paths.js';
 import { JsonlAppender, truncateFile } from '../io/write.js';
 import { createExecutor, type EngineOptions } from '../sandbox/index.js';
 import { autoTimeouts } from './timeouts.js';
-import { readSamples, type LoadedSample } from './samples.js';
+import { readSamples, resultKey, type LoadedSample } from './samples.js';
 import type { ExecResult } from '../core/exec.js';
 import { ResultLine } from '../core/result.js';
 import type { SoftOutcome } from '../core/soft.js';
@@ -44,9 +44,9 @@ export interface EvaluateSummary {
 }
 
 /**
- * samples.jsonl → results.jsonl: one result line per sample line, in input order, with the
- * sample's own fields kept. Results are appended as soon as every earlier line is done, so
- * an interrupted run leaves a valid prefix that the next run keeps.
+ * samples.jsonl → results.jsonl: one result line per sample line, with the sample's own fields
+ * kept. Results are appended as each sample finishes (readers key lines by sample, never by
+ * position), so an interrupt loses no finished verdict and the next run redoes only the rest.
  *
  * Nothing already written is lost: every input, flag and the sandbox are checked before the
  * results file is touched; it is locked against a second writer; results of other samples in
@@ -64,16 +64,16 @@ export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSu
 }
 
 async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): Promise<EvaluateSummary> {
-  const prefix = opts.fresh ? { count: 0, bytes: 0, foreign: null } : reusablePrefix(opts.outFile, samples, opts.soft ?? false);
+  const prefix: Prefix = opts.fresh ? { count: 0, bytes: 0, foreign: null, done: new Set() } : reusablePrefix(opts.outFile, samples, opts.soft ?? false);
   if (prefix.foreign) {
     throw new UserError(
-      `--out ${opts.outFile}: line ${prefix.foreign.line} is a result of another sample than line ${prefix.foreign.line} of ${opts.samplesFile} ` +
+      `--out ${opts.outFile}: line ${prefix.foreign.line} is not a result of a sample of ${opts.samplesFile} ` +
         `(${prefix.foreign.why}); it was left as it is — pass --fresh to replace the file, or choose another --out`,
     );
   }
   const resumed = prefix.count;
   const counts = emptyStatusCounts();
-  const todo = samples.slice(resumed);
+  const todo = samples.filter((_, i) => !prefix.done.has(i));
   const summary = (interrupted: boolean): EvaluateSummary => ({ total: samples.length, resumed, counts, outFile: opts.outFile, interrupted });
   // The interpreter and sandbox are checked (and the environment recorded, a resume under
   // another environment refused) before the results file is changed.
@@ -99,10 +99,8 @@ async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): P
         );
       }
       const fixed = typeof opts.timeout === 'number' ? opts.timeout : undefined;
-      const pending = new Map<number, ResultLine>();
       const normal = new Map<number, ExecResult>();
       const soft = new Map<number, ExecResult>();
-      let nextToWrite = 0;
       let done = 0;
       // Soft mode adds a second, soft-assert run of each sample; the verdict (and pass@k)
       // always comes from the normal run.
@@ -120,12 +118,9 @@ async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): P
             counts[r.status]++;
             // With --soft every line carries `soft`: null when the soft run gave no outcome
             // (syntax error, timeout, crash), so readers never mistake it for a missing field.
-            pending.set(i, resultLine(todo[i]!, r, opts.soft ? (soft.get(i)?.soft ?? null) : undefined, env.known));
-            while (pending.has(nextToWrite)) {
-              out.append(pending.get(nextToWrite)!);
-              pending.delete(nextToWrite);
-              nextToWrite++;
-            }
+            out.append(resultLine(todo[i]!, r, opts.soft ? (soft.get(i)?.soft ?? null) : undefined, env.known));
+            normal.delete(i);
+            soft.delete(i);
             opts.onProgress?.({ phase: 'evaluate', done: ++done, total: todo.length, resumed });
           },
           opts.signal,
@@ -163,36 +158,44 @@ export function resultLine(sample: LoadedSample, r: ExecResult, soft?: SoftOutco
 }
 
 interface Prefix {
+  /** Leading complete lines of the out file that are kept (results of these samples). */
   count: number;
   bytes: number;
-  /** The first complete line that is a result of another sample (refused without --fresh). */
+  /** The first complete line that is not a result of these samples (refused without --fresh). */
   foreign: { line: number; why: string } | null;
+  /** Indexes (into the samples) of the samples those kept lines are results of. */
+  done: Set<number>;
 }
 
 /**
- * How many leading results in an existing out file belong, in order, to these samples, and
- * how many bytes they take. A torn last line (a kill mid-write) is simply redone.
+ * Which leading lines of an existing out file are results of these samples, matched by sample
+ * (results are written in the order samples finish, not in input order), and how many bytes
+ * they take. A torn last line (a kill mid-write) is simply redone; so is every line from the
+ * first one made without the soft run that is asked for now.
  */
 function reusablePrefix(outFile: string, samples: LoadedSample[], soft: boolean): Prefix {
-  if (!existsSync(outFile)) return { count: 0, bytes: 0, foreign: null };
+  const done = new Set<number>();
+  if (!existsSync(outFile)) return { count: 0, bytes: 0, foreign: null, done };
+  const byKey = new Map(samples.map((s, i) => [resultKey(s.fields, s.sampleIndex), i]));
   let count = 0;
   let bytes = 0;
   for (const entry of readJsonlSync(outFile, ResultLine, { tornTail: 'report', invalid: 'report' })) {
     if (entry.kind === 'torn') break;
-    if (entry.kind === 'invalid') return { count, bytes, foreign: { line: entry.line, why: entry.problem } };
+    const foreign = (why: string): Prefix => ({ count, bytes, foreign: { line: entry.line, why }, done });
+    if (entry.kind === 'invalid') return foreign(entry.problem);
     const r = entry.value;
-    const sample = samples[count];
-    if (!sample) return { count, bytes, foreign: { line: entry.line, why: 'the samples file has fewer lines' } };
-    const same =
-      r.task_id === sample.fields.task_id &&
-      r.sample_index === sample.sampleIndex &&
-      r.solution === sample.fields.solution &&
-      r.completion === sample.fields.completion;
-    if (!same) return { count, bytes, foreign: { line: entry.line, why: `${r.task_id} #${r.sample_index} or its program differs` } };
+    const i = byKey.get(resultKey(r, r.sample_index));
+    if (i === undefined) return foreign(`no sample ${r.task_id} #${r.sample_index} of that model and experiment`);
+    if (done.has(i)) return foreign(`a second result of ${r.task_id} #${r.sample_index}`);
+    const sample = samples[i]!;
+    if (r.solution !== sample.fields.solution || r.completion !== sample.fields.completion) {
+      return foreign(`the program of ${r.task_id} #${r.sample_index} differs`);
+    }
     // A soft run asked for now cannot reuse a result made without one: it is redone.
     if (soft && !('soft' in r)) break;
+    done.add(i);
     count++;
     bytes = entry.bytes;
   }
-  return { count, bytes, foreign: null };
+  return { count, bytes, foreign: null, done };
 }

@@ -15,6 +15,11 @@ export interface LoadedSample {
   program: string;
 }
 
+/** What identifies a sample in a results file; readers (score, report, view) key lines the same way. */
+export function resultKey(fields: { task_id: string; model?: unknown; experiment?: unknown }, sampleIndex: number): string {
+  return JSON.stringify([fields.task_id, fields.model ?? null, fields.experiment ?? null, sampleIndex]);
+}
+
 /**
  * Read and check a whole samples file before anything runs, so a bad line is reported (by
  * number) before any time is spent. The benchmark assembles the program: `solution` is a
@@ -24,6 +29,7 @@ export async function readSamples(file: string, dataset: Dataset, flag = '--samp
   checkInputFile(file, flag);
   const out: LoadedSample[] = [];
   const counters = new Map<string, number>();
+  const firstLine = new Map<string, number>();
   for await (const { line, value: fields } of readJsonl(file, SampleLine)) {
     const task = dataset.byId.get(fields.task_id);
     if (!task) throw new UserError(`${file}:${line}: task_id: unknown task "${fields.task_id}" (not in ${dataset.source})`);
@@ -32,6 +38,13 @@ export async function readSamples(file: string, dataset: Dataset, flag = '--samp
     counters.set(fields.task_id, counted + 1);
     const given = fields['sample_index'];
     const sampleIndex = typeof given === 'number' && Number.isInteger(given) && given >= 0 ? given : counted;
+    // Two lines for one sample would give two verdicts that `report` and `view` then refuse.
+    const key = resultKey(fields, sampleIndex);
+    const first = firstLine.get(key);
+    if (first !== undefined) {
+      throw new UserError(`${file}:${line}: repeats sample ${fields.task_id} #${sampleIndex}${fields.model ? ` of ${String(fields.model)}` : ''}${fields.experiment ? ` / ${String(fields.experiment)}` : ''} (first at line ${first}); remove one of the two lines`);
+    }
+    firstLine.set(key, line);
     out.push({ line, fields, task, sampleIndex, program: sampleProgram(task, fields) });
   }
   // An empty results file would look like a finished run that `report` then refuses.

@@ -19,7 +19,8 @@ import { looksLikeCode } from '../prompts/template.js';
 import { createExecutor, type EngineOptions } from '../sandbox/index.js';
 import { extractProgram } from '../text/extract.js';
 import { ResponseCache, cacheKey } from './cache.js';
-import { dropFailedLines, readExistingSamples } from './samples-file.js';
+import { dropFailedLines, type ExistingSamples, readExistingSamples } from './samples-file.js';
+import { settingsDifferences, type SettingsChanged, settingsTag, type WantedSettings } from './settings.js';
 import { selectTasks } from './select.js';
 
 export interface GenerateOptions {
@@ -36,6 +37,8 @@ export interface GenerateOptions {
   /** Default 2048. */
   maxTokens?: number;
   seed?: number;
+  /** Samples already in the file made with other settings: refuse (default), or record these apart. */
+  settingsChanged?: SettingsChanged;
   /** Task IDs and CWE identifiers (CWE-79 = CWE-079). */
   tasks?: string[];
   subset?: Subset;
@@ -120,6 +123,52 @@ function validate(o: GenerateOptions): void {
   checkNumber('--rounds', o.rounds, (x) => Number.isInteger(x) && x >= 0 && x <= 20, 'an integer from 0 to 20');
 }
 
+/**
+ * The model name the samples of this command are recorded under: the provider's, unless the
+ * samples file already holds some of the same samples made with other settings. Then the run
+ * is refused in one line naming each difference, or with `--settings-changed new` the new
+ * samples get their own name (`<model>+<tag>`), so both sets stay apart in every report.
+ */
+function modelUnderSettings(
+  jobs: readonly Job[],
+  existing: ExistingSamples,
+  params: SamplingParams,
+  samplesOf: (t: Task, e: Experiment) => number,
+  ids: { name: string; spec: string },
+  policy: SettingsChanged,
+  outFile: string,
+  notice: (msg: string) => void,
+): string {
+  const want = (job: Job): WantedSettings => ({
+    modelSpec: ids.spec,
+    temperature: params.temperature ?? null,
+    topP: params.topP ?? null,
+    maxTokens: params.maxTokens,
+    seed: params.seed ?? null,
+    n: samplesOf(job.task, job.experiment),
+    promptHash: job.promptHash,
+  });
+  const differing = new Map<string, { line: number }>();
+  for (const job of jobs) {
+    const had = existing.settings.get(sampleKey(job.task.id, job.experiment, ids.name, job.sampleIndex));
+    if (!had?.recorded) continue;
+    for (const d of settingsDifferences(had.recorded, want(job))) if (!differing.has(d)) differing.set(d, { line: had.line });
+  }
+  if (!differing.size) return ids.name;
+  const list = [...differing].map(([d, { line }]) => `${d} (line ${line})`).join('; ');
+  if (policy === 'refuse') {
+    throw new UserError(
+      `--out ${outFile} holds samples of ${ids.name} made with other settings: ${list}; ` +
+        'use another --out, or --settings-changed new to record these samples apart from the earlier ones',
+    );
+  }
+  const first = jobs[0]!;
+  const { promptHash: _p, ...base } = want(first);
+  const tagged = `${ids.name}+${settingsTag(base, jobs.map((j) => j.promptHash).join(','))}`;
+  notice(`${outFile}: settings differ from the earlier samples of ${ids.name} (${list}); these samples are recorded as model "${tagged}"`);
+  return tagged;
+}
+
 function hashPrompt(prompt: Prompt): string {
   return createHash('sha256').update(JSON.stringify(prompt)).digest('hex').slice(0, 16);
 }
@@ -200,16 +249,17 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
 
     // Render every first prompt before the first request, so a template problem costs nothing.
     const jobs: Job[] = [];
-    const planned = new Set<string>();
     experiments.forEach((experiment, e) => {
       for (const task of tasks) {
         const promptHash = hashPrompt(prepared[e]!.firstPrompt(task).prompt);
         for (let i = 0; i < samplesOf(task, experiment); i++) {
-          planned.add(sampleKey(task.id, experiment, provider.spec, i));
           jobs.push({ task, experiment, prepared: prepared[e]!, promptHash, sampleIndex: i });
         }
       }
     });
+    // Samples already made under other settings are never silently reused (nor mixed in).
+    const recordedModel = modelUnderSettings(jobs, existing, baseParams, samplesOf, { name: provider.spec, spec: model.spec }, options.settingsChanged ?? 'refuse', outFile, notice);
+    const planned = new Set(jobs.map((j) => sampleKey(j.task.id, j.experiment, recordedModel, j.sampleIndex)));
 
     if (options.retryErrors) {
       const dropped = dropFailedLines(outFile, (key) => planned.has(key));
@@ -218,7 +268,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
         existing = readExistingSamples(outFile);
       }
     }
-    const todo = jobs.filter((j) => !existing.done.has(sampleKey(j.task.id, j.experiment, provider.spec, j.sampleIndex)));
+    const todo = jobs.filter((j) => !existing.done.has(sampleKey(j.task.id, j.experiment, recordedModel, j.sampleIndex)));
 
     const cache =
       provider.cacheIdentity && options.cacheDir !== null
@@ -326,8 +376,8 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     const record = (job: Job, d: SampleDraft): GeneratedSample => ({
       task_id: job.task.id,
       experiment: job.experiment,
-      model: provider.spec,
-      ...(model.spec !== provider.spec ? { model_spec: model.spec } : {}),
+      model: recordedModel,
+      ...(model.spec !== recordedModel ? { model_spec: model.spec } : {}),
       sample_index: job.sampleIndex,
       prompt_hash: job.promptHash,
       prompt: d.prompt,
@@ -345,6 +395,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
         max_tokens: d.params.maxTokens,
         seed: d.params.seed ?? null,
         stop: d.params.stop ?? null,
+        n: samplesOf(job.task, job.experiment),
       },
       error: d.error,
       created_at: new Date().toISOString(),

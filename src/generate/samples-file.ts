@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
 import { FileError } from '../io/errors.js';
 import { readJsonlSync } from '../io/jsonl.js';
 import { rewriteJsonlSync, truncateFile } from '../io/write.js';
 import { SampleKeyLine, sampleKey } from '../core/sample.js';
+import { RecordedSettings } from './settings.js';
 
 export interface ExistingSamples {
   /** Key → the line's error (null for a good sample). */
   done: Map<string, string | null>;
+  /** Key → how that sample was made, and its line number. */
+  settings: Map<string, { line: number; recorded: RecordedSettings | null }>;
   /** A partly written last line was cut off (the run writing it was killed). */
   droppedPartialLine: boolean;
 }
@@ -18,7 +22,9 @@ export interface ExistingSamples {
  */
 export function readExistingSamples(file: string): ExistingSamples {
   const done = new Map<string, string | null>();
-  if (!existsSync(file)) return { done, droppedPartialLine: false };
+  const lineOf = new Map<string, number>();
+  const settings: ExistingSamples['settings'] = new Map();
+  if (!existsSync(file)) return { done, settings, droppedPartialLine: false };
   let tornAt: number | null = null;
   try {
     for (const entry of readJsonlSync(file, SampleKeyLine, { tornTail: 'report' })) {
@@ -27,7 +33,16 @@ export function readExistingSamples(file: string): ExistingSamples {
         break;
       }
       const s = entry.value;
-      done.set(sampleKey(s.task_id, s.experiment, s.model, s.sample_index), s.error);
+      const key = sampleKey(s.task_id, s.experiment, s.model, s.sample_index);
+      const first = lineOf.get(key);
+      // Two lines for one sample would be two verdicts; generate never writes that, so say so.
+      if (first !== undefined) {
+        throw new UserError(`${file}:${entry.line}: repeats sample ${s.task_id} #${s.sample_index} of ${s.model} / ${s.experiment} (first at line ${first}); remove one of the two lines (the file was left as it is)`);
+      }
+      lineOf.set(key, entry.line);
+      done.set(key, s.error);
+      const recorded = RecordedSettings.safeParse(s);
+      settings.set(key, { line: entry.line, recorded: recorded.success ? recorded.data : null });
     }
   } catch (e) {
     if (e instanceof FileError && e.line !== undefined) {
@@ -36,7 +51,7 @@ export function readExistingSamples(file: string): ExistingSamples {
     throw e;
   }
   if (tornAt !== null) truncateFile(file, tornAt);
-  return { done, droppedPartialLine: tornAt !== null };
+  return { done, settings, droppedPartialLine: tornAt !== null };
 }
 
 /**

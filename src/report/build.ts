@@ -16,6 +16,7 @@ import { summarizeAnalysis } from '../analyze/summary.js';
 import type { StaticAnalysisSummary } from '../score/static-agreement.js';
 import type { Dataset, Subset } from '../core/task.js';
 import type { ValidationVerdict } from '../core/validation.js';
+import { countSamples, missingResults, type MissingResults } from './completeness.js';
 import { environmentSummary, type EnvironmentFailures, type EnvironmentWarning, type ReportEnvironment } from './environment.js';
 
 export interface BuildReportOptions {
@@ -35,6 +36,8 @@ export interface BuildReportOptions {
   cweK?: number;
   /** Samples per task and run kept for the HTML drill-down (0: none, Infinity: all). */
   drilldown?: number;
+  /** The samples files the results were made from: a report with fewer results says it is partial. */
+  samplesFiles?: readonly string[];
 }
 
 export interface BrokenTask {
@@ -87,13 +90,13 @@ export interface Report {
   results: ResultSet;
   /** Task order and metadata for the drill-down. */
   datasetRef: Dataset;
+  /** Model × experiment pairs with fewer results than samples (empty when complete or not checked). */
+  missing: MissingResults[];
+  /** Whether the samples files were there to check completeness against. */
+  completenessChecked: boolean;
 }
 
 export async function buildReport(opts: BuildReportOptions): Promise<Report> {
-  const ks = [...(opts.ks ?? DEFAULT_KS)].sort((a, b) => a - b);
-  if (!ks.length) throw new UserError('--k needs at least one value');
-  const cweK = opts.cweK ?? ks[0]!;
-  if (!ks.includes(cweK)) throw new UserError(`--cwe-k ${cweK} is not one of --k ${ks.join(',')}`);
   const bootstrap: BootstrapOptions = { ...DEFAULT_BOOTSTRAP, ...opts.bootstrap };
   if (!Number.isInteger(bootstrap.resamples) || bootstrap.resamples < 1) {
     throw new UserError(`bootstrap resamples must be a positive integer, got ${bootstrap.resamples}`);
@@ -111,6 +114,11 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
 
   const labels = validation?.labels ?? null;
   const results = await readResults(opts.resultsFiles, opts.dataset, { keepSamples: opts.drilldown ?? 0, labels });
+  // The default k list stops at the smallest n present: pass@10 of 2 samples is not a number.
+  const ks = [...(opts.ks ?? defaultKs(results))].sort((a, b) => a - b);
+  if (!ks.length) throw new UserError('--k needs at least one value');
+  const cweK = opts.cweK ?? ks[0]!;
+  if (!ks.includes(cweK)) throw new UserError(`--cwe-k ${cweK} is not one of --k ${ks.join(',')}`);
   const brokenIds = new Set(validation ? validation.broken.keys() : []);
   const resampler = new Resampler(bootstrap);
   const scores = scoreResults(results, opts.dataset, { ks, bootstrap, resampler, broken: brokenIds, excludeBroken });
@@ -177,5 +185,15 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
       : null,
     results,
     datasetRef: opts.dataset,
+    missing: opts.samplesFiles?.length ? missingResults(await countSamples(opts.samplesFiles), results) : [],
+    completenessChecked: Boolean(opts.samplesFiles?.length),
   };
+}
+
+/** DEFAULT_KS up to the smallest number of samples any task of any run has (at least k = 1). */
+export function defaultKs(results: ResultSet): number[] {
+  let minN = Infinity;
+  for (const run of results.runs) for (const t of run.tasks.values()) minN = Math.min(minN, t.n);
+  const ks = DEFAULT_KS.filter((k) => k <= minN);
+  return ks.length ? ks : [1];
 }

@@ -18,6 +18,7 @@ import {
 import { roundsHtml } from './rounds.js';
 import { splitCweTables, splitTable } from './split-tables.js';
 import { STATIC_ANALYSIS_ID, staticAnalysisSection } from './static-analysis.js';
+import { partialLines } from './completeness.js';
 import { environmentTables, environmentWarningLines } from './environment.js';
 import { STATUSES } from '../core/status.js';
 
@@ -273,7 +274,7 @@ export function* htmlChunks(report: Report): Generator<string> {
     '<header><h1>CodeSecEval report</h1><ul class="settings">',
     ...settingsLines(report).map((l) => `<li>${esc(l)}</li>`),
     '</ul>',
-    ...environmentWarningLines(report).map((w) => `<p class="note env-warning"><strong>${esc(w)}</strong></p>`),
+    ...[...partialLines(report.missing), ...environmentWarningLines(report)].map((w) => `<p class="note env-warning"><strong>${esc(w)}</strong></p>`),
     '</header>',
     `<nav>${sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>`,
     '<main>',

@@ -188,6 +188,10 @@ export interface JsonReport {
   environments: ReturnType<typeof environmentJson>['environments'];
   environment_warnings: ReturnType<typeof environmentJson>['environment_warnings'];
   environment_failures: ReturnType<typeof environmentJson>['environment_failures'];
+  /** null: not checked (no samples file given or found); false: some samples have no result. */
+  complete: boolean | null;
+  /** Model × experiment result sets with fewer results than samples. */
+  missing_results: { model: string; experiment: string; samples: number; results: number }[];
 }
 
 function perK<T, U>(ks: number[], values: readonly T[], f: (v: T) => U): PerK<U> {
@@ -367,6 +371,8 @@ export function toJson(report: Report): JsonReport {
         : null,
     ...(report.staticAnalysis ? { static_analysis: staticAnalysisJson(report.staticAnalysis) } : {}),
     ...environmentJson(report),
+    complete: report.completenessChecked ? report.missing.length === 0 : null,
+    missing_results: report.missing.map((m) => ({ model: m.model, experiment: m.experiment, samples: m.expected, results: m.judged })),
   };
 }
 

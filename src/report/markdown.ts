@@ -2,6 +2,7 @@ import type { Report } from './build.js';
 import { roundsMarkdown } from './rounds.js';
 import { splitCweTables, splitTable } from './split-tables.js';
 import { staticAnalysisSection } from './static-analysis.js';
+import { partialLines } from './completeness.js';
 import { environmentTables, environmentWarningLines } from './environment.js';
 import {
   brokenTable,
@@ -54,7 +55,7 @@ export function markdownTable(t: Table, level = 2): string {
  */
 export function renderMarkdown(report: Report): string {
   const parts: string[] = ['# CodeSecEval report', '', ...settingsLines(report).map((l) => `- ${l}`), ''];
-  for (const w of environmentWarningLines(report)) parts.push(`> **${w}**`, '');
+  for (const w of [...partialLines(report.missing), ...environmentWarningLines(report)]) parts.push(`> **${markdownCell(w)}**`, '');
   const pooled = benchmarkTable(report);
   if (pooled) parts.push(markdownTable(pooled));
   const steps = stepsTable(report);

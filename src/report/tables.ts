@@ -255,6 +255,11 @@ export function settingsLines(report: Report): string[] {
       ? `Broken tasks: ${report.broken.length} per ${report.validationFile}, ${report.excludeBroken ? 'EXCLUDED from scores (--exclude-broken)' : 'INCLUDED in scores'}`
       : 'Broken tasks: not marked (no --validation file)',
     `Confidence intervals: ${Math.round(report.bootstrap.confidence * 100)}% percentile bootstrap over tasks, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}`,
+    !report.completenessChecked
+      ? 'Completeness: not checked (no samples file beside the results)'
+      : report.missing.length
+        ? `Completeness: PARTIAL — ${report.missing.length} model × experiment result set(s) lack results (see the warnings)`
+        : 'Completeness: every sample of the samples file has its result',
     ...split,
     ...untestableLine(report),
   ];
