@@ -10,6 +10,7 @@ import type { Dataset, Task } from '../src/core/task.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { type GenerateOptions, generateSamples } from '../src/generate/generate.js';
 import { buildReport, type Report } from '../src/report/build.js';
+import { headlineText } from '../src/report/headline.js';
 import { renderCsv } from '../src/report/csv.js';
 import { renderHtml } from '../src/report/html.js';
 import { toJson } from '../src/report/json.js';
@@ -116,6 +117,8 @@ describeWithDataset('feedback-repair experiments', () => {
     const secure = await pipeline(dir, { model: 'reference:secure', experiments: ['direct-generation'] }, 'secure');
     expect(overall(insecure, 'direct-generation')).toBe(0);
     expect(overall(secure, 'direct-generation')).toBe(1);
+    // The terminal summary shows the change the experiment exists to show.
+    expect(headlineText(report)).toMatch(/feedback-repair-tests: round 0 → round \d pass@1 0\.0 → 100\.0 \(\+100\.0 \[\+100\.0, \+100\.0\], p [<0-9.]+\)/);
 
     // The model was asked round 0 and round 1 of every task, once each, and stopped: tests pass.
     expect([...requestsPer(server)].sort()).toEqual(TASKS.flatMap((t) => [[`${t}#0`, 1], [`${t}#1`, 1]]).sort());

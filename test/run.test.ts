@@ -98,6 +98,7 @@ describeWithDataset('run', () => {
     expect(r.stdout).toMatch(/CodeSecEval pass@k \(%\), 0 broken tasks included:/);
     expect(r.stdout).toMatch(/reference:secure\s+direct-generation\s+2\s+100\.0/);
     expect(r.stdout).toContain(path.join(dir, 'report.html'));
+    expect(r.stdout).toContain(`Browse: codeseceval view ${dir}`);
   });
 });
 
@@ -124,5 +125,11 @@ describeWithDataset('run --split', () => {
     expect(split('reference:insecure')).toMatchObject({ functional_samples: 1, vulnerable_samples: 1, vulnerable_rate: 1 });
     expect(split('reference:insecure').func_at_k['1']).toBe(1);
     expect(split('reference:insecure').func_sec_at_k['1']).toBe(0);
+
+    // The terminal summary answers the run's question: functional, functional and secure, vulnerable.
+    expect(summary.headline).toMatch(/Model\s+Experiment\s+Tasks\s+pass@1\s+func@1\s+func-sec@1\s+vulnerable/);
+    expect(summary.headline).toMatch(/reference:insecure\s+direct-generation\s+1\s+0\.0\s+100\.0\s+0\.0\s+100\.0/);
+    // Two models: the paired comparison with its sign and p-value.
+    expect(summary.headline).toMatch(/reference:secure \/ direct-generation vs reference:insecure \/ direct-generation: higher, 0\.0 → 100\.0 \(\+100\.0 .*, p 1\.000\)/);
   });
 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { datasetFrom } from './dataset-options.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
@@ -81,7 +82,10 @@ export function registerRun(program: Command): void {
           process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
           return;
         }
-        process.stdout.write(`\n${summary.headline}\nReports: ${summary.files.md}, ${summary.files.html}, ${summary.files.json}\n`);
+        process.stdout.write(
+          `\n${summary.headline}\nReports: ${summary.files.md}, ${summary.files.html}, ${summary.files.json}\n` +
+            `Browse: codeseceval view ${shellQuote(path.dirname(summary.files.results))}\n`,
+        );
         if (summary.generationErrors) {
           process.stderr.write(
             `run: ${summary.generationErrors} sample(s) could not be generated and count as failures; --retry-errors makes them again\n`,
@@ -96,4 +100,9 @@ export function registerRun(program: Command): void {
       }
     }),
   );
+}
+
+/** A path as the shell reads it back: quoted only when it needs to be. */
+function shellQuote(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
 }
