@@ -23,7 +23,7 @@
  * `readLock(target)` returns the current holder's info (or null) for diagnostics.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -38,6 +38,8 @@ const LockInfo = z.object({
   boot: z.string().nullable().optional(),
   pidStart: z.string().nullable().optional(),
   token: z.string(),
+  /** The path the holder named (lets an inode lock name the other spelling of the file). */
+  target: z.string().optional(),
 });
 export type LockInfo = z.infer<typeof LockInfo>;
 
@@ -270,18 +272,74 @@ function guardAge(file: string): number {
 }
 
 export function acquireLock(target: string, opts: LockOptions = {}): Lock {
-  const file = `${realTarget(target)}.lock`;
-  const shown = `${target}.lock`;
+  const byPath = acquireLockFile(target, `${realTarget(target)}.lock`, `${target}.lock`, opts, null, new Date().toISOString());
+  // Hard links and bind mounts give one file several real paths: an existing file is also
+  // locked by its device and inode, so every name of it has one writer.
+  const id = fileIdentity(target);
+  if (id === null) return byPath;
+  try {
+    const dir = inodeLockDir();
+    const byInode = acquireLockFile(target, path.join(dir, `${id}.lock`), `${target}.lock`, opts, target, byPath.info.started);
+    return new LockPair(byPath, byInode);
+  } catch (e) {
+    byPath.release();
+    throw e;
+  }
+}
+
+/** "dev-ino" of an existing regular file, or null. */
+function fileIdentity(target: string): string | null {
+  try {
+    const st = statSync(target);
+    return st.isFile() ? `${st.dev}-${st.ino}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Per-user folder of the inode locks (on this machine: inodes mean nothing on another). */
+function inodeLockDir(): string {
+  const dir = path.join(os.tmpdir(), `codeseceval-locks-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+class LockPair implements Lock {
+  constructor(
+    private readonly byPath: Lock,
+    private readonly byInode: Lock,
+  ) {}
+  get target(): string {
+    return this.byPath.target;
+  }
+  get file(): string {
+    return this.byPath.file;
+  }
+  get info(): LockInfo {
+    return this.byPath.info;
+  }
+  release(): void {
+    this.byInode.release();
+    this.byPath.release();
+  }
+}
+
+/**
+ * Take one lock file. `sameFile` is set for the inode lock: a holder found there wrote the
+ * file under another name, which the message gives.
+ */
+function acquireLockFile(target: string, file: string, shown: string, opts: LockOptions, sameFile: string | null, started: string): Lock {
   if (held.has(file)) throw new FileError(`${target} is already in use by this process`, target);
   const pidStart = procStat(process.pid)?.start ?? null;
   const info: LockInfo = {
     pid: process.pid,
     host: os.hostname(),
-    started: new Date().toISOString(),
+    started,
     command: oneLine(opts.command ?? defaultCommand()).slice(0, 300),
     boot: bootId(),
     pidStart,
     token: randomBytes(12).toString('hex'),
+    ...(sameFile !== null ? { target: sameFile } : {}),
   };
   const content = `${JSON.stringify(info)}\n`;
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -319,7 +377,8 @@ export function acquireLock(target: string, opts: LockOptions = {}): Lock {
       );
     }
     if (holderAlive(holder)) {
-      throw new FileError(`${target} is in use by ${describeHolder(holder)}; wait for it to finish or stop it`, target);
+      const other = sameFile !== null && holder.target !== undefined ? ` through ${holder.target} (the same file: a hard link or another mount of it)` : '';
+      throw new FileError(`${target} is in use${other} by ${describeHolder(holder)}; wait for it to finish or stop it`, target);
     }
     try {
       removeStale(file, holder, info);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,5 +158,45 @@ describe('acquireLock across processes', () => {
     void c.send('exit', 0).catch(() => undefined);
     expect(await c.exited).toBe(0);
     expect(existsSync(`${t}.lock`)).toBe(false);
+  });
+});
+
+describe('one writer per file, whatever its name', () => {
+  let child: Child;
+  beforeAll(async () => {
+    child = await Child.start();
+  });
+  afterAll(async () => {
+    await child.stop();
+  });
+
+  it('refuses a hard link of a file another process writes, naming the name it writes under', async () => {
+    const first = target();
+    writeFileSync(first, '{"a":1}\n');
+    const other = path.join(root, 'elsewhere');
+    mkdirSync(other, { recursive: true });
+    const linked = path.join(other, 'linked.jsonl');
+    linkSync(first, linked);
+    expect(await child.send('lock', first, 'codeseceval evaluate --out first')).toEqual({ ok: true });
+    const holder = readLock(first)!;
+    expect(message(() => acquireLock(linked))).toBe(
+      `${linked} is in use through ${first} (the same file: a hard link or another mount of it) by pid ${holder.pid} on ${holder.host} (codeseceval evaluate --out first, since ${holder.started}); wait for it to finish or stop it`,
+    );
+    // Nothing of the refused attempt is left behind: once the first is done the link is free.
+    expect(existsSync(`${linked}.lock`)).toBe(false);
+    await child.send('release', first);
+    const mine = acquireLock(linked);
+    expect(await child.send('lock', first, 'again')).toMatchObject({ ok: false, message: expect.stringContaining(`through ${linked}`) });
+    mine.release();
+  });
+
+  it('refuses a symbolic link of a file another process writes', async () => {
+    const first = target();
+    writeFileSync(first, '');
+    const link = path.join(root, `sym-${path.basename(first)}`);
+    symlinkSync(first, link);
+    expect(await child.send('lock', first, 'writer')).toEqual({ ok: true });
+    expect(message(() => acquireLock(link))).toMatch(/is in use by pid \d+ .*\(writer,/);
+    await child.send('release', first);
   });
 });
