@@ -71,6 +71,19 @@ describe('codeseceval report', () => {
     expect(done.missing_results).toEqual([]);
   });
 
+  it('prints names holding escape sequences as visible text, in every format and on stderr', async () => {
+    const evil = 'm\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e';
+    const file = writeJsonl(path.join(tempDir(), 'results.jsonl'), resultLines({ model: evil, experiment: 'direct-generation', counts: { [T.age]: [2, 1] } }));
+    for (const format of ['md', 'csv', 'html', 'json']) {
+      const r = await cli([file, '--dataset', FIXTURE_DATASET, '--format', format]);
+      expect(r.status, r.stderr).toBe(0);
+      // eslint-disable-next-line no-control-regex
+      expect(r.stdout + r.stderr, format).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]/);
+      if (format === 'json') expect((JSON.parse(r.stdout) as JsonReport).runs[0]!.model).toBe(evil);
+      else expect(r.stdout).toContain('\\x1b]0;pwned');
+    }
+  });
+
   it('refuses a folder that is not a run folder in one line', async () => {
     const r = await cli([tempDir(), '--dataset', FIXTURE_DATASET]);
     expect(r.status).toBe(1);

@@ -1,3 +1,4 @@
+import { err } from './output.js';
 import { Option, type Command } from 'commander';
 import { ANALYZER_NAMES, DEFAULT_ANALYZER } from '../analyzers/registry.js';
 import { openDataset } from '../dataset/locate.js';
@@ -43,7 +44,7 @@ export function registerAnalyze(program: Command): void {
           },
         });
         bar?.stop();
-        process.stderr.write(
+        err(
           `${s.analyzer} ${s.analyzerVersion}: ${s.samples} samples and ${s.references} references analysed, ` +
             `${s.flagged} flagged, ${s.errors} unreadable, ${s.empty} blank → ${s.out}\n`,
         );

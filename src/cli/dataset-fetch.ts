@@ -1,3 +1,4 @@
+import { err, out } from './output.js';
 import type { Command } from 'commander';
 import { type FetchProgress, defaultDatasetUrl, fetchPinned, formatBytes } from '../benchmarks/fetch/fetch.js';
 import { BENCHMARKS, fetchedDir, parseBenchmarkName } from '../benchmarks/index.js';
@@ -20,7 +21,7 @@ function progressPrinter(url: string): { onProgress: (p: FetchProgress) => void;
   };
   const onProgress = (p: FetchProgress) => {
     if (p.phase === 'download' && p.bytes === 0) {
-      process.stderr.write(`downloading ${url}\n`);
+      err(`downloading ${url}\n`);
     } else if (p.phase === 'download') {
       if (!live || Date.now() - lastDraw < 100) return;
       lastDraw = Date.now();
@@ -28,9 +29,9 @@ function progressPrinter(url: string): { onProgress: (p: FetchProgress) => void;
       process.stderr.write(`\r  ${formatBytes(p.bytes)}${p.total ? ` of ${formatBytes(p.total)}` : ''}\x1b[K`);
     } else if (p.phase === 'extract') {
       clear();
-      process.stderr.write(`  downloaded ${formatBytes(p.bytes)}; unpacking\n`);
+      err(`  downloaded ${formatBytes(p.bytes)}; unpacking\n`);
     } else if (p.phase === 'verify') {
-      process.stderr.write('  verifying SHA-256 of every data file\n');
+      err('  verifying SHA-256 of every data file\n');
     }
   };
   return { onProgress, clear };
@@ -60,11 +61,11 @@ export function registerDatasetFetch(dataset: Command): void {
           progress.clear();
         }
         if (result.status === 'already-installed') {
-          process.stderr.write(`already installed and verified (${result.files} files); use --force to download again\n`);
+          err(`already installed and verified (${result.files} files); use --force to download again\n`);
         } else {
-          process.stderr.write(`installed ${result.files} verified files (archive sha256 ${result.archiveSha256})\n`);
+          err(`installed ${result.files} verified files (archive sha256 ${result.archiveSha256})\n`);
         }
-        process.stdout.write(`${result.dir}\n`);
+        out(`${result.dir}\n`);
       }),
     );
 }

@@ -1,3 +1,4 @@
+import { out, outJson } from './output.js';
 import type { Command } from 'commander';
 import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { datasetStats, formatStatsTable } from '../dataset/stats.js';
@@ -27,7 +28,8 @@ export function registerDatasetStats(dataset: Command): void {
           if (!labels) throw new UserError(`${flags.validation}: no assert labels (make it with \`dataset validate --labels\`)`);
         }
         const stats = datasetStats(ds, labels);
-        process.stdout.write(flags.json ? `${JSON.stringify(stats, null, 2)}\n` : `${formatStatsTable(stats)}\n`);
+        if (flags.json) outJson(`${JSON.stringify(stats, null, 2)}\n`);
+        else out(`${formatStatsTable(stats)}\n`);
       }),
     );
 }

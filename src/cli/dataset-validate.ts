@@ -1,3 +1,4 @@
+import { out, outJson } from './output.js';
 import type { Command } from 'commander';
 import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { validateDataset, validationRuns } from '../evaluate/validate.js';
@@ -47,7 +48,7 @@ export function registerDatasetValidate(parent: Command): void {
       const json = `${JSON.stringify(validation, null, 1)}\n`;
       if (flags.out) await writeFileAtomic(flags.out, json);
       if (flags.json) {
-        process.stdout.write(json);
+        outJson(json);
         return;
       }
       const counts = new Map<string, number>();
@@ -64,7 +65,7 @@ export function registerDatasetValidate(parent: Command): void {
         for (const u of validation.untestable) lines.push(`  ${u.id.padEnd(40)} ${u.reason}`);
       }
       if (labels) lines.push('', formatLabelTable(validation.records));
-      process.stdout.write(`${lines.join('\n')}\n`);
+      out(`${lines.join('\n')}\n`);
     }),
   );
 }

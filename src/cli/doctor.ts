@@ -1,3 +1,4 @@
+import { err, out, outJson } from './output.js';
 import type { Command } from 'commander';
 import { runDoctor } from '../doctor/doctor.js';
 import { applyFix } from '../doctor/fix.js';
@@ -24,11 +25,12 @@ export function registerDoctor(program: Command): void {
         const opts = { python: flags.python, dataset: flags.dataset };
         let report = await runDoctor(opts);
         if (flags.fix && !report.ok) {
-          const outcome = await applyFix(report.install, { log: (l) => process.stderr.write(`${l}\n`) });
-          process.stderr.write(`${outcome.message}\n`);
+          const outcome = await applyFix(report.install, { log: (l) => err(`${l}\n`) });
+          err(`${outcome.message}\n`);
           if (outcome.ran.length) report = await runDoctor(opts);
         }
-        process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctorReport(report)}\n`);
+        if (flags.json) outJson(`${JSON.stringify(report, null, 2)}\n`);
+        else out(`${formatDoctorReport(report)}\n`);
         process.exitCode = report.ok ? 0 : 1;
       }),
     );

@@ -1,3 +1,4 @@
+import { err } from './output.js';
 import { Option, type Command } from 'commander';
 import { MIN_MEMORY_MB, type EngineOptions, type SandboxMode } from '../sandbox/engine.js';
 import { numberArg, positiveInt, timeoutArg } from './parse.js';
@@ -34,6 +35,6 @@ export function engineOptionsFrom(flags: EngineFlags): EngineOptions & { timeout
     sandbox: flags.sandbox,
     timeout,
     ...(typeof timeout === 'number' ? { timeoutSec: timeout } : {}),
-    onWarning: (m) => process.stderr.write(`codeseceval: WARNING: ${m}\n`),
+    onWarning: (m) => err(`codeseceval: WARNING: ${m}\n`),
   };
 }

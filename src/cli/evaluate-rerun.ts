@@ -1,3 +1,4 @@
+import { err } from './output.js';
 import { UserError } from '../core/errors.js';
 import { datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { parseRerunKinds, rerunResults } from '../evaluate/rerun.js';
@@ -27,7 +28,7 @@ export async function rerunAction(flags: EngineFlags & DatasetFlags & { rerun?: 
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ${n}`);
   const still = summary.stillFailing ? `; ${summary.stillFailing} still fail for the environment` : '';
-  process.stderr.write(
+  err(
     summary.rerun
       ? `${summary.rerun} of ${summary.total} lines re-run (${kinds.join(', ')}): ${parts.join(', ')}${still} → ${summary.outFile}\n`
       : `no line of ${summary.outFile} has an environment failure of kind ${kinds.join(' or ')}; nothing re-run\n`,

@@ -1,3 +1,4 @@
+import { err } from './output.js';
 import type { Command } from 'commander';
 import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { evaluateSamples } from '../evaluate/evaluate.js';
@@ -51,7 +52,7 @@ export function registerEvaluate(program: Command): void {
         interrupts.dispose();
       }
       if (summary.interrupted) {
-        process.stderr.write(`evaluate: interrupted; the results finished so far are in ${summary.outFile} — run the same command to continue\n`);
+        err(`evaluate: interrupted; the results finished so far are in ${summary.outFile} — run the same command to continue\n`);
         process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
         return;
       }
@@ -59,7 +60,7 @@ export function registerEvaluate(program: Command): void {
         .filter(([, n]) => n > 0)
         .map(([s, n]) => `${s} ${n}`);
       const resumed = summary.resumed ? ` (${summary.resumed} kept from an earlier run)` : '';
-      process.stderr.write(`${summary.total} samples${resumed}: ${parts.join(', ') || 'nothing new to run'} → ${summary.outFile}\n`);
+      err(`${summary.total} samples${resumed}: ${parts.join(', ') || 'nothing new to run'} → ${summary.outFile}\n`);
     }),
   );
 }

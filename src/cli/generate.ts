@@ -1,3 +1,4 @@
+import { err } from './output.js';
 import type { Command } from 'commander';
 import { datasetFrom } from './dataset-options.js';
 import { generateSamples } from '../generate/generate.js';
@@ -34,24 +35,24 @@ export function registerGenerate(program: Command): void {
           experiments,
           signal: interrupts.signal,
           onProgress: (p) => reporter.update(p),
-          onNotice: (m) => process.stderr.write(`generate: ${m}\n`),
+          onNotice: (m) => err(`generate: ${m}\n`),
         });
         reporter.finish();
         if (summary.total === 0) {
-          process.stderr.write(`generate: nothing to do: all ${summary.alreadyDone} samples are already in ${summary.outFile}\n`);
+          err(`generate: nothing to do: all ${summary.alreadyDone} samples are already in ${summary.outFile}\n`);
           return;
         }
         const already = summary.alreadyDone ? `; ${summary.alreadyDone} were already there` : '';
         const stopped = summary.interrupted ? 'interrupted; ' : '';
-        process.stderr.write(
+        err(
           `generate: ${stopped}wrote ${summary.done} of ${summary.total} sample(s) to ${summary.outFile} in ${formatDuration(summary.elapsedMs)} ` +
             `(${summary.requests} request(s), ${summary.cached} from cache, ${summary.errors} failed${already})\n`,
         );
         if (summary.interrupted) {
-          process.stderr.write('generate: run the same command to continue\n');
+          err('generate: run the same command to continue\n');
           process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
         } else if (summary.errors) {
-          process.stderr.write(`generate: first failure: ${summary.firstError}; --retry-errors makes failed samples again\n`);
+          err(`generate: first failure: ${summary.firstError}; --retry-errors makes failed samples again\n`);
           process.exitCode = 3;
         }
       } finally {

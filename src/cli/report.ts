@@ -1,3 +1,4 @@
+import { err, out, outJson } from './output.js';
 import { Option, type Command } from 'commander';
 import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { formatEntry, formatFromPath, REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
@@ -83,16 +84,16 @@ export function registerReport(program: Command): void {
           // Only the HTML report shows samples, so only it keeps their code in memory.
           drilldown: formatEntry(format).showsSamples ? flags.drilldown : 0,
         });
-        for (const line of partialLines(report.missing)) process.stderr.write(`warning: ${line}\n`);
+        for (const line of partialLines(report.missing)) err(`warning: ${line}\n`);
         const notes = notesLine(inputs.notes);
-        if (notes) process.stderr.write(`${notes}\n`);
+        if (notes) err(`${notes}\n`);
         if (!flags.out) {
-          for (const chunk of await reportChunks(report, format)) process.stdout.write(chunk);
+          for (const chunk of await reportChunks(report, format)) (format === 'json' ? outJson : out)(chunk);
           return;
         }
         await writeFileAtomic(flags.out, await reportChunks(report, format), { mkdir: true });
         const runs = report.scores.runs.length;
-        process.stderr.write(`${format} report of ${runs} run${runs === 1 ? '' : 's'} → ${flags.out}\n`);
+        err(`${format} report of ${runs} run${runs === 1 ? '' : 's'} → ${flags.out}\n`);
       }),
     );
 }

@@ -1,3 +1,4 @@
+import { err as printErr } from './output.js';
 import { InterruptedError, UserError } from '../core/errors.js';
 import { interruptReceived, SIGNAL_EXIT } from './signals.js';
 
@@ -18,13 +19,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
       // terminal's Ctrl-C too, a request cut short) is the stop, not an error of its own.
       if (e instanceof InterruptedError || interruptReceived()) {
         const sig = interruptReceived() ?? (e as InterruptedError).signal;
-        process.stderr.write(`codeseceval: interrupted (${sig}); what was finished is kept — run the same command to continue\n`);
+        printErr(`codeseceval: interrupted (${sig}); what was finished is kept — run the same command to continue\n`);
         process.exit(SIGNAL_EXIT[sig]);
       }
       const err = e instanceof Error ? e : new Error(String(e));
       const expected = err instanceof UserError;
-      process.stderr.write(`codeseceval: ${expected ? '' : 'error: '}${err.message.split('\n')[0]}\n`);
-      if (!expected && process.env.CODESECEVAL_DEBUG) process.stderr.write(`${err.stack}\n`);
+      printErr(`codeseceval: ${expected ? '' : 'error: '}${err.message.split('\n')[0]}\n`);
+      if (!expected && process.env.CODESECEVAL_DEBUG) printErr(`${err.stack}\n`);
       process.exitCode = expected ? 1 : 2;
     }
   };

@@ -1,3 +1,4 @@
+import { err, out } from './output.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { datasetFrom } from './dataset-options.js';
@@ -61,7 +62,7 @@ export function registerRun(program: Command): void {
               evaluating.stop();
               bar?.stop();
               bar = undefined;
-              process.stderr.write(`run: ${message}\n`);
+              err(`run: ${message}\n`);
               // A fresh reporter per model, so each model's progress starts from its own zero.
               if (stage === 'generate') reporter = progressReporter(process.stderr);
             },
@@ -71,23 +72,23 @@ export function registerRun(program: Command): void {
               if (!bar) bar = createProgress('validating', total);
               bar?.update(done);
             },
-            notice: (m) => process.stderr.write(`run: ${m}\n`),
+            notice: (m) => err(`run: ${m}\n`),
           },
         });
         reporter.finish();
         evaluating.stop();
         bar?.stop();
         if (summary.interrupted) {
-          process.stderr.write('run: interrupted; what was finished is kept — run the same command to continue\n');
+          err('run: interrupted; what was finished is kept — run the same command to continue\n');
           process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
           return;
         }
-        process.stdout.write(
+        out(
           `\n${summary.headline}\nReports: ${summary.files.md}, ${summary.files.html}, ${summary.files.json}\n` +
             `Browse: codeseceval view ${shellQuote(path.dirname(summary.files.results))}\n`,
         );
         if (summary.generationErrors) {
-          process.stderr.write(
+          err(
             `run: ${summary.generationErrors} sample(s) could not be generated and count as failures; --retry-errors makes them again\n`,
           );
           process.exitCode = 3;

@@ -1,3 +1,4 @@
+import { err, out } from './output.js';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
@@ -16,10 +17,10 @@ function openBrowser(url: string): void {
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   try {
     const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
-    child.on('error', () => process.stderr.write(`codeseceval view: could not start ${cmd}; open ${url} yourself\n`));
+    child.on('error', () => err(`codeseceval view: could not start ${cmd}; open ${url} yourself\n`));
     child.unref();
   } catch {
-    process.stderr.write(`codeseceval view: could not start ${cmd}; open ${url} yourself\n`);
+    err(`codeseceval view: could not start ${cmd}; open ${url} yourself\n`);
   }
 }
 
@@ -47,21 +48,21 @@ export function registerView(program: Command): void {
           onProblem: (m) => {
             if (seen.has(m)) return;
             seen.add(m);
-            process.stderr.write(`codeseceval view: ${m.split('\n')[0]}\n`);
+            err(`codeseceval view: ${m.split('\n')[0]}\n`);
           },
         });
         const server = await startViewServer({ data, host: flags.host, port });
         data.start();
         const n = data.runs().length;
-        process.stderr.write(
+        err(
           `codeseceval view: ${n} run${n === 1 ? '' : 's'} from ${data.sources.length} source${data.sources.length === 1 ? '' : 's'}` +
             (server.port !== port && port !== 0 ? ` (port ${port} was busy)` : '') +
             '; Ctrl-C to stop\n',
         );
         if (!isLoopback(flags.host)) {
-          process.stderr.write(`codeseceval view: listening on ${flags.host}: anyone who can reach this address can read these runs\n`);
+          err(`codeseceval view: listening on ${flags.host}: anyone who can reach this address can read these runs\n`);
         }
-        process.stdout.write(`${server.url}\n`);
+        out(`${server.url}\n`);
         if (flags.open) openBrowser(server.url);
         await new Promise<void>((resolve) => {
           const stop = () => {

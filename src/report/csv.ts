@@ -1,3 +1,4 @@
+import { terminalSafe } from '../text/terminal.js';
 import type { Report } from './build.js';
 import { roundsCsvRows } from './rounds.js';
 import type { SplitGroup } from '../score/functional.js';
@@ -74,9 +75,14 @@ function caseFields(c: CaseGroup | undefined, j: number): (number | null)[] {
   });
 }
 
+/**
+ * Names in a CSV cell come from data files: control characters are made visible, and text a
+ * spreadsheet would run as a formula (leading = + - @, not a number) gets a leading quote.
+ */
 function field(v: string | number | boolean | null): string {
   if (v === null) return '';
-  const s = String(v);
+  let s = typeof v === 'string' ? terminalSafe(v) : String(v);
+  if (typeof v === 'string' && /^[=+\-@]/.test(s) && !/^[-+]?\d/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

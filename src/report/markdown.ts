@@ -1,3 +1,4 @@
+import { terminalSafe } from '../text/terminal.js';
 import type { Report } from './build.js';
 import { roundsMarkdown } from './rounds.js';
 import { splitCweTables, splitTable } from './split-tables.js';
@@ -26,7 +27,7 @@ import {
  * the same in the raw file and in a viewer.
  */
 export function markdownCell(s: string): string {
-  return s
+  return terminalSafe(s)
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/\r?\n/g, ' ')
