@@ -151,7 +151,7 @@ describeWithCweval('CWEval end to end', () => {
   it('the reference solution passes every case, as a chat answer and as a continuation', async () => {
     for (const model of ['reference:secure', 'openai:module-coder', 'openai-completions:base-coder']) {
       const rs = await run(ds, `cweval-${model.replace(/\W/g, '-')}`, model, TASKS);
-      expect(rs.map((r) => `${r.task_id} ${r.status}`), model).toEqual(['cwe_020_0 passed', 'cwe_078_0 passed']);
+      expect(rs.map((r) => `${r.task_id} ${r.status}`).sort(), model).toEqual(['cwe_020_0 passed', 'cwe_078_0 passed']);
       expect(rs.every((r) => r.cases!.some((c) => c.role === 'functionality') && r.cases!.some((c) => c.role === 'security'))).toBe(true);
     }
   });

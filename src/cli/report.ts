@@ -57,7 +57,7 @@ export function registerReport(program: Command): void {
         const files = inputs.results;
         const validationFile = flags.validation ?? inputs.validation;
         const analysisFile = flags.analysis ?? inputs.analysis;
-        const validation = validationFile ? loadValidation(validationFile, dataset) : null;
+        const validation = validationFile ? foundOrGiven(validationFile, flags.validation !== undefined, dataset, inputs.notes) : null;
         const inputsSamples = inputs.samples;
         if (flags.out) {
           // Checked before the scoring work: a report written over one of its own inputs loses results.
@@ -96,4 +96,18 @@ export function registerReport(program: Command): void {
         err(`${format} report of ${runs} run${runs === 1 ? '' : 's'} → ${flags.out}\n`);
       }),
     );
+}
+
+/**
+ * A validation file named by --validation must load; one found beside the results is used when
+ * it fits this dataset, and otherwise left out with a note (broken tasks are then not marked).
+ */
+function foundOrGiven(file: string, given: boolean, dataset: Parameters<typeof loadValidation>[1], notes: string[]): ReturnType<typeof loadValidation> | null {
+  if (given) return loadValidation(file, dataset);
+  try {
+    return loadValidation(file, dataset);
+  } catch (e) {
+    notes.push(`${file} found beside the results does not fit the dataset (${(e as Error).message.split('\n')[0]}); broken tasks not marked`);
+    return null;
+  }
 }
