@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readSync } from 'node:fs';
+import { openNoFollow } from './nofollow.js';
 import path from 'node:path';
 import { childRunFolders, Labeller, resolveInputs, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
 import {
@@ -291,7 +292,7 @@ export class ViewData {
   private readResults(s: SourceState, size: number): boolean {
     let fd: number;
     try {
-      fd = openSync(s.spec.results, 'r');
+      fd = openNoFollow(s.spec.results);
     } catch {
       return false;
     }
@@ -470,7 +471,7 @@ export class ViewData {
 
   /** The full result line of one sample, read back from its file. */
   readSample(e: SampleEntry): ResultLine {
-    const fd = openSync(e.file, 'r');
+    const fd = openNoFollow(e.file);
     try {
       const buf = Buffer.allocUnsafe(e.length);
       const n = readSync(fd, buf, 0, e.length, e.offset);
@@ -483,7 +484,7 @@ export class ViewData {
 
 function sizeOf(file: string): number {
   try {
-    const st = statSync(file);
+    const st = lstatSync(file);
     return st.isFile() ? st.size : -1;
   } catch {
     return -1;
@@ -493,7 +494,7 @@ function sizeOf(file: string): number {
 function stamp(file: string | null): string {
   if (!file) return '';
   try {
-    const st = statSync(file);
+    const st = lstatSync(file);
     return `${st.size}:${st.mtimeMs}:${st.ino}`;
   } catch {
     return '';
@@ -503,7 +504,7 @@ function stamp(file: string | null): string {
 function countLines(file: string, from: number, to: number): { lines: number; bytes: number } {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openNoFollow(file);
   } catch {
     return { lines: 0, bytes: 0 };
   }
