@@ -73,12 +73,17 @@ export function acceptResultLine(r: ResultLine, origin: LineOrigin, dataset: Dat
  * counted twice. Memory grows with the number of samples, not with their code.
  */
 export class SampleRegister {
-  private readonly seen = new Map<string, string>();
+  /** run (model NUL experiment) -> task -> sample index -> where it was first seen. */
+  private readonly seen = new Map<string, Map<string, Map<number, string>>>();
 
   /** Records the sample; throws a DatasetError when it was already seen. */
   claim(r: ResultLine, line: AcceptedLine, origin: LineOrigin): void {
-    const key = `${line.model}\u0000${line.experiment}\u0000${r.task_id}\u0000${r.sample_index}`;
-    const first = this.seen.get(key);
+    const runKey = `${line.model}\u0000${line.experiment}`;
+    let run = this.seen.get(runKey);
+    if (!run) this.seen.set(runKey, (run = new Map()));
+    let task = run.get(r.task_id);
+    if (!task) run.set(r.task_id, (task = new Map()));
+    const first = task.get(r.sample_index);
     if (first !== undefined) {
       throw new DatasetError(
         origin.where,
@@ -87,6 +92,6 @@ export class SampleRegister {
         'sample_index',
       );
     }
-    this.seen.set(key, origin.where);
+    task.set(r.sample_index, origin.where);
   }
 }
