@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -276,5 +276,36 @@ describeWithDataset('codeseceval view: server and data', () => {
     const bad = await runCliInProcess(registerView, ['view', runs, '--port', 'x', '--dataset', CODESECEVAL_DIR]);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('--port must be a port from 0 to 65535, got "x"');
+  });
+});
+
+describeWithDataset('codeseceval view: symlinks in a run folder', () => {
+  it('never reads or serves a run file that is a symlink, even to a good results file', async () => {
+    const ds = loadDataset(CODESECEVAL_DIR);
+    const root = tempDir('codeseceval-view-link-');
+    const outside = path.join(root, 'outside');
+    await makeReferenceRun(ds, outside);
+    const runs = path.join(root, 'runs');
+    mkdirSync(path.join(runs, 'linked'), { recursive: true });
+    symlinkSync(path.join(outside, 'results.jsonl'), path.join(runs, 'linked', 'results.jsonl'));
+    symlinkSync(path.join(outside, 'report.html'), path.join(runs, 'linked', 'report.html'));
+    const viewer = await startViewer([runs], ds);
+    try {
+      for (const p of ['/files/linked/results.jsonl', '/files/linked/report.html']) {
+        const r = await get(viewer.url, p);
+        expect(r.status, p).toBe(404);
+      }
+      const overview = await api<Overview>(viewer, '/api/overview');
+      expect(overview.runs).toHaveLength(0);
+      // The same file named directly by the user is read: the link is theirs.
+      const direct = await startViewer([path.join(runs, 'linked', 'results.jsonl')], ds);
+      try {
+        expect((await api<Overview>(direct, '/api/overview')).runs.length).toBeGreaterThan(0);
+      } finally {
+        await direct.close();
+      }
+    } finally {
+      await viewer.close();
+    }
   });
 });

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { addToTally, judgeSample, LabelMismatchError, type SampleJudgement, type SplitTally } from './judge.js';
+import { acceptResultLine, SampleRegister, type LineOrigin } from './accept.js';
+import { addToTally, judgeSample, type SampleJudgement, type SplitTally } from './judge.js';
 import type { TaskLabels } from './labels.js';
 import { addCases, emptyCaseTally, judgeCases, type CaseTally } from './case-judge.js';
-import { DatasetError } from '../core/errors.js';
 import type { EnvironmentFailure, ResultLine } from '../core/result.js';
 import { emptyStatusCounts, type Status } from '../core/status.js';
 import type { Dataset } from '../core/task.js';
@@ -73,21 +73,11 @@ export interface TallyOptions {
   labels?: ReadonlyMap<string, TaskLabels> | null;
 }
 
-/** Experiment name used when a results line does not carry one. */
-export const UNKNOWN_EXPERIMENT = 'unknown';
+export { UNKNOWN_EXPERIMENT, type LineOrigin } from './accept.js';
 
 /** The model name of results lines without one: their file's base name. */
 export function fallbackModel(file: string): string {
   return path.basename(file).replace(/\.jsonl?$/i, '');
-}
-
-/** Where a line came from, for messages and for naming runs without a `model` field. */
-export interface LineOrigin {
-  /** `file:line`. */
-  where: string;
-  file: string;
-  /** The run name for lines without `model`: the file's base name. */
-  fallbackModel: string;
 }
 
 function describe(value: unknown): string | null {
@@ -106,8 +96,7 @@ function emptySplit(): SplitTally {
  */
 export class ResultsTally {
   private readonly runs = new Map<string, RunResults>();
-  /** Where each (run, task, sample_index) was first seen, to refuse double counting. */
-  private readonly seen = new Map<RunResults, Map<string, Map<number, string>>>();
+  private readonly register = new SampleRegister();
   private readonly files: string[] = [];
   private readonly environmentFailures: EnvironmentFailureSample[] = [];
   private readonly keep: number;
@@ -122,36 +111,18 @@ export class ResultsTally {
   }
 
   add(r: ResultLine, origin: LineOrigin): void {
-    const { where, file } = origin;
+    const { file } = origin;
     if (!this.files.includes(file)) this.files.push(file);
-    if (r.passed !== (r.status === 'passed')) {
-      throw new DatasetError(where, `"passed" is ${r.passed} but "status" is "${r.status}"`, undefined, 'passed');
-    }
-    if (!this.dataset.byId.has(r.task_id)) {
-      throw new DatasetError(where, `task is not in the dataset ${this.dataset.source}`, r.task_id, 'task_id');
-    }
-    const model = r.model ?? origin.fallbackModel;
-    const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
+    const line = acceptResultLine(r, origin, this.dataset, { labels: this.labels });
+    const { model, experiment, judgement } = line;
     const key = `${model}\u0000${experiment}`;
     let run = this.runs.get(key);
     if (!run) {
       run = { model, experiment, files: [], samples: 0, statuses: emptyStatusCounts(), tasks: new Map(), softSamples: 0 };
       this.runs.set(key, run);
-      this.seen.set(run, new Map());
     }
     if (!run.files.includes(file)) run.files.push(file);
-
-    const seenRun = this.seen.get(run)!;
-    let seenTask = seenRun.get(r.task_id);
-    if (!seenTask) {
-      seenTask = new Map();
-      seenRun.set(r.task_id, seenTask);
-    }
-    const first = seenTask.get(r.sample_index);
-    if (first !== undefined) {
-      throw new DatasetError(where, `duplicate sample ${r.sample_index} of ${model} / ${experiment} (first at ${first})`, r.task_id, 'sample_index');
-    }
-    seenTask.set(r.sample_index, where);
+    this.register.claim(r, line, origin);
 
     let tally = run.tasks.get(r.task_id);
     if (!tally) {
@@ -165,22 +136,12 @@ export class ResultsTally {
     // Every sample of a test-file task counts, those whose test file never ran too.
     if (this.dataset.byId.get(r.task_id)!.module !== undefined) addCases((tally.cases ??= emptyCaseTally()), judgeCases(r.cases));
     if (r.environment_failure) this.environmentFailures.push({ model, experiment, taskId: r.task_id, failure: r.environment_failure });
-    // `soft: null` says the soft run gave no outcome; no field at all, that the line was not
-    // run in soft mode, or (from evaluate) that its soft run gave no outcome (see finish).
-    let judgement: SampleJudgement | null = null;
-    const labels = this.labels?.get(r.task_id);
+    // No `soft` field: not run in soft mode, or (from evaluate) its soft run gave no outcome
+    // (see finish).
     if (r.soft === undefined) {
       tally.withoutSoft++;
     } else {
       run.softSamples++;
-      if (labels) {
-        try {
-          judgement = judgeSample(r.soft ?? undefined, labels);
-        } catch (e) {
-          if (e instanceof LabelMismatchError) throw new DatasetError(where, e.message, r.task_id, 'soft');
-          throw e;
-        }
-      }
       if (judgement) addToTally((tally.split ??= emptySplit()), judgement);
     }
     if (tally.samples.length < this.keep) {

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readSync } from 'node:fs';
+import { openNoFollow } from './nofollow.js';
 import path from 'node:path';
 import { childRunFolders, Labeller, resolveInputs, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
 import {
@@ -6,14 +7,15 @@ import {
   compareExperiments,
   DEFAULT_KS,
   emptyStatusCounts,
-  judgeSample,
+  acceptResultLine,
   fallbackModel,
-  LabelMismatchError,
+  SampleRegister,
+  UserError,
   loadValidation,
   parseJsonText,
   ResultLine,
   toJson,
-  UNKNOWN_EXPERIMENT,
+  type AcceptedLine,
   type Dataset,
   type JsonReport,
   type RunScores,
@@ -99,7 +101,7 @@ export class SourceState {
   /** The first problem that stops this source from being read further; shown on the page. */
   error: string | null = null;
   runs = new Map<string, RunInfo>();
-  seen = new Set<string>();
+  register = new SampleRegister();
   report: SourceReport | null = null;
   reportError: string | null = null;
   building: Promise<void> | null = null;
@@ -271,7 +273,7 @@ export class ViewData {
 
   private resetSource(s: SourceState): void {
     s.runs.clear();
-    s.seen.clear();
+    s.register = new SampleRegister();
     s.consumed = 0;
     s.lineNo = 0;
     s.lines = 0;
@@ -290,7 +292,7 @@ export class ViewData {
   private readResults(s: SourceState, size: number): boolean {
     let fd: number;
     try {
-      fd = openSync(s.spec.results, 'r');
+      fd = openNoFollow(s.spec.results);
     } catch {
       return false;
     }
@@ -344,22 +346,17 @@ export class ViewData {
       this.problem(s, (e as Error).message);
       return false;
     }
-    if (r.passed !== (r.status === 'passed')) {
-      this.problem(s, `${where}: "passed" is ${r.passed} but "status" is "${r.status}"`);
+    const origin = { where, file: s.spec.results, fallbackModel: s.fallbackModel };
+    let accepted: AcceptedLine;
+    try {
+      accepted = acceptResultLine(r, origin, this.dataset, { labels: s.validation?.labels ?? null });
+      s.register.claim(r, accepted, origin);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      this.problem(s, e.message);
       return false;
     }
-    if (!this.dataset.byId.has(r.task_id)) {
-      this.problem(s, `${where}: task ${r.task_id} is not in the dataset ${this.dataset.source}`);
-      return false;
-    }
-    const model = r.model ?? s.fallbackModel;
-    const experiment = r.experiment ?? UNKNOWN_EXPERIMENT;
-    const dup = `${model}\u0000${experiment}\u0000${r.task_id}\u0000${r.sample_index}`;
-    if (s.seen.has(dup)) {
-      this.problem(s, `${where}: duplicate sample ${r.sample_index} of ${model} / ${experiment} / ${r.task_id}`);
-      return false;
-    }
-    s.seen.add(dup);
+    const { model, experiment, judgement } = accepted;
     const key = runKey(s.label, model, experiment);
     let run = s.runs.get(key);
     if (!run) {
@@ -370,18 +367,6 @@ export class ViewData {
     if (!tr) {
       tr = { n: 0, c: 0, statuses: emptyStatusCounts(), verdicts: { secure: 0, vulnerable: 0, wrong: 0 }, samples: [] };
       run.tasks.set(r.task_id, tr);
-    }
-    let judgement: SampleJudgement | null = null;
-    const labels = s.validation?.labels?.get(r.task_id);
-    // As in scoring: a line without `soft` in a soft run is a soft run that never finished.
-    if (labels && r.soft !== undefined) {
-      try {
-        judgement = judgeSample(r.soft ?? undefined, labels);
-      } catch (e) {
-        if (!(e instanceof LabelMismatchError)) throw e;
-        this.problem(s, `${where}: ${e.message}`);
-        return false;
-      }
     }
     const m = FAIL_LINE.exec(r.detail);
     const entry: SampleEntry = {
@@ -486,7 +471,7 @@ export class ViewData {
 
   /** The full result line of one sample, read back from its file. */
   readSample(e: SampleEntry): ResultLine {
-    const fd = openSync(e.file, 'r');
+    const fd = openNoFollow(e.file);
     try {
       const buf = Buffer.allocUnsafe(e.length);
       const n = readSync(fd, buf, 0, e.length, e.offset);
@@ -499,7 +484,7 @@ export class ViewData {
 
 function sizeOf(file: string): number {
   try {
-    const st = statSync(file);
+    const st = lstatSync(file);
     return st.isFile() ? st.size : -1;
   } catch {
     return -1;
@@ -509,7 +494,7 @@ function sizeOf(file: string): number {
 function stamp(file: string | null): string {
   if (!file) return '';
   try {
-    const st = statSync(file);
+    const st = lstatSync(file);
     return `${st.size}:${st.mtimeMs}:${st.ino}`;
   } catch {
     return '';
@@ -519,7 +504,7 @@ function stamp(file: string | null): string {
 function countLines(file: string, from: number, to: number): { lines: number; bytes: number } {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openNoFollow(file);
   } catch {
     return { lines: 0, bytes: 0 };
   }

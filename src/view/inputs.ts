@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from './sources.js';
 
@@ -45,7 +45,13 @@ export function runFolderSpec(dir: string, label: string): SourceSpec {
 }
 
 function fileSpec(file: string, label: string): SourceSpec {
-  const abs = path.resolve(file);
+  // A file the user names is theirs to link; its target is read (files in a run folder are not followed).
+  let abs = path.resolve(file);
+  try {
+    abs = realpathSync(abs);
+  } catch {
+    // Missing: reported when read.
+  }
   const dir = path.dirname(abs);
   const beside = (name: string) => path.join(dir, name);
   const isRunResults = path.basename(abs) === 'results.jsonl';

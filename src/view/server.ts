@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync, createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { openNoFollow } from './nofollow.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -186,20 +187,32 @@ function sendRunFile(data: ViewData, p: string, req: IncomingMessage, res: Serve
   const s = parts.length === 4 ? data.sources.find((x) => x.label === label) : undefined;
   const known = s ? [s.spec.results, s.spec.samples, s.spec.validation, ...s.spec.extras].filter((f): f is string => !!f) : [];
   const file = known.find((f) => path.basename(f) === name && path.dirname(f) === s!.spec.dir);
+  let fd = -1;
   let size = -1;
   try {
-    if (file) size = statSync(file).isFile() ? statSync(file).size : -1;
+    if (file) {
+      fd = openNoFollow(file);
+      const st = fstatSync(fd);
+      size = st.isFile() ? st.size : -1;
+    }
   } catch {
     size = -1;
   }
-  if (!file || size < 0) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n', req.method === 'HEAD');
+  if (!file || size < 0) {
+    if (fd >= 0) closeSync(fd);
+    return send(res, 404, 'text/plain; charset=utf-8', 'not found\n', req.method === 'HEAD');
+  }
   const ext = path.extname(file);
   headers(res, TYPES[ext] ?? 'text/plain; charset=utf-8', ext === '.html' ? REPORT_CSP : CSP);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Length', size);
   res.statusCode = 200;
-  if (req.method === 'HEAD') return void res.end();
-  createReadStream(file, { start: 0, end: Math.max(0, size - 1) }).pipe(res);
+  if (req.method === 'HEAD') {
+    closeSync(fd);
+    return void res.end();
+  }
+  // The stream reads the descriptor opened above, so the file checked is the file sent.
+  createReadStream('', { fd, start: 0, end: Math.max(0, size - 1) }).pipe(res);
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
