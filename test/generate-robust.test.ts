@@ -138,6 +138,36 @@ describeWithDataset('generate against misbehaving servers', () => {
     expect((err as Error).message).toContain(`openai:fake: cannot reach the server at ${url}`);
   });
 
+  it('stops at once, without retrying, on an address the client itself refuses', async () => {
+    const server = await serve(good);
+    // fetch never connects to port 9 ("bad port"): the same on every attempt, so one line, no retries.
+    // A retry would wait a minute first, far beyond the test's time limit.
+    const err = await generateSamples({ ...options(server), baseURL: 'http://127.0.0.1:9/v1', retryBackoff: { baseDelayMs: 60_000, maxDelayMs: 60_000 } }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/^openai:fake: the client refuses http:\/\/127\.0\.0\.1:9\/v1: the port is one that fetch never connects to .*not retried/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('hints at /v1 when a base URL without it answers 404', async () => {
+    // A server that, like vLLM or Ollama, has no route outside /v1.
+    const http = await import('node:http');
+    const srv = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    try {
+      const root = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+      const fake = { baseURL: root } as FakeServer;
+      const err = await generateSamples({ ...options(fake), baseURL: root }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toContain(`does not end in /v1, where OpenAI-style servers answer: try --base-url ${root}/v1`);
+    } finally {
+      await new Promise((resolve) => srv.close(resolve));
+    }
+  });
+
   it('soak: 60 samples against a server failing every 7th request, each exactly once', async () => {
     const f = await runSoak({ dataset, n: 2, tasks: 30, concurrency: 6, outDir: tmp(), retryBackoff: { baseDelayMs: 5, maxDelayMs: 20 } });
     expect(f).toMatchObject({ expected: 60, written: 60, duplicates: 0, missing: 0, failed: 0 });

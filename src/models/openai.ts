@@ -92,7 +92,7 @@ abstract class OpenAIBase implements ModelProvider {
     schema: z.ZodType<T>,
     call: (signal: AbortSignal) => Promise<unknown>,
   ): Promise<{ value: T; latencyMs: number }> {
-    const where = { spec: this.spec, server: this.cacheIdentity.baseURL, timeoutMs: this.settings.timeoutMs, classes: SDK_ERRORS };
+    const where = { spec: this.spec, server: this.cacheIdentity.baseURL, timeoutMs: this.settings.timeoutMs, classes: SDK_ERRORS, expectsV1: true };
     return requestWithRetry(this.retrier, where, async (signal) => parseResponse(schema, await call(signal)), req.signal);
   }
 }

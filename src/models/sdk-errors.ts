@@ -29,9 +29,35 @@ export interface AttemptContext {
   deadlineFired: boolean;
   /** The caller aborted (Ctrl-C, or another request's fatal error). */
   callerAborted: boolean;
+  expectsV1?: boolean;
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** TLS verdicts on the server's certificate: the same on every attempt. */
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/**
+ * A request the client itself will never make (a port fetch blocks, a malformed URL, a
+ * certificate it rejects, a name that does not exist) fails the same way on every attempt:
+ * the run stops at once in one line instead of retrying for the whole budget.
+ */
+function clientRefusal(code: string | undefined, message: string): string | null {
+  if (message === 'bad port') return 'the port is one that fetch never connects to ("bad port"; e.g. 9, 25, 6000)';
+  if (code === 'ERR_INVALID_URL' || /^invalid url/i.test(message)) return `invalid URL (${oneLine(message)})`;
+  if (code && TLS_CODES.has(code)) return `TLS: ${oneLine(message)} (${code})`;
+  if (code === 'ENOTFOUND') return `no such host name (${oneLine(message)})`;
+  return null;
+}
 
 /** The innermost error code in a cause chain (undici hides the socket's code a level or two down). */
 function causeCode(e: unknown): { code: string | undefined; message: string } {
@@ -80,6 +106,8 @@ export function classifyAttemptError(e: unknown, ctx: AttemptContext, classes: S
   if (e instanceof ProviderError) return e.fatal ? { kind: 'fatal', message: e.message } : { kind: 'final', message: e.message };
   if (e instanceof classes.APIConnectionError) {
     const { code, message } = causeCode(e);
+    const refusal = clientRefusal(code, message);
+    if (refusal) return { kind: 'fatal', message: `${spec}: the client refuses ${server}: ${refusal} (not retried: trying again cannot change it)` };
     if (code && UNREACHABLE_CODES.has(code)) {
       return { kind: 'transient', cause: 'refused', pushback: false, message: `${spec}: cannot reach the server at ${server}: ${oneLine(message)}` };
     }
@@ -92,7 +120,8 @@ export function classifyAttemptError(e: unknown, ctx: AttemptContext, classes: S
   }
   if (e instanceof classes.APIError) {
     const { status, headers } = e as Error & { status?: unknown; headers?: unknown };
-    const msg = `${spec}: ${oneLine(e.message)}`;
+    const v1 = status === 404 && ctx.expectsV1 && !/\/v1\/?$/.test(server) ? ` (the base URL ${server} does not end in /v1, where OpenAI-style servers answer: try --base-url ${server.replace(/\/+$/, '')}/v1)` : '';
+    const msg = `${spec}: ${oneLine(e.message)}${v1}`;
     if (typeof status !== 'number') return { kind: 'final', message: msg };
     if (FATAL_STATUSES.has(status)) return { kind: 'fatal', message: msg };
     const get = headerGetter(headers);
@@ -140,6 +169,8 @@ export interface AttemptSettings {
   classes: SdkErrorClasses;
   /** The caller's signal: aborting it abandons the attempt (and is not a failure). */
   signal?: AbortSignal;
+  /** OpenAI-style servers answer under /v1: a 404 from a base URL without it gets a hint. */
+  expectsV1?: boolean;
 }
 
 /**
@@ -163,6 +194,7 @@ export async function attemptWithDeadline<T>(call: (signal: AbortSignal) => Prom
         timeoutMs: s.timeoutMs,
         deadlineFired: deadline.signal.aborted,
         callerAborted: s.signal?.aborted ?? false,
+        ...(s.expectsV1 ? { expectsV1: true } : {}),
       },
       s.classes,
     );
