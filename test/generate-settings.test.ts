@@ -75,5 +75,11 @@ describeWithDataset('sampling settings are part of a run', () => {
     await generateSamples(options({ temperature: 0.8, seed: 10, maxTokens: 512, settingsChanged: 'new' }));
     expect(server.requests.length).toBe(asked);
     expect(readSamples(outFile)).toHaveLength(8);
+
+    // n may grow: one more sample per task extends the set, and the command says what it kept.
+    const said: string[] = [];
+    await generateSamples(options({ temperature: 0, seed: 10, n: 3, onNotice: (m) => said.push(m) }));
+    expect(said).toEqual([`resuming: 4 sample(s) kept in ${outFile}, 2 to make`]);
+    expect(readSamples(outFile).filter((s) => s.model === 'm')).toHaveLength(6);
   });
 });

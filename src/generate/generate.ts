@@ -269,6 +269,8 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
       }
     }
     const todo = jobs.filter((j) => !existing.done.has(sampleKey(j.task.id, j.experiment, recordedModel, j.sampleIndex)));
+    // A resumed command says what it kept and what is left, before the first request.
+    if (todo.length && todo.length < jobs.length) notice(`resuming: ${jobs.length - todo.length} sample(s) kept in ${outFile}, ${todo.length} to make`);
 
     const cache =
       provider.cacheIdentity && options.cacheDir !== null

@@ -44,7 +44,8 @@ export function settingsDifferences(line: RecordedSettings, want: WantedSettings
     differ('max tokens', p.max_tokens, want.maxTokens);
     // Lines record the base seed (the provider sends seed + sample index).
     differ('seed', p.seed, want.seed);
-    differ('n', p.n, want.n);
+    // n is recorded but may grow: sample i is the same request whatever n is, so asking for
+    // more samples later extends the set instead of changing it.
   }
   // The prompt's hash covers the template and the task text it was filled with.
   if (line.prompt_hash !== undefined && line.prompt_hash !== want.promptHash) out.push('prompt (template or task text) changed');
