@@ -130,6 +130,7 @@ describeWithDataset('run --split', () => {
     expect(summary.headline).toMatch(/Model\s+Experiment\s+Tasks\s+pass@1\s+func@1\s+func-sec@1\s+vulnerable/);
     expect(summary.headline).toMatch(/reference:insecure\s+direct-generation\s+1\s+0\.0\s+100\.0\s+0\.0\s+100\.0/);
     // Two models: the paired comparison with its sign and p-value.
-    expect(summary.headline).toMatch(/reference:secure \/ direct-generation vs reference:insecure \/ direct-generation: higher, 0\.0 → 100\.0 \(\+100\.0 .*, p 1\.000\)/);
+    // The first model given is the baseline, whatever order results were written in.
+    expect(summary.headline).toMatch(/reference:insecure \/ direct-generation vs reference:secure \/ direct-generation: lower, 100\.0 → 0\.0 \(-100\.0 .*, p 1\.000\)/);
   });
 });

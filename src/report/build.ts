@@ -121,7 +121,9 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
   if (!ks.includes(cweK)) throw new UserError(`--cwe-k ${cweK} is not one of --k ${ks.join(',')}`);
   const brokenIds = new Set(validation ? validation.broken.keys() : []);
   const resampler = new Resampler(bootstrap);
-  const scores = scoreResults(results, opts.dataset, { ks, bootstrap, resampler, broken: brokenIds, excludeBroken });
+  const sampleCounts = opts.samplesFiles?.length ? await countSamples(opts.samplesFiles) : null;
+  const modelOrder = [...new Set([...(sampleCounts?.values() ?? [])].map((c) => c.model))];
+  const scores = scoreResults(results, opts.dataset, { ks, bootstrap, resampler, broken: brokenIds, excludeBroken, modelOrder });
   const comparisons = opts.compare
     ? defaultPairs(scores.runs).map(([a, b]) => compareRuns(a, b, ks, { resampler, permutations }))
     : [];
@@ -185,8 +187,8 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
       : null,
     results,
     datasetRef: opts.dataset,
-    missing: opts.samplesFiles?.length ? missingResults(await countSamples(opts.samplesFiles), results) : [],
-    completenessChecked: Boolean(opts.samplesFiles?.length),
+    missing: sampleCounts ? missingResults(sampleCounts, results) : [],
+    completenessChecked: sampleCounts !== null,
   };
 }
 

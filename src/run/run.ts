@@ -238,6 +238,8 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
   // One scoring pass (keeping samples for the HTML drill-down) serves all three formats.
   const report = await buildReport({
     resultsFiles: [files.results],
+    // The samples file gives the models' order (as given to run) and checks completeness.
+    samplesFiles: [files.samples],
     dataset: opts.dataset,
     validation,
     excludeBroken: opts.excludeBroken ?? false,

@@ -16,6 +16,8 @@ export interface ScoreOptions {
   broken: ReadonlySet<string>;
   /** Leave broken tasks out of every average. */
   excludeBroken: boolean;
+  /** Models in this order first (e.g. as the samples file has them); the rest alphabetically. */
+  modelOrder?: readonly string[];
 }
 
 export interface GroupScore {
@@ -64,11 +66,16 @@ export interface Scores {
   runs: RunScores[];
 }
 
-/** Score every run of a result set; runs come out grouped by model, experiments in paper order. */
+/**
+ * Score every run of a result set; runs come out grouped by model, experiments in paper order.
+ * The order never depends on the order of lines (evaluate writes them as samples finish): the
+ * given model order first, then the other models alphabetically.
+ */
 export function scoreResults(results: ResultSet, dataset: Dataset, opts: ScoreOptions): Scores {
   const groups = taskGroups(dataset);
   const modelOrder = new Map<string, number>();
-  for (const r of results.runs) if (!modelOrder.has(r.model)) modelOrder.set(r.model, modelOrder.size);
+  for (const m of opts.modelOrder ?? []) if (!modelOrder.has(m)) modelOrder.set(m, modelOrder.size);
+  for (const m of [...new Set(results.runs.map((r) => r.model))].sort()) if (!modelOrder.has(m)) modelOrder.set(m, modelOrder.size);
   const ordered = [...results.runs].sort(
     (a, b) => modelOrder.get(a.model)! - modelOrder.get(b.model)! || compareExperiments(a.experiment, b.experiment),
   );

@@ -119,11 +119,12 @@ describe('scoring known-answer results', () => {
       resultLines({ model: 'm1', experiment: 'direct-generation', counts: { [T.port]: [4, 4] } }).slice(2),
     );
     const { runs } = await score([mixed, legacy, more]);
+    // Models alphabetically (lines come in the order samples finished), experiments in paper order.
     expect(runs.map((r) => `${r.model}|${r.experiment}`)).toEqual([
-      'm2|direct-repair',
+      'legacy-run|unknown',
       'm1|direct-generation',
       'm1|explained-repair',
-      'legacy-run|unknown',
+      'm2|direct-repair',
     ]);
     const dg = runs[1]!;
     expect(dg.files).toEqual([mixed, more]);
