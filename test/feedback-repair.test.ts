@@ -271,6 +271,9 @@ describeWithDataset('feedback-repair experiments', () => {
       '--experiments', 'feedback-repair-tests', '--rounds', '2', '--split', '--analyze', '--cache', path.join(dir, 'cache'), '--out', out,
     ]);
     expect(r.exitCode, r.stderr).toBe(0);
+    // Every long step shows progress, the analysis too; the summary gives round 0 → final.
+    expect(r.stderr).toMatch(/analyzing: \d+\/\d+/);
+    expect(r.stdout).toMatch(/openai:fake \/ feedback-repair-tests: round 0 → round 2 pass@1 /);
     for (const s of readSamples(path.join(out, 'samples.jsonl'))) {
       const withoutSoft = s.rounds!.filter((x) => x.soft === undefined).map((x) => ({ task: s.task_id, round: x.round, error: x.error, status: x.status }));
       expect(withoutSoft).toEqual([]);

@@ -72,6 +72,11 @@ export function registerRun(program: Command): void {
               if (!bar) bar = createProgress('validating', total);
               bar?.update(done);
             },
+            // Static analysis of every sample takes minutes on a full run: it gets a bar too.
+            analyze: (done, total) => {
+              if (!bar) bar = createProgress('analyzing', total);
+              bar?.update(done);
+            },
             notice: (m) => err(`run: ${m}\n`),
           },
         });

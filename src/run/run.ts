@@ -49,6 +49,7 @@ export interface RunOptions {
     generate?: (model: string, p: GenerateProgress) => void;
     evaluate?: (p: EvaluateProgress) => void;
     validate?: (done: number, total: number) => void;
+    analyze?: (done: number, total: number) => void;
     notice?: (message: string) => void;
   };
 }
@@ -230,7 +231,13 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
 
   if (opts.analyze) {
     stage('analyze', `static analysis (${opts.generate?.analyzer ?? 'bandit'}) of every sample and both references → ${files.analysis}`);
-    await analyzeRun({ resultsFiles: [files.results], out: files.analysis, dataset: opts.dataset, ...(opts.generate?.analyzer ? { analyzer: opts.generate.analyzer } : {}) });
+    await analyzeRun({
+      resultsFiles: [files.results],
+      out: files.analysis,
+      dataset: opts.dataset,
+      ...(opts.generate?.analyzer ? { analyzer: opts.generate.analyzer } : {}),
+      ...(opts.on?.analyze ? { onProgress: opts.on.analyze } : {}),
+    });
   }
 
   const ks = opts.ks ?? ksFor(opts.generate?.n ?? 1);
