@@ -298,15 +298,23 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     stop.signal.addEventListener('abort', () => {
       for (const r of inFlight) r.abort();
     });
-    const onAbort = () => stop.abort();
-    if (options.signal?.aborted) stop.abort();
+    // The user's stop (Ctrl-C) asks nothing new but lets requests in flight finish, so every
+    // answer already paid for is recorded (in the cache, and in the file when its sample is
+    // complete); a second Ctrl-C ends the process at once (src/cli/signals.ts).
+    const draining = new AbortController();
+    const onAbort = () => {
+      draining.abort();
+      if (inFlight.size) notice(`stopping: waiting for ${inFlight.size} request(s) in flight, whose answers are kept; Ctrl-C again abandons them`);
+    };
+    if (options.signal?.aborted) draining.abort();
+    const stopping = () => stop.signal.aborted || draining.signal.aborted;
     options.signal?.addEventListener('abort', onAbort);
     let fatal: unknown = null;
     let firstError: string | null = null;
     const writer = new JsonlAppender<GeneratedSample>(outFile);
 
     const ask = async (job: Job, prompt: Prompt, params: SamplingParams): Promise<Answer> => {
-      if (stop.signal.aborted) throw new Stopped();
+      if (stopping()) throw new Stopped();
       const key = provider.cacheIdentity ? cacheKey({ ...provider.cacheIdentity, prompt, params, sampleIndex: job.sampleIndex }) : null;
       const hit = cache && key ? cache.get(key) : null;
       if (hit) {
@@ -406,13 +414,13 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     });
 
     const runJob = async (job: Job): Promise<void> => {
-      if (stop.signal.aborted) return;
+      if (stopping()) return;
       let draft: SampleDraft;
       try {
         draft = await job.prepared.run(contextFor(job));
       } catch (e) {
         // An interruption or another request's fatal error: this sample is simply not done yet.
-        if (e instanceof Stopped || stop.signal.aborted) return;
+        if (e instanceof Stopped || stopping()) return;
         fatal ??= e;
         stop.abort();
         return;
@@ -451,7 +459,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     return {
       ...progress,
       elapsedMs: Math.round(performance.now() - started),
-      interrupted: stop.signal.aborted,
+      interrupted: stopping(),
       firstError,
       outFile,
     };
