@@ -111,19 +111,28 @@ def child_main(job, workdir, result_fd, nonce):
         else:
             verdict = {"status": "passed", "detail": ""}
     except BaseException as e:  # the candidate may raise anything, KeyboardInterrupt included
-        if wants_traceback(e):
-            try:
-                traceback.print_exc()
-            except BaseException:
-                pass
+        _print_traceback(e)
         verdict = exception_verdict(e, test_file)
         ended_by = e
+    _flush_streams()
+    _report(result_fd, nonce, verdict, {"soft": soft} if soft is not None else {}, ended_by, tried_network)
+
+
+def _print_traceback(e):
+    """The candidate's traceback on its stderr, when it helps; printing may itself fail."""
+    if wants_traceback(e):
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+
+
+def _flush_streams():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except BaseException:
             pass
-    _report(result_fd, nonce, verdict, {"soft": soft} if soft is not None else {}, ended_by, tried_network)
 
 
 def _report(result_fd, nonce, verdict, extra, ended_by, tried_network):
@@ -153,18 +162,10 @@ def test_file_main(job, workdir, result_fd, nonce):
             where = "program" if e.filename == module_file else "test"
             raise Verdict("error", f"SyntaxError in {where} at line {e.lineno}: {e.msg}")
     except BaseException as e:  # the candidate may raise anything, KeyboardInterrupt included
-        if wants_traceback(e):
-            try:
-                traceback.print_exc()
-            except BaseException:
-                pass
+        _print_traceback(e)
         verdict = exception_verdict(e, os.path.join(here, job["test_file"]))
         ended_by = e
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
+    _flush_streams()
     _report(result_fd, nonce, verdict, {"cases": cases} if cases is not None else {}, ended_by, tried_network)
 
 
