@@ -1,6 +1,6 @@
 import { err } from './output.js';
 import { Option, type Command } from 'commander';
-import { MIN_MEMORY_MB, type EngineOptions, type SandboxMode } from '../sandbox/engine.js';
+import { ENGINE_DEFAULTS, MIN_DISK_MB, MIN_MEMORY_MB, type EngineOptions, type SandboxMode } from '../sandbox/engine.js';
 import { numberArg, positiveInt, timeoutArg } from './parse.js';
 
 /** The execution flags shared by `evaluate`, `dataset validate` and `run`. */
@@ -14,6 +14,12 @@ export function addEngineOptions(cmd: Command): Command {
       numberArg('--memory', { integer: true, min: MIN_MEMORY_MB, what: `a whole number of MiB, at least ${MIN_MEMORY_MB} (the sandbox's runner alone needs about 110)` }),
       2048,
     )
+    .option(
+      '--disk <mb>',
+      'size of each writable filesystem a sample gets (its working folder, /tmp, /dev/shm), in MiB; in memory, never on the host\'s disk',
+      numberArg('--disk', { integer: true, min: MIN_DISK_MB, what: `a whole number of MiB, at least ${MIN_DISK_MB}` }),
+      ENGINE_DEFAULTS.diskMb,
+    )
     .addOption(new Option('--sandbox <mode>', 'isolation: bwrap, or none (UNSAFE, explicit opt-in)').choices(['bwrap', 'none']).default('bwrap'))
     .option('--python <path>', 'Python interpreter (default: $CODESECEVAL_PYTHON, else /usr/bin/python3)');
 }
@@ -22,6 +28,7 @@ export interface EngineFlags {
   jobs?: number;
   timeout: number | 'auto';
   memory: number;
+  disk: number;
   sandbox: SandboxMode;
   python?: string;
 }
@@ -32,6 +39,7 @@ export function engineOptionsFrom(flags: EngineFlags): EngineOptions & { timeout
     ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
     ...(flags.python !== undefined ? { python: flags.python } : {}),
     memoryMb: flags.memory,
+    diskMb: flags.disk,
     sandbox: flags.sandbox,
     timeout,
     ...(typeof timeout === 'number' ? { timeoutSec: timeout } : {}),

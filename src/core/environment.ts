@@ -51,6 +51,8 @@ export const EnvironmentRecord = z.object({
     timeout: z.union([z.number().positive(), z.literal('auto')]),
     memory_mb: z.number().positive(),
     file_size_mb: z.number().positive(),
+    /** Size of each writable filesystem of a sample (absent: not bounded, or recorded before it was). */
+    disk_mb: z.number().positive().optional(),
     max_procs: z.number().int().positive(),
     jobs: z.number().int().positive(),
     soft: z.boolean(),

@@ -78,6 +78,8 @@ export interface ExecutorInfo {
   timeoutSec: number;
   memoryMb: number;
   fileSizeMb: number;
+  /** Size of each writable filesystem a sample gets; absent where the executor cannot bound it. */
+  diskMb?: number;
   maxProcs: number;
   jobs: number;
 }

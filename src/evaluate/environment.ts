@@ -202,6 +202,7 @@ export function buildEnvironmentRecord(input: RecordInput): { record: Environmen
       timeout: input.timeout === 'auto' ? 'auto' : (input.timeout ?? input.info.timeoutSec),
       memory_mb: input.info.memoryMb,
       file_size_mb: input.info.fileSizeMb,
+      ...(input.info.diskMb !== undefined ? { disk_mb: input.info.diskMb } : {}),
       max_procs: input.info.maxProcs,
       jobs: input.info.jobs,
       soft: input.soft,

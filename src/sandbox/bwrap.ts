@@ -23,7 +23,8 @@ const ROOT_SYSTEM_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 export interface BwrapOptions {
   interpreter: Interpreter;
-  workspaceHost: string;
+  /** Size of each of the sample's writable filesystems (/ws, /tmp, /dev/shm), in MiB. */
+  diskMb: number;
   fixturesHost: string;
   runnerHost: string;
   /** Folder with `python`/`python3` links to the interpreter, put first on PATH. */
@@ -34,9 +35,11 @@ export interface BwrapOptions {
 
 /**
  * bubblewrap arguments for one worker: no network, its own PID/IPC/UTS namespaces, a
- * read-only view of /usr and the interpreter, a private /tmp, and nothing of the host's
- * home folders, /tmp, the project or the dataset. The environment is rebuilt from scratch so
- * no API key or other host variable reaches the sample.
+ * read-only view of /usr and the interpreter, and nothing of the host's home folders, /tmp,
+ * the project or the dataset. Everything a sample can write (its workspace under /ws, /tmp,
+ * /dev/shm) is a size-limited tmpfs of the worker's own, which the runner empties after every
+ * sample: nothing reaches the host's disk and nothing outlives the sample. The environment
+ * is rebuilt from scratch so no API key or other host variable reaches the sample.
  */
 export function bwrapArgs(o: BwrapOptions): string[] {
   const args = [
@@ -58,10 +61,12 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     const p = path.join('/etc', entry);
     if (existsSync(p)) args.push('--ro-bind', p, p);
   }
+  const size = String(o.diskMb * 1024 * 1024);
   args.push(
     '--proc', '/proc',
     '--dev', '/dev',
-    '--perms', '1777', '--tmpfs', '/tmp',
+    '--size', size, '--perms', '1777', '--tmpfs', '/dev/shm',
+    '--size', size, '--perms', '1777', '--tmpfs', '/tmp',
   );
   // After the private /tmp, so an interpreter or virtualenv that lives under /tmp stays visible.
   for (const prefix of o.interpreter.prefixes) {
@@ -73,7 +78,7 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     args.push(...parentsUnderTmp(exeDir), '--ro-bind', exeDir, exeDir);
   }
   args.push(
-    '--bind', o.workspaceHost, SANDBOX.workspace,
+    '--size', size, '--perms', '0755', '--tmpfs', SANDBOX.workspace,
     '--ro-bind', o.fixturesHost, SANDBOX.fixtures,
     '--ro-bind', o.runnerHost, SANDBOX.runner,
     '--ro-bind', o.binHost, SANDBOX.bin,
@@ -84,6 +89,8 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     '--setenv', 'PYTHONDONTWRITEBYTECODE', '1',
     '--setenv', 'CODESECEVAL_PIDNS', '1',
     '--setenv', 'CODESECEVAL_SHIMS', `${SANDBOX.runner}/shims`,
+    // Emptied by the runner after every sample (only inside the sandbox: they are its own).
+    '--setenv', 'CODESECEVAL_SCRATCH', '/tmp:/dev/shm',
     '--chdir', SANDBOX.workspace,
   );
   if (o.privileged) {

@@ -22,6 +22,8 @@ export interface EngineOptions {
   timeoutSec?: number;
   memoryMb?: number;
   fileSizeMb?: number;
+  /** Size of each writable filesystem a sample gets (its workspace, /tmp, /dev/shm), in MiB. */
+  diskMb?: number;
   maxProcs?: number;
   sandbox?: SandboxMode;
   /** Called when `sandbox: 'none'` is used, so the CLI can warn. */
@@ -35,7 +37,10 @@ export interface EngineOptions {
  */
 export const MIN_MEMORY_MB = 256;
 
-export const ENGINE_DEFAULTS = { timeoutSec: 10, memoryMb: 2048, fileSizeMb: 64, maxProcs: 64 } as const;
+export const ENGINE_DEFAULTS = { timeoutSec: 10, memoryMb: 2048, fileSizeMb: 64, diskMb: 512, maxProcs: 64 } as const;
+
+/** The smallest --disk accepted: the task's fixtures are copied into it. */
+export const MIN_DISK_MB = 16;
 
 export function defaultJobs(): number {
   return Math.max(2, os.availableParallelism() * 2);
@@ -66,11 +71,15 @@ export class Engine implements Executor {
       timeoutSec: opts.timeoutSec ?? ENGINE_DEFAULTS.timeoutSec,
       memoryMb: opts.memoryMb ?? ENGINE_DEFAULTS.memoryMb,
       fileSizeMb: opts.fileSizeMb ?? ENGINE_DEFAULTS.fileSizeMb,
+      diskMb: opts.diskMb ?? ENGINE_DEFAULTS.diskMb,
       maxProcs: opts.maxProcs ?? ENGINE_DEFAULTS.maxProcs,
       sandbox: opts.sandbox ?? 'bwrap',
     };
     if (!Number.isInteger(this.options.memoryMb) || this.options.memoryMb < MIN_MEMORY_MB) {
       throw new UserError(`--memory ${this.options.memoryMb} is too small: at least ${MIN_MEMORY_MB} MiB (the sandbox's runner alone needs about 110)`);
+    }
+    if (!Number.isInteger(this.options.diskMb) || this.options.diskMb < MIN_DISK_MB) {
+      throw new UserError(`--disk ${this.options.diskMb} is too small: at least ${MIN_DISK_MB} MiB`);
     }
     this.interpreter = resolveInterpreter(opts.python);
     if (this.options.sandbox === 'bwrap') checkBwrap();
@@ -93,6 +102,8 @@ export class Engine implements Executor {
       timeoutSec: o.timeoutSec,
       memoryMb: o.memoryMb,
       fileSizeMb: o.fileSizeMb,
+      // Without the sandbox a sample writes wherever the user can: nothing bounds it.
+      ...(o.sandbox === 'bwrap' ? { diskMb: o.diskMb } : {}),
       maxProcs: o.maxProcs,
       jobs: o.jobs,
     };
@@ -231,8 +242,8 @@ export class Engine implements Executor {
 
   private spawnSpec(slot: number): WorkerSpawn {
     const runnerHost = packageFile('sandbox', 'python');
-    const workspaceHost = this.workspaceHost(slot);
     if (this.options.sandbox === 'none') {
+      const workspaceHost = this.workspaceHost(slot);
       return {
         command: this.interpreter.path,
         graceful: true,
@@ -249,7 +260,7 @@ export class Engine implements Executor {
     }
     const args = bwrapArgs({
       interpreter: this.interpreter,
-      workspaceHost,
+      diskMb: this.options.diskMb,
       fixturesHost: this.fixturesHost,
       runnerHost,
       binHost: this.binHost,

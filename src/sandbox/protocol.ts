@@ -45,5 +45,7 @@ export const RunnerResult = z.object({
   network: z.boolean().optional(),
   /** Test-file jobs: every case with its role and outcome. */
   cases: z.array(TestCaseOutcome).optional(),
+  /** The runner could not reset the sandbox after this job and exits: start a fresh one. */
+  retire: z.boolean().optional(),
 });
 export type RunnerResult = z.infer<typeof RunnerResult>;

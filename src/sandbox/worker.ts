@@ -152,6 +152,8 @@ export class Worker {
       return;
     }
     const r = parsed.data;
+    // Dead before the verdict is handed on, so the pool never gives this runner another job.
+    if (r.retire) this.kill();
     this.settle({
       status: r.status,
       detail: r.detail,

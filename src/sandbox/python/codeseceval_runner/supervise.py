@@ -15,6 +15,7 @@ import time
 
 from .child import PROGRAM_FILE, child_main, confine
 from .protocol import OUTPUT_LIMIT, TAIL_CHARS
+from .scratch import reset as reset_scratch
 from .verdict import SETUP_FAILED, SETUP_FAILED_STATUS, child_messages, decide
 
 IN_PID_NAMESPACE = os.environ.get("CODESECEVAL_PIDNS") == "1"
@@ -258,10 +259,14 @@ def run_job(job):
             pass
     if pidfd is not None:
         os.close(pidfd)
-    shutil.rmtree(workdir, ignore_errors=True)
+    clean = reset_scratch(job["workspace_root"], job.get("uid"))
 
     report, notes = child_messages(bytes(buffers[res_r]), nonce)
-    return decide(
+    result = decide(
         job["id"], job["timeout"], duration_ms, bytes(buffers[out_r]), bytes(buffers[err_r]),
         report, notes, wait_status, timed_out=timed_out, output_exceeded=output_exceeded,
     )
+    if not clean:
+        # What the sample left could not be removed: this sandbox must not run another.
+        result["retire"] = True
+    return result

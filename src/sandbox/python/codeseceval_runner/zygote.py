@@ -99,10 +99,14 @@ def serve(lines, out):
             send(error_line(e.job_id, e.detail))
             continue
         try:
-            send(run_job(job))
+            result = run_job(job)
         except Exception as e:
             kill_all_others()
-            send(error_line(job["id"], f"runner: {e!r}", traceback.format_exc()))
+            result = error_line(job["id"], f"runner: {e!r}", traceback.format_exc())
+            result["retire"] = True
+        send(result)
+        if result.get("retire"):
+            return
 
 
 def main():
