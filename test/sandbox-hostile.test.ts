@@ -101,7 +101,8 @@ describe('resource limits', () => {
   it('a fork bomb is contained and cleaned up', async () => {
     const bomb = 'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass';
     const r = await run(candidate(bomb));
-    expect(['timeout', 'killed', 'error']).toContain(r.status);
+    // With cgroups (root) the process limit is counted and named; without, only its effects are seen.
+    expect(engine.info.cgroup ? ['resource'] : ['timeout', 'killed', 'error']).toContain(r.status);
   });
 
   it('an output flood is cut and only a short tail is kept', async () => {

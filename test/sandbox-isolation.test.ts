@@ -84,3 +84,19 @@ describe('the scratch space is bounded (--disk)', () => {
     expect(() => new Engine({ diskMb: 1 })).toThrow(/--disk 1 is too small/);
   });
 });
+
+describe('no nested user namespaces', () => {
+  it('a sample cannot create a user namespace, while threads and subprocesses still work', async () => {
+    const e = engine({ jobs: 1 });
+    const probe = candidate(
+      'import ctypes, errno, subprocess, threading\nlibc = ctypes.CDLL(None, use_errno=True)\n' +
+        'assert libc.unshare(0x10000000) == -1 and ctypes.get_errno() == errno.EPERM, "unshare(CLONE_NEWUSER) worked"\n' +
+        'assert libc.unshare(0x10000000 | 0x00020000) == -1, "unshare(CLONE_NEWUSER|CLONE_NEWNS) worked"\n' +
+        'p = subprocess.run(["unshare", "--user", "--map-root-user", "true"], capture_output=True)\nassert p.returncode != 0, "unshare --user worked"\n' +
+        't = threading.Thread(target=lambda: None)\nt.start()\nt.join()\n' +
+        'assert subprocess.run(["python3", "-c", "print(1)"], capture_output=True).stdout == b"1\\n"',
+    );
+    const [r] = await e.run([taskJob(task, probe)]);
+    expect(r!.status, r!.detail + r!.stderrTail).toBe('passed');
+  });
+});

@@ -54,6 +54,8 @@ export const EnvironmentRecord = z.object({
     /** Size of each writable filesystem of a sample (absent: not bounded, or recorded before it was). */
     disk_mb: z.number().positive().optional(),
     max_procs: z.number().int().positive(),
+    /** memory_mb and max_procs bound each sample as a whole through its cgroup ("v1", "v2"), or only each process ("none"). Absent in records made before. */
+    cgroup: z.enum(['v1', 'v2', 'none']).optional(),
     jobs: z.number().int().positive(),
     soft: z.boolean(),
   }),

@@ -81,6 +81,8 @@ export interface ExecutorInfo {
   /** Size of each writable filesystem a sample gets; absent where the executor cannot bound it. */
   diskMb?: number;
   maxProcs: number;
+  /** How memory and processes are bounded for a sample as a whole (its cgroup), or absent: per process only. */
+  cgroup?: 'v1' | 'v2';
   jobs: number;
 }
 

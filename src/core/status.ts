@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Verdicts of one execution. Only `passed` counts towards pass@k. */
-export const STATUSES = ['passed', 'failed', 'error', 'timeout', 'memory', 'killed', 'sandbox-error'] as const;
+export const STATUSES = ['passed', 'failed', 'error', 'timeout', 'memory', 'resource', 'killed', 'sandbox-error'] as const;
 export const Status = z.enum(STATUSES);
 export type Status = z.infer<typeof Status>;
 

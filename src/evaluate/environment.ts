@@ -204,6 +204,7 @@ export function buildEnvironmentRecord(input: RecordInput): { record: Environmen
       file_size_mb: input.info.fileSizeMb,
       ...(input.info.diskMb !== undefined ? { disk_mb: input.info.diskMb } : {}),
       max_procs: input.info.maxProcs,
+      cgroup: input.info.cgroup ?? 'none',
       jobs: input.info.jobs,
       soft: input.soft,
     },

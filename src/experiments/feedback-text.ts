@@ -202,6 +202,9 @@ export function testReport(r: ExecResult, test: string): string {
     case 'memory':
       lines.push(`Result: out of memory. ${clip(stabilize(r.detail))}.`);
       break;
+    case 'resource':
+      lines.push(`Result: a limit on the whole program was reached. ${clip(stabilize(r.detail))}.`);
+      break;
     case 'killed':
       lines.push(`Result: killed. ${clip(stabilize(r.detail))}.`);
       break;

@@ -29,6 +29,10 @@ export interface BwrapOptions {
   runnerHost: string;
   /** Folder with `python`/`python3` links to the interpreter, put first on PATH. */
   binHost: string;
+  /** Host cgroup folders of this worker's samples, bound into the sandbox for the runner's child to join. */
+  cgroups?: readonly string[];
+  /** File descriptor (in bwrap) of the seccomp program to load, if any. */
+  seccompFd?: number;
   /** Running as root: keep the few capabilities the runner needs to drop samples to another uid. */
   privileged: boolean;
 }
@@ -82,6 +86,7 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     '--ro-bind', o.fixturesHost, SANDBOX.fixtures,
     '--ro-bind', o.runnerHost, SANDBOX.runner,
     '--ro-bind', o.binHost, SANDBOX.bin,
+    ...(o.cgroups ?? []).flatMap((dir, i) => ['--bind', dir, cgroupInSandbox(i)]),
     '--clearenv',
     '--setenv', 'PATH', `${SANDBOX.bin}:/usr/local/bin:/usr/bin:/bin`,
     '--setenv', 'LANG', 'C.UTF-8',
@@ -93,6 +98,7 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     '--setenv', 'CODESECEVAL_SCRATCH', '/tmp:/dev/shm',
     '--chdir', SANDBOX.workspace,
   );
+  if (o.seccompFd !== undefined) args.push('--seccomp', String(o.seccompFd));
   if (o.privileged) {
     args.push('--cap-drop', 'ALL');
     for (const cap of ['CAP_SETUID', 'CAP_SETGID', 'CAP_CHOWN', 'CAP_FOWNER', 'CAP_DAC_OVERRIDE', 'CAP_KILL']) {
@@ -100,6 +106,11 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     }
   }
   return args;
+}
+
+/** Where the i-th cgroup folder of a worker is seen inside its sandbox. */
+export function cgroupInSandbox(i: number): string {
+  return `/cgroup/${i}`;
 }
 
 /**

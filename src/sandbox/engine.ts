@@ -3,7 +3,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { packageFile } from '../io/paths.js';
-import { bwrapArgs, SANDBOX } from './bwrap.js';
+import { bwrapArgs, cgroupInSandbox, SANDBOX } from './bwrap.js';
+import { noUserNamespacesFilter } from './seccomp.js';
+import { detectCgroups, SampleCgroups, type CgroupSupport } from './cgroups.js';
 import { OWN_PROCESS_GROUP, resolveInterpreter, type Interpreter } from './interpreter.js';
 import type { RunnerJob } from './protocol.js';
 import { SampleUids } from './uids.js';
@@ -26,8 +28,10 @@ export interface EngineOptions {
   diskMb?: number;
   maxProcs?: number;
   sandbox?: SandboxMode;
-  /** Called when `sandbox: 'none'` is used, so the CLI can warn. */
+  /** Called when `sandbox: 'none'` is used or samples cannot be bounded as a whole, so the CLI can warn. */
   onWarning?: (message: string) => void;
+  /** Where to look for cgroups (tests); default: detected under /sys/fs/cgroup. */
+  cgroups?: CgroupSupport;
 }
 
 /**
@@ -56,6 +60,8 @@ export class Engine implements Executor {
   private readonly root: string;
   private readonly fixturesHost: string;
   private readonly binHost: string;
+  /** The seccomp program every sandbox loads (no nested user namespaces), or undefined. */
+  private readonly seccompFile: string | undefined;
   private readonly staged = new Set<string>();
   private readonly privileged: boolean;
   /** Unprivileged uids samples run as (one per worker, when run as root). */
@@ -63,7 +69,8 @@ export class Engine implements Executor {
   private nextJobId = 0;
   private closed = false;
   readonly interpreter: Interpreter;
-  readonly options: Required<Omit<EngineOptions, 'python' | 'onWarning'>>;
+  readonly options: Required<Omit<EngineOptions, 'python' | 'onWarning' | 'cgroups'>>;
+  private readonly cgroups: SampleCgroups | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.options = {
@@ -83,14 +90,16 @@ export class Engine implements Executor {
     }
     this.interpreter = resolveInterpreter(opts.python);
     if (this.options.sandbox === 'bwrap') checkBwrap();
-    else opts.onWarning?.('--sandbox none: candidate code runs UNSANDBOXED with your user\'s rights (files, network, processes)');
+    else opts.onWarning?.('--sandbox none: candidate code runs UNSANDBOXED with your user\'s rights (files, network, processes), and only per-process limits bound it');
     this.privileged = this.options.sandbox === 'bwrap' && process.getuid?.() === 0;
+    this.cgroups = this.makeCgroups(opts);
     this.root = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-engine-'));
     chmodSync(this.root, 0o700);
     process.on('exit', this.onExit);
     this.fixturesHost = path.join(this.root, 'fixtures');
     mkdirSync(this.fixturesHost, { mode: 0o700 });
     this.binHost = makeBinDir(path.join(this.root, 'bin'), this.interpreter.path);
+    this.seccompFile = this.options.sandbox === 'bwrap' ? writeSeccompFilter(this.root, opts.onWarning) : undefined;
     this.workers = new Array(this.options.jobs).fill(undefined);
   }
 
@@ -105,8 +114,28 @@ export class Engine implements Executor {
       // Without the sandbox a sample writes wherever the user can: nothing bounds it.
       ...(o.sandbox === 'bwrap' ? { diskMb: o.diskMb } : {}),
       maxProcs: o.maxProcs,
+      ...(this.cgroups ? { cgroup: this.cgroups.version } : {}),
       jobs: o.jobs,
     };
+  }
+
+  private makeCgroups(opts: EngineOptions): SampleCgroups | undefined {
+    if (!this.privileged) {
+      // --sandbox none has its own, louder warning, which says no limit holds a sample.
+      if (this.options.sandbox === 'bwrap') opts.onWarning?.('samples are not bounded as a whole: that needs root (cgroups); --memory and the process limit apply to each process');
+      return undefined;
+    }
+    const support = opts.cgroups ?? detectCgroups();
+    if (!support.available) {
+      opts.onWarning?.(`samples are not bounded as a whole: ${support.reason}; --memory and the process limit apply to each process`);
+      return undefined;
+    }
+    try {
+      return new SampleCgroups(support, { memoryMb: this.options.memoryMb, maxProcs: this.options.maxProcs });
+    } catch (e) {
+      opts.onWarning?.(`samples are not bounded as a whole: cannot make cgroups (${(e as Error).message}); --memory and the process limit apply to each process`);
+      return undefined;
+    }
   }
 
   /**
@@ -170,6 +199,7 @@ export class Engine implements Executor {
     this.closed = true;
     for (const w of this.workers) w?.kill();
     this.uids.release();
+    this.cgroups?.remove();
     rmSync(this.root, { recursive: true, force: true });
     process.off('exit', this.onExit);
   }
@@ -217,6 +247,7 @@ export class Engine implements Executor {
       uid: this.privileged ? this.uids.uidFor(slot) : null,
       workspace_root: inSandbox ? SANDBOX.workspace : this.workspaceHost(slot),
       soft: job.soft ?? false,
+      cgroups: this.cgroups ? this.cgroups.forSlot(slot).map((_, i) => cgroupInSandbox(i)) : [],
     };
     return worker.run(runnerJob);
   }
@@ -265,12 +296,15 @@ export class Engine implements Executor {
       runnerHost,
       binHost: this.binHost,
       privileged: this.privileged,
+      ...(this.seccompFile ? { seccompFd: 3 } : {}),
+      ...(this.cgroups ? { cgroups: this.cgroups.forSlot(slot) } : {}),
     });
     return {
       command: 'bwrap',
       args: [...args, this.interpreter.path, '-s', `${SANDBOX.runner}/runner.py`],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       cwd: this.root,
+      ...(this.seccompFile ? { fd3File: this.seccompFile } : {}),
     };
   }
 
@@ -298,6 +332,17 @@ function makeBinDir(dir: string, interpreter: string): string {
   mkdirSync(dir, { mode: 0o755 });
   for (const name of ['python', 'python3']) symlinkSync(interpreter, path.join(dir, name));
   return dir;
+}
+
+function writeSeccompFilter(root: string, onWarning?: (m: string) => void): string | undefined {
+  const filter = noUserNamespacesFilter();
+  if (!filter) {
+    onWarning?.(`samples may create user namespaces: no seccomp filter for ${process.arch}`);
+    return undefined;
+  }
+  const file = path.join(root, 'seccomp.bpf');
+  writeFileSync(file, filter, { mode: 0o600 });
+  return file;
 }
 
 let bwrapChecked = false;

@@ -20,6 +20,8 @@ export interface RunnerJob {
   uid: number | null;
   workspace_root: string;
   soft: boolean;
+  /** cgroup folders (as the runner sees them) the sample's first process joins before it runs anything. */
+  cgroups?: string[];
   /** Test-file jobs only (absent: a check job). */
   harness?: 'test-file';
   framework?: 'unittest' | 'pytest';

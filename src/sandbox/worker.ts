@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import readline from 'node:readline';
 import { ReadyLine, RunnerResult, type RunnerJob } from './protocol.js';
 import type { ExecResult } from '../core/exec.js';
@@ -14,6 +15,8 @@ export interface WorkerSpawn {
    * the whole namespace with it at once.
    */
   graceful?: boolean;
+  /** A file handed to the process as descriptor 3 (bwrap reads its seccomp program there). */
+  fd3File?: string;
 }
 
 /** Extra time the runner gets beyond a job's own timeout before it counts as wedged. */
@@ -56,7 +59,19 @@ export class Worker {
     return new Promise((resolve, reject) => {
       // Its own process group: a terminal's Ctrl-C reaches only the tool, which stops the
       // workers itself rather than have them die mid-sample and look like a verdict.
-      const proc = spawn(this.spec.command, this.spec.args, { env: this.spec.env, cwd: this.spec.cwd, stdio: 'pipe', detached: true });
+      // Opened per start: bwrap reads the descriptor to its end, so it cannot be shared.
+      const fd3 = this.spec.fd3File !== undefined ? openSync(this.spec.fd3File, 'r') : undefined;
+      let proc: ChildProcessWithoutNullStreams;
+      try {
+        proc = spawn(this.spec.command, this.spec.args, {
+          env: this.spec.env,
+          cwd: this.spec.cwd,
+          stdio: fd3 === undefined ? 'pipe' : ['pipe', 'pipe', 'pipe', fd3],
+          detached: true,
+        }) as ChildProcessWithoutNullStreams;
+      } finally {
+        if (fd3 !== undefined) closeSync(fd3);
+      }
       this.proc = proc;
       let ready = false;
       const fail = (why: string) => {

@@ -63,7 +63,7 @@ export function verdictBadge(verdict) {
   return verdict ? badge(verdict, `v-${verdict}`, 'from the soft-assert run and the assert labels') : null;
 }
 
-export const STATUSES = ['passed', 'failed', 'error', 'timeout', 'memory', 'killed', 'sandbox-error'];
+export const STATUSES = ['passed', 'failed', 'error', 'timeout', 'memory', 'resource', 'killed', 'sandbox-error'];
 
 /** A stacked bar of status counts; widths through the CSSOM (allowed by the page's CSP). */
 export function statusBar(statuses, total) {

@@ -18,7 +18,7 @@ import sys
 import traceback
 import types
 
-from . import netwatch
+from . import limits, netwatch
 from .soft import Recorder, soft_test_code, soft_verdict
 from .testfile import run_test_file_job
 from .verdict import Verdict, exception_verdict, missing_module, network_failure_text, wants_traceback
@@ -31,6 +31,8 @@ TEST_FILE = "<test>"
 def confine(job, workdir):
     """Limits and identity for the child, applied before any candidate code runs."""
     os.setsid()
+    # First, while still privileged: everything the sample starts is counted from here on.
+    limits.join(job.get("cgroups", []))
     os.chdir(workdir)
     mem = int(job["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -38,6 +40,11 @@ def confine(job, workdir):
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     nproc = int(job["max_procs"])
+    if job.get("cgroups"):
+        # The cgroup's pids limit is the one that counts (and reports what happened). The
+        # uid's process count also holds processes on their way out, so a backstop just
+        # above it fires first now and then: keep it well clear.
+        nproc *= 4
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     uid = job.get("uid")
     if uid is not None and os.geteuid() == 0:

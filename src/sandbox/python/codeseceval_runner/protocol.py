@@ -33,6 +33,8 @@ _OPTIONAL = {
     "fixtures": (str, type(None)),
     "uid": (int, type(None)),
     "soft": (bool,),
+    # cgroup folders the sample joins (whole-sample limits): absent or [] without them.
+    "cgroups": (list,),
     # Test-file jobs (testfile.py): absent for check jobs.
     "harness": (str,),
     "framework": (str,),
@@ -70,6 +72,9 @@ def parse_job(line):
             value = job[name]
             if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
                 raise BadJob(f"bad job: field '{name}' has the wrong type ({type(value).__name__})", job_id)
+    for d in job.get("cgroups", []):
+        if not isinstance(d, str) or not d.startswith("/"):
+            raise BadJob("bad job: 'cgroups' must list absolute folder paths", job_id)
     if job.get("harness") == "test-file":
         for name in ("framework", "module", "test_file"):
             if name not in job:

@@ -15,6 +15,7 @@ import time
 
 from .child import PROGRAM_FILE, child_main, confine
 from .protocol import OUTPUT_LIMIT, TAIL_CHARS
+from .limits import counters, hits
 from .scratch import reset as reset_scratch
 from .verdict import SETUP_FAILED, SETUP_FAILED_STATUS, child_messages, decide
 
@@ -168,6 +169,8 @@ def run_job(job):
     """Run one parsed job to its result line."""
     started = time.monotonic()
     workdir = prepare_workspace(job)
+    cgroups = job.get("cgroups", [])
+    limits_before = counters(cgroups)
     nonce = secrets.token_hex(16)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -265,6 +268,8 @@ def run_job(job):
     result = decide(
         job["id"], job["timeout"], duration_ms, bytes(buffers[out_r]), bytes(buffers[err_r]),
         report, notes, wait_status, timed_out=timed_out, output_exceeded=output_exceeded,
+        limits_hit=hits(limits_before, counters(cgroups)) if cgroups else set(),
+        limits={"memory_mb": job["memory_mb"], "max_procs": job["max_procs"]},
     )
     if not clean:
         # What the sample left could not be removed: this sandbox must not run another.

@@ -137,14 +137,24 @@ def _signal_name(sig):
         return str(sig)
 
 
+def _limit_detail(hit, limits):
+    if "memory" in hit:
+        mb = limits.get("memory_mb")
+        return (f"memory limit of the whole sample reached ({mb:g} MiB for all its processes and the files "
+                "it wrote): the kernel killed a process")
+    return f"process limit of the whole sample reached ({limits.get('max_procs')} processes and threads at once)"
+
+
 def decide(job_id, timeout, duration_ms, stdout, stderr, report, notes, wait_status,
-           timed_out=False, output_exceeded=False):
+           timed_out=False, output_exceeded=False, limits_hit=frozenset(), limits=None):
     """The result line for one job.
 
     `report` is the child's verdict message (or None), `notes` what it noted on the way,
     `wait_status` the raw status from waitpid, `timed_out`/`output_exceeded` the limits the
-    parent enforced. A pass needs the child's report *and* a clean exit: a sample that
-    reported and then died does not pass.
+    parent enforced, `limits_hit` the whole-sample limits (cgroup) the kernel reports hit. A
+    pass needs the child's report *and* a clean exit: a sample that reported and then died
+    does not pass. A sample that did not pass and hit a whole-sample limit ends as
+    `resource`: the limit, not its code, is the likelier cause of what followed.
     """
     result = {"id": job_id, "duration_ms": duration_ms, "stdout_tail": tail(stdout), "stderr_tail": tail(stderr)}
     accepted = False
@@ -173,6 +183,9 @@ def decide(job_id, timeout, duration_ms, stdout, stderr, report, notes, wait_sta
             result.update(status="error", detail=f"exited with status {code} before check() returned")
 
     if result["status"] == "passed":
+        return result
+    if limits_hit:
+        result.update(status="resource", detail=_limit_detail(limits_hit, limits or {}))
         return result
     network = "network" in notes or (accepted and report.get("network") is True)
     if network:
