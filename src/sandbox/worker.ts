@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import readline from 'node:readline';
+import { BoundedLines } from './lines.js';
 import { ReadyLine, RunnerResult, type RunnerJob } from './protocol.js';
 import type { ExecResult } from '../core/exec.js';
 
@@ -23,6 +23,8 @@ export interface WorkerSpawn {
 const WATCHDOG_GRACE_MS = 10_000;
 const READY_TIMEOUT_MS = 120_000;
 const STDERR_KEEP = 4000;
+/** The longest protocol line accepted: a result holds capped tails and at most a few thousand test cases. */
+export const MAX_PROTOCOL_LINE = 8 * 1024 * 1024;
 /** How long a runner asked to stop gets to kill its sample before it is killed itself. */
 const KILL_GRACE_MS = 1000;
 
@@ -90,8 +92,17 @@ export class Worker {
       proc.stdin.on('error', () => {
         /* the runner died; 'exit' reports it */
       });
-      const lines = readline.createInterface({ input: proc.stdout });
-      lines.on('line', (line) => {
+      const lines = new BoundedLines(
+        MAX_PROTOCOL_LINE,
+        (line) => onLine(line),
+        (bytes) => {
+          if (!ready) return fail(`first line longer than ${MAX_PROTOCOL_LINE} bytes`);
+          this.settle(sandboxError(`runner sent a line longer than ${MAX_PROTOCOL_LINE} bytes (${bytes} so far); the runner was replaced`));
+          this.kill();
+        },
+      );
+      proc.stdout.on('data', (chunk: Buffer) => lines.push(chunk));
+      const onLine = (line: string) => {
         if (!ready) {
           const parsed = safeJson(line);
           const r = ReadyLine.safeParse(parsed);
@@ -103,7 +114,7 @@ export class Worker {
           return;
         }
         this.onLine(line);
-      });
+      };
       proc.on('error', (e) => fail(e.message));
       proc.on('exit', (code, signal) => {
         this.dead = true;

@@ -96,15 +96,31 @@ def on_terminate(signum, _frame):
     os._exit(128 + signum)
 
 
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option, value):
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(option, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option}, {value})")
+
+
 def set_subreaper():
     """Orphans of a sample are reparented to us, so we can reap them."""
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
     except Exception:
         pass
+
+
+def set_dumpable(on):
+    """A process that is not dumpable cannot be ptraced, nor its memory, descriptors
+    (pidfd_getfd, /proc/<pid>/fd) or environment read, by a process of the same uid without
+    CAP_SYS_PTRACE. The runner makes itself so: without root, samples run under its uid."""
+    _prctl(PR_SET_DUMPABLE, 1 if on else 0)
 
 
 def prepare_workspace(job):

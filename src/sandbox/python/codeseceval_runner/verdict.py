@@ -17,6 +17,8 @@ from .protocol import OUTPUT_LIMIT, tail
 from .soft import describe
 
 DETAIL_CHARS = 500
+# A report's detail as passed on (soft-assert summaries are longer than one exception's).
+REPORT_DETAIL_CHARS = 2000
 SETUP_FAILED = "child setup failed"
 # The child's own exit status when it could not even start the candidate (limits, uid).
 SETUP_FAILED_STATUS = 70
@@ -164,7 +166,8 @@ def decide(job_id, timeout, duration_ms, stdout, stderr, report, notes, wait_sta
         result.update(status="killed", detail=f"output limit exceeded ({OUTPUT_LIMIT // (1024 * 1024)} MiB)")
     elif report is not None and os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) == 0:
         accepted = True
-        result.update(status=report["status"], detail=report["detail"])
+        detail = report["detail"] if isinstance(report.get("detail"), str) else ""
+        result.update(status=report["status"], detail=detail[:REPORT_DETAIL_CHARS])
         if "soft" in report:
             result["soft"] = report["soft"]
         if isinstance(report.get("cases"), list):

@@ -13,7 +13,7 @@ import sys
 import traceback
 
 from .protocol import BadJob, encode, error_line, parse_job, ready_line
-from .supervise import kill_all_others, on_terminate, run_job, set_subreaper
+from .supervise import kill_all_others, on_terminate, run_job, set_dumpable, set_subreaper
 from .testfile import warm_up_frameworks
 
 # Heavy third-party and stdlib modules the dataset imports; whichever exist are preloaded.
@@ -113,6 +113,8 @@ def main():
     protocol_out = sys.stdout
     signal.signal(signal.SIGTERM, on_terminate)
     set_subreaper()
+    # Before anything else: no sample may ever attach to the runner or take its descriptors.
+    set_dumpable(False)
     shims = os.environ.get("CODESECEVAL_SHIMS")
     if shims:
         # After the real site-packages, so a real module always wins over its shim.
