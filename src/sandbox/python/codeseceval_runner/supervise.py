@@ -2,11 +2,11 @@
 
 The child's stdin is /dev/null (a module-level input() raises EOFError at once instead of
 waiting for the timeout), its stdout and stderr are pipes the parent keeps the tails of,
-and its verdict comes back on a third, private pipe, tagged with a per-job nonce.
+and its verdict comes back on a third, private pipe, tagged with a nonce the child makes and
+announces on that pipe's first line (see channel.py).
 """
 
 import os
-import secrets
 import select
 import shutil
 import signal
@@ -17,11 +17,13 @@ from .child import PROGRAM_FILE, child_main, confine
 from .protocol import OUTPUT_LIMIT, TAIL_CHARS
 from .limits import counters, hits
 from .scratch import reset as reset_scratch
-from .verdict import SETUP_FAILED, SETUP_FAILED_STATUS, child_messages, decide
+from .verdict import SETUP_FAILED, SETUP_FAILED_STATUS, child_messages, decide, hello_nonce
 
 IN_PID_NAMESPACE = os.environ.get("CODESECEVAL_PIDNS") == "1"
 # The child's verdict is one short line; more than this is junk and only its end is kept.
 REPORT_KEEP = 65536
+# The child's first line on that pipe, {"hello": nonce}: short.
+HELLO_MAX = 256
 
 
 def _leftovers(me):
@@ -155,7 +157,7 @@ def prepare_workspace(job):
     return workdir
 
 
-def _start_child(job, workdir, nonce, out_r, out_w, err_r, err_w, res_r, res_w):
+def _start_child(job, workdir, out_r, out_w, err_r, err_w, res_r, res_w):
     """In the forked child: wire the descriptors, confine, run. Never returns."""
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -173,7 +175,7 @@ def _start_child(job, workdir, nonce, out_r, out_w, err_r, err_w, res_r, res_w):
         # gets a fresh reader on /dev/null instead.
         sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="replace", closefd=False)
         confine(job, workdir)
-        child_main(job, workdir, keep, nonce)
+        child_main(job, workdir, keep)
     except BaseException as e:
         try:
             os.write(2, f"codeseceval runner: {SETUP_FAILED}: {e!r}\n".encode())
@@ -187,7 +189,6 @@ def run_job(job):
     workdir = prepare_workspace(job)
     cgroups = job.get("cgroups", [])
     limits_before = counters(cgroups)
-    nonce = secrets.token_hex(16)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
@@ -196,13 +197,16 @@ def run_job(job):
     global _running
     pid = os.fork()
     if pid == 0:
-        _start_child(job, workdir, nonce, out_r, out_w, err_r, err_w, res_r, res_w)
+        _start_child(job, workdir, out_r, out_w, err_r, err_w, res_r, res_w)
     _running = pid
     os.close(out_w)
     os.close(err_w)
     os.close(res_w)
 
     buffers = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+    # Kept apart from the rest of the pipe, so a sample that floods the pipe cannot push it out.
+    hello = bytearray()
+    hello_done = False
     total_output = 0
     deadline = started + float(job["timeout"])
     open_fds = [out_r, err_r, res_r]
@@ -216,7 +220,7 @@ def run_job(job):
     wait_status = None
 
     def drain(fds, wait):
-        nonlocal total_output
+        nonlocal total_output, hello_done
         ready, _, _ = select.select(fds + ([pidfd] if pidfd is not None and not exited else []), [], [], wait)
         for fd in ready:
             if fd == pidfd:
@@ -228,6 +232,14 @@ def run_job(job):
             if not chunk:
                 open_fds.remove(fd)
                 continue
+            if fd == res_r and not hello_done:
+                hello.extend(chunk)
+                end = hello.find(b"\n")
+                if end == -1 and len(hello) <= HELLO_MAX:
+                    continue
+                hello_done = True
+                chunk = bytes(hello[end + 1:]) if end != -1 else b""
+                del hello[end if end != -1 else 0:]
             buf = buffers[fd]
             buf += chunk
             if fd != res_r:
@@ -280,7 +292,7 @@ def run_job(job):
         os.close(pidfd)
     clean = reset_scratch(job["workspace_root"], job.get("uid"))
 
-    report, notes = child_messages(bytes(buffers[res_r]), nonce)
+    report, notes = child_messages(bytes(buffers[res_r]), hello_nonce(bytes(hello)) if hello_done else None)
     result = decide(
         job["id"], job["timeout"], duration_ms, bytes(buffers[out_r]), bytes(buffers[err_r]),
         report, notes, wait_status, timed_out=timed_out, output_exceeded=output_exceeded,

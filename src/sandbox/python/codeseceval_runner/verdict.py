@@ -57,7 +57,9 @@ def test_line(tb, filename):
 def exception_verdict(exc, test_file):
     """Status and detail for the exception that ended a child's run before check returned."""
     if isinstance(exc, Verdict):
-        return {"status": exc.status, "detail": exc.detail}
+        # The runner raises Verdicts for errors only. Whatever a sample raises, however it
+        # dresses it up as one, it never reads as a pass.
+        return {"status": "error", "detail": str(exc.detail)[:DETAIL_CHARS]}
     if isinstance(exc, AssertionError):
         line = test_line(exc.__traceback__, test_file)
         where = f" at test line {line}" if line else ""
@@ -112,12 +114,24 @@ def network_failure_text(exc):
     return False
 
 
+def hello_nonce(line):
+    """The nonce from the child's first line on its private pipe ({"hello": nonce}), or None."""
+    try:
+        msg = json.loads(line.decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    nonce = msg.get("hello") if isinstance(msg, dict) else None
+    return nonce if isinstance(nonce, str) and len(nonce) >= 16 else None
+
+
 def child_messages(data, nonce):
     """The child's report (its last verdict line carrying the nonce) and its notes.
 
     Lines without the nonce are ignored: anything the candidate writes to stray file
     descriptors, or a forged verdict, must never count."""
     report, notes = None, set()
+    if nonce is None:
+        return report, notes
     for line in data.decode("utf-8", "replace").splitlines():
         try:
             msg = json.loads(line)
