@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/sandbox/engine.js';
 import { autoLimitSec, autoTimeouts } from '../src/evaluate/timeouts.js';
 import { makeTask } from './helpers/task.js';
+import { taskJob as taskJobFor } from '../src/benchmarks/index.js';
 
 const cache = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-cache-'));
 beforeAll(() => {
@@ -42,5 +43,45 @@ describe('--timeout auto', () => {
     closed.close();
     expect(existsSync(path.join(cache, 'timeouts'))).toBe(true);
     expect(await autoTimeouts([slow, fast], closed)).toEqual(limits);
+  });
+});
+
+describe('--timeout auto keeps reference code out of reach', () => {
+  it('no candidate runs in a process that read the Secure Code it timed', async () => {
+    // The marker is built at run time in the scanner, so its own source never holds it.
+    const marker = 'REFERENCE_ONLY_' + 'x7q9z';
+    const tasks = [1, 2, 3].map((i) =>
+      makeTask({
+        id: `T/ref${i}`,
+        fixtureName: `T_ref${i}`,
+        secureCode: `SECRET = "${marker}${i}" * 50\ndef solve():\n    return 1\n`,
+        test: 'def check(candidate):\n    assert candidate() == 1\n',
+      }),
+    );
+    const scan = [
+      'import re',
+      'needle = re.compile(re.escape("".join(["REFERENCE_", "ONLY_", "x7q9z"]).encode()) + b"[123]")',
+      'found = 0',
+      'with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:',
+      '    for line in maps:',
+      '        start, end = (int(x, 16) for x in line.split()[0].split("-"))',
+      '        if "r" not in line.split()[1] or end - start > (512 << 20):',
+      '            continue',
+      '        try:',
+      '            mem.seek(start)',
+      '            found += len(needle.findall(mem.read(end - start)))',
+      '        except (OSError, ValueError, OverflowError):',
+      '            pass',
+      'def solve():',
+      '    return 1 if found == 0 else found + 100',
+    ].join('\n');
+    const engine = new Engine({ jobs: 1, memoryMb: 1024 });
+    try {
+      await autoTimeouts(tasks, engine);
+      const [r] = await engine.run([{ ...taskJobFor(tasks[0]!, scan) }]);
+      expect(r!.status, r!.detail).toBe('passed');
+    } finally {
+      engine.close();
+    }
   });
 });

@@ -96,5 +96,7 @@ export interface ExecutorInfo {
 export interface Executor {
   readonly info: ExecutorInfo;
   run(jobs: readonly ExecJob[], onResult?: (index: number, result: ExecResult) => void, signal?: AbortSignal): Promise<ExecResult[]>;
+  /** Later jobs run in fresh processes, none of which saw an earlier job (call between runs only). */
+  recycle?(): void;
   close(): void;
 }

@@ -60,6 +60,9 @@ export async function autoTimeouts(
     missing.forEach((t, i) => {
       known[t.id] = results[i]!.durationMs;
     });
+    // The references ran in the executor's processes; no candidate may run in one of them
+    // (or in a process forked from one that read them).
+    engine.recycle?.();
     writeFileAtomicSync(file, JSON.stringify(known, null, 1), { mkdir: true });
   }
   return new Map(unique.map((t) => [t.id, autoLimitSec(known[t.id]!)]));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { packageFile } from '../io/paths.js';
 import { bwrapArgs, cgroupInSandbox, SANDBOX } from './bwrap.js';
 import { noUserNamespacesFilter } from './seccomp.js';
+import { claimEngineFolder, ENGINE_PREFIX, removeStaleEngineFolders } from './stale.js';
 import { detectCgroups, SampleCgroups, type CgroupSupport } from './cgroups.js';
 import { OWN_PROCESS_GROUP, resolveInterpreter, type Interpreter } from './interpreter.js';
 import type { RunnerJob } from './protocol.js';
@@ -93,8 +94,10 @@ export class Engine implements Executor {
     else opts.onWarning?.('--sandbox none: candidate code runs UNSANDBOXED with your user\'s rights (files, network, processes), and only per-process limits bound it');
     this.privileged = this.options.sandbox === 'bwrap' && process.getuid?.() === 0;
     this.cgroups = this.makeCgroups(opts);
-    this.root = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-engine-'));
+    removeStaleEngineFolders(os.tmpdir());
+    this.root = mkdtempSync(path.join(os.tmpdir(), ENGINE_PREFIX));
     chmodSync(this.root, 0o700);
+    claimEngineFolder(this.root);
     process.on('exit', this.onExit);
     this.fixturesHost = path.join(this.root, 'fixtures');
     mkdirSync(this.fixturesHost, { mode: 0o700 });
@@ -194,6 +197,18 @@ export class Engine implements Executor {
     return results;
   }
 
+  /**
+   * Stop every runner, so later jobs start fresh ones: a runner's memory holds what it read
+   * (the programs of earlier jobs), and every sample is forked from it. Called after the
+   * references are timed for `--timeout auto`, so no candidate runs where they were.
+   */
+  recycle(): void {
+    for (let i = 0; i < this.workers.length; i++) {
+      this.workers[i]?.kill();
+      this.workers[i] = undefined;
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -225,6 +240,8 @@ export class Engine implements Executor {
   private readonly onExit = (): void => this.close();
 
   private async runOn(slot: number, job: ExecJob): Promise<ExecResult> {
+    const bad = loneSurrogate(job.program);
+    if (bad) return { status: 'error', detail: `the program is not valid Unicode: ${bad}`, durationMs: 0, stdoutTail: '', stderrTail: '' };
     let worker: Worker;
     try {
       worker = await this.workerFor(slot);
@@ -322,6 +339,17 @@ export class Engine implements Executor {
     mkdirSync(root, { recursive: true });
     this.staged.add(fixtures.id);
   }
+}
+
+/**
+ * Where a program holds half of a UTF-16 surrogate pair (JSON allows it, UTF-8 and Python
+ * source do not): a flaw of the sample, which cannot be written out as a file to run.
+ */
+export function loneSurrogate(program: string): string | null {
+  const m = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(program);
+  if (!m) return null;
+  const line = program.slice(0, m.index).split('\n').length;
+  return `a lone surrogate U+${m[0].charCodeAt(0).toString(16).toUpperCase()} at line ${line}`;
 }
 
 /**
