@@ -326,6 +326,16 @@ describeWithDataset('codeseceval doctor (CLI)', () => {
     const report = JSON.parse(r.stdout) as DoctorReport;
     expect(report.python?.path).toBe(DEBIAN_PY);
     expect(r.exitCode).toBe(report.ok ? 0 : 1);
-    expect(report.checks.map((c) => c.name)).toEqual(['node', 'python', 'bwrap', 'dataset', 'bandit']);
+    expect(report.checks.map((c) => c.name)).toEqual(['node', 'python', 'bwrap', 'limits', 'dataset', 'bandit']);
+  });
+});
+
+describe('doctor: whole-sample limits', () => {
+  it('says whether each sample is bounded as a whole, and why not', async () => {
+    const { checkSampleLimits } = await import('../src/doctor/doctor.js');
+    expect(checkSampleLimits({ available: true, version: 'v1', parents: [] })).toMatchObject({ level: 'ok', detail: expect.stringContaining('cgroup v1') });
+    const off = checkSampleLimits({ available: false, reason: 'whole-sample limits need root (cgroups); only per-process limits apply' });
+    expect(off.level).toBe('warn');
+    expect(off.detail).toBe('per process only: whole-sample limits need root (cgroups); only per-process limits apply');
   });
 });

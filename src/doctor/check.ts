@@ -2,7 +2,7 @@
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
-  name: 'node' | 'python' | 'bwrap' | 'dataset' | 'bandit';
+  name: 'node' | 'python' | 'bwrap' | 'limits' | 'dataset' | 'bandit';
   level: CheckLevel;
   detail: string;
   hint?: string;

@@ -1,3 +1,4 @@
+import { detectCgroups, type CgroupSupport } from '../sandbox/cgroups.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KNOWN_MODULES, type ModuleSource, datasetImports } from '../dataset/imports.js';
@@ -56,6 +57,8 @@ export interface DoctorOptions {
   /** Dataset location as for other commands (--dataset, then $CODESECEVAL_DATASET, then the cache). */
   dataset?: string;
   bwrap?: string;
+  /** Whole-sample limits as detected (tests); default: detected on this machine. */
+  cgroups?: CgroupSupport;
   /** Folder holding the sandbox's module stand-ins. */
   shimDir?: string;
   /** Whether `apt-get` would run as root (decides the `sudo` in the printed line). */
@@ -100,6 +103,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     });
   }
   checks.push({ name: 'bwrap', level: bwrap.ok ? 'ok' : 'fail', detail: bwrap.detail, hint: bwrap.hint });
+  checks.push(checkSampleLimits(opts.cgroups ?? detectCgroups()));
   checks.push(datasetCheck);
   checks.push(await bandit);
 
@@ -216,4 +220,17 @@ export function planInstall(p: PlanInput): InstallPlan {
 
 function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Whether samples are bounded as a whole (cgroups) or per process only. */
+export function checkSampleLimits(support: CgroupSupport): CheckResult {
+  if (support.available) {
+    return { name: 'limits', level: 'ok', detail: `each sample bounded as a whole (cgroup ${support.version}: memory incl. its files, processes)` };
+  }
+  return {
+    name: 'limits',
+    level: 'warn',
+    detail: `per process only: ${support.reason}`,
+    hint: 'run evaluations as root (or in a container with cgroups delegated) to bound each sample as a whole',
+  };
 }

@@ -1,7 +1,7 @@
 import type { CheckLevel, DoctorReport, ModuleCheck } from './doctor.js';
 
 const MARK: Record<CheckLevel, string> = { ok: '✓', warn: '!', fail: '✗' };
-const LABEL = { node: 'Node.js', python: 'Python', bwrap: 'bubblewrap', dataset: 'dataset', bandit: 'Bandit' } as const;
+const LABEL = { node: 'Node.js', python: 'Python', bwrap: 'bubblewrap', limits: 'sample limits', dataset: 'dataset', bandit: 'Bandit' } as const;
 
 function moduleLine(m: ModuleCheck): string {
   const used = m.usedBy ? ` (imported by ${m.usedBy} task${m.usedBy === 1 ? '' : 's'})` : '';
