@@ -8,6 +8,8 @@ import { action } from './run-action.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
+import type { Shard } from '../core/shard.js';
+import { SHARD_HELP, shardArg } from './parse.js';
 
 interface Flags extends EngineFlags, DatasetFlags {
   samples?: string;
@@ -15,6 +17,7 @@ interface Flags extends EngineFlags, DatasetFlags {
   out: string;
   soft?: boolean;
   fresh?: boolean;
+  shard?: Shard;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -27,10 +30,14 @@ export function registerEvaluate(program: Command): void {
     .option('--benchmark <list>', BENCHMARK_HELP)
     .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
     .option('--fresh', 'ignore results already in --out and start over')
+    .option('--shard <I/N|auto>', SHARD_HELP, shardArg)
     .option('--rerun <kinds>', 're-run, in place, only the lines of --out with these environment failures: missing-module, network (comma-separated)');
   addEngineOptions(cmd).action(
     action(async (flags: Flags) => {
-      if (flags.rerun !== undefined) return rerunAction(flags);
+      if (flags.rerun !== undefined) {
+        if (flags.shard) throw new UserError('--rerun works on one results file: give it the shard file as --out, without --shard');
+        return rerunAction(flags);
+      }
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
       const dataset = datasetFrom(flags);
       const bars = phaseProgress();
@@ -44,6 +51,7 @@ export function registerEvaluate(program: Command): void {
           dataset,
           soft: flags.soft ?? false,
           fresh: flags.fresh ?? false,
+          ...(flags.shard ? { shard: flags.shard } : {}),
           signal: interrupts.signal,
           onProgress: (p) => bars.update(p),
         });
