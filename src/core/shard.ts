@@ -25,6 +25,15 @@ export function shardOfKey(key: string, count: number): number {
   return digest.readUIntBE(0, 6) % count;
 }
 
+/**
+ * The key a sample is sharded by: task, model, experiment and sample index, as results files
+ * key their lines. `generate` and `evaluate` use the same one, so with the same N the samples
+ * shard I of `generate` makes are exactly the ones shard I of `evaluate` runs.
+ */
+export function shardKey(fields: { task_id: string; model?: unknown; experiment?: unknown }, sampleIndex: number): string {
+  return JSON.stringify([fields.task_id, fields.model ?? null, fields.experiment ?? null, sampleIndex]);
+}
+
 export function inShard(key: string, shard: Shard | undefined): boolean {
   return shard === undefined || shardOfKey(key, shard.count) === shard.index;
 }

@@ -15,7 +15,7 @@ import type { SoftOutcome } from '../core/soft.js';
 import { emptyStatusCounts, type Status } from '../core/status.js';
 import type { Dataset } from '../core/task.js';
 import type { ShardRecord } from '../core/environment.js';
-import { inShard, shardFile, type Shard } from '../core/shard.js';
+import { inShard, shardFile, shardKey, type Shard } from '../core/shard.js';
 import { taskJob } from '../benchmarks/index.js';
 import { evaluationEnvironment } from './environment.js';
 import { environmentFailureField, type ModuleKnowledge } from './modules.js';
@@ -64,7 +64,7 @@ export interface EvaluateSummary {
 export async function evaluateSamples(options: EvaluateOptions): Promise<EvaluateSummary> {
   const all = await readSamples(options.samplesFile, options.dataset);
   const { shard } = options;
-  const samples = shard ? all.filter((s) => inShard(resultKey(s.fields, s.sampleIndex), shard)) : all;
+  const samples = shard ? all.filter((s) => inShard(shardKey(s.fields, s.sampleIndex), shard)) : all;
   const opts = shard ? { ...options, outFile: shardFile(options.outFile, shard) } : options;
   checkOutputFile(opts.outFile, { flag: '--out', createFolder: true, inputs: [{ flag: '--samples', file: opts.samplesFile }] });
   const lock = acquireLock(opts.outFile, { command: 'codeseceval evaluate' });

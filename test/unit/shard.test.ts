@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerEvaluate } from '../../src/cli/evaluate.js';
+import { registerGenerate } from '../../src/cli/generate.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { inShard, parseShardFile, parseShardSpec, shardFile, shardFromEnvironment, shardOfKey } from '../../src/core/shard.js';
 
 const keys = Array.from({ length: 2000 }, (_, i) => JSON.stringify([`Task/${i % 97}`, `model-${i % 3}`, 'direct-generation', i % 10]));
@@ -44,5 +47,24 @@ describe('shards', () => {
     expect(parseShardFile('/r/results.shard-03-of-16.jsonl')).toEqual({ shard: { index: 3, count: 16 }, whole: '/r/results.jsonl' });
     expect(parseShardFile('/r/results.jsonl')).toBeNull();
     expect(parseShardFile('/r/x.shard-5-of-4.jsonl')).toBeNull();
+  });
+});
+
+describe('--shard on the command line', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('auto without a scheduler, or with an inconsistent one, is one line naming the variable, before any work', async () => {
+    for (const name of ['SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX', 'CODESECEVAL_SHARDS', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_COUNT']) vi.stubEnv(name, '');
+    const none = await runCliInProcess(registerEvaluate, ['evaluate', '--samples', 'nope.jsonl', '--out', 'r.jsonl', '--shard', 'auto']);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toMatch(/--shard.*neither SLURM_ARRAY_TASK_ID .*nor JOB_COMPLETION_INDEX/);
+    vi.stubEnv('JOB_COMPLETION_INDEX', '4');
+    vi.stubEnv('CODESECEVAL_SHARDS', '4');
+    const bad = await runCliInProcess(registerGenerate, ['generate', '-m', 'reference:secure', '--shard', 'auto']);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/index must be from 0 to 3, got 4/);
+    const spec = await runCliInProcess(registerEvaluate, ['evaluate', '--samples', 's', '--out', 'r', '--shard', '3/2']);
+    expect(spec.stderr).toMatch(/--shard.*from 0 to 1, got 3/);
   });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
+import { generateSamples } from '../src/generate/generate.js';
 import { environmentFileFor } from '../src/core/environment.js';
 import { shardFile } from '../src/core/shard.js';
 import { makeTask } from './helpers/task.js';
@@ -50,5 +51,26 @@ describe('evaluate --shard', () => {
     }
     expect(existsSync(out)).toBe(false);
     expect(union).toEqual(verdicts(whole));
+  });
+});
+
+describe('generate --shard', () => {
+  it('makes each sample in exactly one shard file; resumed, a shard makes nothing twice', async () => {
+    const sub = makeTask({ id: 'T/sub', fixtureName: 'T_sub', entryPoint: 'sub', problem: 'def sub(a, b):\n', secureCode: 'def sub(a, b):\n    return a - b\n', test: 'def check(candidate):\n    assert candidate(3, 2) == 1\n' });
+    const ds: Dataset = { kind: 'codeseceval', source: 'test-gen', tasks: [add, sub], byId: new Map<string, Task>([[add.id, add], [sub.id, sub]]) };
+    const out = path.join(dir, 'gen', 'samples.jsonl');
+    const keys = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => { const s = JSON.parse(l); return `${s.task_id}#${s.sample_index}`; });
+    const seen: string[] = [];
+    for (let index = 0; index < 4; index++) {
+      const shard = { index, count: 4 };
+      const first = await generateSamples({ dataset: ds, model: 'reference:secure', outFile: out, n: 9, cacheDir: null, shard });
+      expect(first.outFile).toBe(shardFile(out, shard));
+      const again = await generateSamples({ dataset: ds, model: 'reference:secure', outFile: out, n: 9, cacheDir: null, shard });
+      expect(again.total).toBe(0);
+      expect(again.alreadyDone).toBe(first.done);
+      seen.push(...keys(first.outFile));
+    }
+    expect(existsSync(out)).toBe(false);
+    expect(seen.sort()).toEqual([...Array(9).keys()].flatMap((i) => [`T/add#${i}`, `T/sub#${i}`]).sort());
   });
 });
