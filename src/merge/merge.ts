@@ -5,10 +5,11 @@ import { environmentFileFor, type EnvironmentRecord } from '../core/environment.
 import { UserError } from '../core/errors.js';
 import { shardKey, shardLabel, shardOfKey } from '../core/shard.js';
 import { writeEnvironmentFile } from '../evaluate/environment.js';
-import { KEEP_TEXT, scanJsonlSync } from '../io/jsonl.js';
+import { parseJsonText } from '../io/jsonl.js';
 import { acquireLock, type Lock } from '../io/lock.js';
 import { checkOutputFile } from '../io/paths.js';
 import { writeFileAtomic } from '../io/write.js';
+import { rawLines, topLevelMembers, type RawLine } from './scan.js';
 import { checkShardSet, describeInputs, type MergeKind, type ShardInput } from './inputs.js';
 
 export interface MergeOptions {
@@ -25,15 +26,13 @@ export interface MergeSummary {
 }
 
 /** Only what merging needs of a line; the line itself is copied byte for byte. */
+type KeyLine = z.infer<typeof KeyLine>;
 const KeyLine = z.looseObject({
   task_id: z.string().min(1),
   sample_index: z.number().int().nonnegative(),
   model: z.string().optional(),
   experiment: z.string().optional(),
 });
-
-/** Lines are gathered into chunks of about this many bytes per write. */
-const CHUNK = 1 << 20;
 
 /**
  * Shard files (of `generate --shard` or `evaluate --shard`) → one file, as if one machine had
@@ -54,19 +53,10 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeSummary> {
     for (const i of ordered) locks.push(acquireLock(i.file, { command: 'codeseceval merge' }));
     const linesOf: number[] = [];
     let total = 0;
-    function* body(): Generator<string> {
-      let chunk = '';
+    function* body(): Generator<Uint8Array> {
       for (const input of ordered) {
         let lines = 0;
-        for (const text of shardLines(input, count)) {
-          chunk += text;
-          chunk += '\n';
-          lines++;
-          if (chunk.length >= CHUNK) {
-            yield chunk;
-            chunk = '';
-          }
-        }
+        yield* shardBytes(input, count, (n) => (lines = n));
         const expected = input.env?.records.at(-1)?.shard?.samples;
         if (expected !== undefined && lines !== expected) {
           throw new UserError(`${input.file}: shard ${shardLabel(input.shard)} is unfinished (${lines} of ${expected} results); run its evaluate again to finish it, then merge`);
@@ -75,7 +65,6 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeSummary> {
         total += lines;
         opts.onProgress?.(total, linesOf.length, ordered.length);
       }
-      if (chunk) yield chunk;
     }
     if (kind === 'results') {
       // The body is checked in full before anything is renamed into place; the record goes
@@ -99,26 +88,74 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeSummary> {
   }
 }
 
-/** Each line's text, after checking it belongs to this shard and is not there twice. */
-function* shardLines(input: ShardInput, count: number): Generator<string> {
-  const seen = new Map<string, number>();
-  for (const entry of scanJsonlSync(input.file, KeyLine, { tornTail: 'report', [KEEP_TEXT]: true })) {
-    if (entry.kind === 'torn') {
-      throw new UserError(`${input.file}:${entry.line}: shard ${shardLabel(input.shard)} is unfinished (its last line was cut short); run it again to finish it, then merge`);
+const KEY_MEMBERS = ['task_id', 'sample_index', 'model', 'experiment'];
+
+/** The key members of one line: read from its bytes, or (when those look odd) by parsing it, for an exact error. */
+function keyOf(input: ShardInput, raw: RawLine): KeyLine {
+  const m = topLevelMembers(raw.buf, raw.start, raw.end, KEY_MEMBERS);
+  if (m) {
+    try {
+      const v = {
+        task_id: JSON.parse(m.get('task_id') ?? 'null') as unknown,
+        sample_index: JSON.parse(m.get('sample_index') ?? 'null') as unknown,
+        ...(m.has('model') ? { model: JSON.parse(m.get('model')!) as unknown } : {}),
+        ...(m.has('experiment') ? { experiment: JSON.parse(m.get('experiment')!) as unknown } : {}),
+      };
+      const ok = KeyLine.safeParse(v);
+      if (ok.success) return ok.data;
+    } catch {
+      // fall through to the full parse
     }
-    if (entry.kind !== 'value') continue;
-    const v = entry.value;
+  }
+  return parseJsonText(raw.buf.toString('utf8', raw.start, raw.end), KeyLine, `${input.file}:${raw.line}`);
+}
+
+/**
+ * The shard's bytes, in runs of whole lines, after checking that each line belongs to this
+ * shard and is there once. Blank lines are left out.
+ */
+function* shardBytes(input: ShardInput, count: number, counted: (lines: number) => void): Generator<Uint8Array> {
+  const seen = new Map<string, number>();
+  let run: { buf: Buffer; start: number; end: number } | null = null;
+  let lines = 0;
+  for (const raw of rawLines(input.file)) {
+    if (!raw.terminated) {
+      if (isBlank(raw)) break;
+      throw new UserError(`${input.file}:${raw.line}: shard ${shardLabel(input.shard)} is unfinished (its last line was cut short); run it again to finish it, then merge`);
+    }
+    if (isBlank(raw)) {
+      if (run) yield run.buf.subarray(run.start, run.end);
+      run = null;
+      continue;
+    }
+    const v = keyOf(input, raw);
     const key = shardKey(v, v.sample_index);
     const owner = shardOfKey(key, count);
     const what = `sample ${v.task_id} #${v.sample_index}${v.model ? ` of ${v.model}` : ''}${v.experiment ? ` / ${v.experiment}` : ''}`;
     if (owner !== input.shard.index) {
-      throw new UserError(`${input.file}:${entry.line}: ${what} belongs to shard ${owner}/${count}, not ${shardLabel(input.shard)}: the shard files overlap or were renamed`);
+      throw new UserError(`${input.file}:${raw.line}: ${what} belongs to shard ${owner}/${count}, not ${shardLabel(input.shard)}: the shard files overlap or were renamed`);
     }
     const first = seen.get(key);
-    if (first !== undefined) throw new UserError(`${input.file}:${entry.line}: ${what} is there twice (first at line ${first})`);
-    seen.set(key, entry.line);
-    yield entry.text!;
+    if (first !== undefined) throw new UserError(`${input.file}:${raw.line}: ${what} is there twice (first at line ${first})`);
+    seen.set(key, raw.line);
+    lines++;
+    if (run && run.buf === raw.buf && run.end === raw.start) {
+      run.end = raw.end + 1;
+    } else {
+      if (run) yield run.buf.subarray(run.start, run.end);
+      run = { buf: raw.buf, start: raw.start, end: raw.end + 1 };
+    }
   }
+  if (run) yield run.buf.subarray(run.start, run.end);
+  counted(lines);
+}
+
+function isBlank(raw: RawLine): boolean {
+  for (let i = raw.start; i < raw.end; i++) {
+    const c = raw.buf[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
 }
 
 /** The shards' records, their line ranges moved to where the shard's lines now are. */
