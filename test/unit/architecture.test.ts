@@ -29,6 +29,7 @@ const LAYERS: Record<string, number> = {
   view: 4,
   doctor: 4,
   merge: 4,
+  cluster: 4,
   run: 5,
   cli: 6,
   'index.ts': 6,
