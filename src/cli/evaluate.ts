@@ -8,13 +8,17 @@ import { action } from './run-action.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
+import type { Shard } from '../core/shard.js';
+import { SHARD_HELP, shardArg } from './parse.js';
+import { addSlurmOptions, slurmProgressPrinter, slurmSettingsFrom, type SlurmFlags } from './slurm-options.js';
 
-interface Flags extends EngineFlags, DatasetFlags {
+interface Flags extends EngineFlags, DatasetFlags, SlurmFlags {
   samples?: string;
   rerun?: string;
   out: string;
   soft?: boolean;
   fresh?: boolean;
+  shard?: Shard;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -27,12 +31,45 @@ export function registerEvaluate(program: Command): void {
     .option('--benchmark <list>', BENCHMARK_HELP)
     .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
     .option('--fresh', 'ignore results already in --out and start over')
+    .option('--shard <I/N|auto>', SHARD_HELP, shardArg)
     .option('--rerun <kinds>', 're-run, in place, only the lines of --out with these environment failures: missing-module, network (comma-separated)');
-  addEngineOptions(cmd).action(
+  addSlurmOptions(addEngineOptions(cmd)).action(
     action(async (flags: Flags) => {
-      if (flags.rerun !== undefined) return rerunAction(flags);
+      if (flags.rerun !== undefined) {
+        if (flags.shard) throw new UserError('--rerun works on one results file: give it the shard file as --out, without --shard');
+        return rerunAction(flags);
+      }
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
       const dataset = datasetFrom(flags);
+      const slurm = slurmSettingsFrom(flags);
+      if (slurm && flags.shard) throw new UserError('--slurm makes the shards itself: leave out --shard');
+      if (slurm && flags.fresh) throw new UserError('--slurm resumes what its shards have done; to start over, remove the shard files or choose another --out');
+      if (slurm) {
+        const { evaluateOnSlurm } = await import('../cluster/evaluate-slurm.js');
+        const interrupts = handleInterrupts('evaluate');
+        try {
+          const summary = await evaluateOnSlurm({
+            samplesFile: flags.samples,
+            outFile: flags.out,
+            dataset,
+            soft: flags.soft ?? false,
+            slurm,
+            signal: interrupts.signal,
+            onProgress: slurmProgressPrinter((l) => err(`evaluate --slurm: ${l}\n`)),
+            onNotice: (m) => err(`evaluate --slurm: ${m}\n`),
+          });
+          if (summary.interrupted) {
+            err('evaluate --slurm: stopped watching; the submitted tasks go on — run the same command to pick them up and merge\n');
+            process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
+            return;
+          }
+          const parts = Object.entries(summary.counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`);
+          err(`${summary.total} samples: ${parts.join(', ')} → ${summary.outFile}\n`);
+        } finally {
+          interrupts.dispose();
+        }
+        return;
+      }
       const bars = phaseProgress();
       const interrupts = handleInterrupts('evaluate');
       let summary;
@@ -44,6 +81,7 @@ export function registerEvaluate(program: Command): void {
           dataset,
           soft: flags.soft ?? false,
           fresh: flags.fresh ?? false,
+          ...(flags.shard ? { shard: flags.shard } : {}),
           signal: interrupts.signal,
           onProgress: (p) => bars.update(p),
         });

@@ -6,6 +6,7 @@ import { addDatasetOptions, type DatasetFlags } from './dataset-options.js';
 import type { GenerateOptions } from '../generate/generate.js';
 import { SETTINGS_CHANGED, type SettingsChanged } from '../generate/settings.js';
 import { MODEL_SPEC_FORMS } from '../models/registry.js';
+import type { Shard } from '../core/shard.js';
 import {
   maxRetriesArg,
   nonNegativeInt,
@@ -13,6 +14,8 @@ import {
   requestTimeoutArg,
   retryBudgetArg,
   seedArg,
+  SHARD_HELP,
+  shardArg,
   temperatureArg,
   topPArg,
 } from './parse.js';
@@ -41,6 +44,7 @@ export interface GenerationFlags extends DatasetFlags {
   rounds?: number;
   feedbackBase?: string;
   analyzer?: string;
+  shard?: Shard;
 }
 
 export const MODEL_HELP = `${MODEL_SPEC_FORMS}; LABEL=SPEC names the run (e.g. gpt4o=openai:gpt-4o)`;
@@ -72,7 +76,8 @@ export function addGenerationOptions(cmd: Command, experimentsDefault: string): 
     )
     .option('--rounds <n>', 'feedback-repair experiments: feedback rounds after round 0 (default 3)', nonNegativeInt('--rounds'))
     .option('--feedback-base <experiment>', 'feedback-repair experiments: the single-shot experiment of round 0 (default direct-generation)')
-    .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)');
+    .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)')
+    .option('--shard <I/N|auto>', SHARD_HELP, shardArg);
 }
 
 /** The experiments asked for, from either spelling of the flag. */
@@ -108,5 +113,6 @@ export function generationOptionsFrom(
     rounds: flags.rounds,
     feedbackBase: flags.feedbackBase,
     analyzer: flags.analyzer,
+    ...(flags.shard ? { shard: flags.shard } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { parseKList } from '../score/passk.js';
+import { parseShardSpec, type Shard } from '../core/shard.js';
 
 /**
  * Every numeric flag of every command is parsed here. Commander reports an
@@ -62,3 +63,14 @@ export function timeoutArg(v: string): number | 'auto' {
   return v === 'auto' ? 'auto' : numberArg('--timeout', { min: 0, above: true, what: 'seconds above 0 or "auto"' })(v);
 }
 
+
+/** `--shard I/N|auto` of generate, evaluate and run; auto reads the scheduler's variables now, so a bad one stops the command before any work. */
+export function shardArg(v: string): Shard {
+  try {
+    return parseShardSpec(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`${(e as Error).message.replace(/^--shard:? ?/, '')}.`);
+  }
+}
+
+export const SHARD_HELP = 'only the samples of shard I of N (I from 0 to N-1), by a stable hash of each sample, into <out>.shard-I-of-N; "auto" reads SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (with CODESECEVAL_SHARDS)';

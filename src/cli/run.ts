@@ -88,6 +88,15 @@ export function registerRun(program: Command): void {
           process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
           return;
         }
+        if (summary.shard) {
+          const { shard, samples, results } = summary.shard;
+          out(
+            `run: shard ${shard.index}/${shard.count} done: ${samples}, ${results}\n` +
+              `When all ${shard.count} shards are done: codeseceval merge ${path.join(outDir, `samples.shard-*-of-${shard.count}.jsonl`)} --out ${path.join(outDir, 'samples.jsonl')} ` +
+              `(the same for results), then this command without --shard validates and reports.\n`,
+          );
+          return;
+        }
         out(
           `\n${summary.headline}\nReports: ${summary.files.md}, ${summary.files.html}, ${summary.files.json}\n` +
             `Browse: codeseceval view ${shellQuote(path.dirname(summary.files.results))}\n`,

@@ -33,6 +33,19 @@ export type DatasetIdentity = z.infer<typeof DatasetIdentity>;
 
 const LineRange = z.tuple([z.number().int().positive(), z.number().int().positive()]);
 
+/**
+ * A record made by `evaluate --shard I/N`: which shard, of which samples file, and how many
+ * samples the shard holds (so `merge` tells a finished shard from one cut short).
+ */
+export const ShardRecord = z.object({
+  index: z.number().int().nonnegative(),
+  count: z.number().int().positive(),
+  samples_file: z.string(),
+  samples_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  samples: z.number().int().nonnegative(),
+});
+export type ShardRecord = z.infer<typeof ShardRecord>;
+
 export const EnvironmentRecord = z.object({
   /** Result lines this record produced: inclusive [from, to] ranges, 1-based. */
   lines: z.array(LineRange),
@@ -59,6 +72,8 @@ export const EnvironmentRecord = z.object({
     jobs: z.number().int().positive(),
     soft: z.boolean(),
   }),
+  /** Set by `evaluate --shard`; absent for an unsharded evaluation. */
+  shard: ShardRecord.optional(),
 });
 export type EnvironmentRecord = z.infer<typeof EnvironmentRecord>;
 
@@ -78,6 +93,7 @@ export function environmentFileFor(resultsFile: string): string {
  * Fields that do not change a verdict: where the data lives (its content hash is compared),
  * when and over which lines a record was made, how many samples ran at once, and whether a
  * soft-assert run was added beside the normal one (pass@k comes from the normal run only).
+ * Which shard made a record is no difference of machine either (`merge` checks shards itself).
  */
 const IGNORED = new Set(['lines', 'created_at', 'benchmark.source', 'sandbox.jobs', 'sandbox.soft']);
 
@@ -113,7 +129,7 @@ export function environmentDifferences(a: EnvironmentRecord, b: EnvironmentRecor
   const fb = flatten(b);
   const out: FieldDifference[] = [];
   for (const field of [...new Set([...fa.keys(), ...fb.keys()])].sort()) {
-    if (IGNORED.has(field)) continue;
+    if (IGNORED.has(field) || field.startsWith('shard.')) continue;
     const va = fa.get(field);
     const vb = fb.get(field);
     if (field.startsWith('packages.') && (va === undefined || vb === undefined)) continue;

@@ -12,6 +12,7 @@ import {
   type DatasetIdentity,
   type FieldDifference,
   type PackageInfo,
+  type ShardRecord,
 } from '../core/environment.js';
 import { UserError } from '../core/errors.js';
 import { OWN_PROCESS_GROUP } from '../sandbox/interpreter.js';
@@ -265,8 +266,11 @@ export async function prepareEnvironment(opts: {
   soft: boolean;
   samples: readonly { task: Task; program: string }[];
   resumed: number;
+  /** `evaluate --shard`: recorded on the record that covers the lines made now. */
+  shard?: ShardRecord | undefined;
 }): Promise<EvaluationEnvironment> {
   const total = opts.samples.length;
+  const withShard = (r: EnvironmentRecord): EnvironmentRecord => (opts.shard ? { ...r, shard: opts.shard } : r);
   const { record, known } = buildEnvironmentRecord({
     dataset: opts.dataset,
     info: opts.info,
@@ -276,6 +280,7 @@ export async function prepareEnvironment(opts: {
     programs: opts.samples.map((s) => s.program),
     lines: total ? [[1, total]] : [],
   });
+  if (opts.shard) record.shard = opts.shard;
   if (opts.resumed === 0) {
     await writeEnvironmentFile(opts.outFile, [record]);
     return { known, record };
@@ -286,7 +291,16 @@ export async function prepareEnvironment(opts: {
   } catch {
     previous = null;
   }
-  if (opts.resumed >= total) return { known, record: previous?.records.at(-1) ?? record };
+  if (opts.resumed >= total) {
+    // A finished shard re-run after its samples file grew (samples of other shards): the
+    // record names the samples file as it is now, so the shards still merge.
+    if (opts.shard && previous && JSON.stringify(previous.records.at(-1)!.shard) !== JSON.stringify(opts.shard)) {
+      const records = [...previous.records.slice(0, -1), withShard(previous.records.at(-1)!)];
+      await writeEnvironmentFile(opts.outFile, records);
+      return { known, record: records.at(-1)! };
+    }
+    return { known, record: previous?.records.at(-1) ?? record };
+  }
   const fresh: [number, number] = [opts.resumed + 1, total];
   if (!previous) {
     // Results from before environment records: say honestly which lines this record covers.
@@ -305,7 +319,7 @@ export async function prepareEnvironment(opts: {
   // kept prefix (a torn tail, another samples file's results) are dropped from every record.
   const kept = (r: EnvironmentRecord) => toRanges(fromRanges(r.lines).filter((n) => n <= opts.resumed));
   const records = previous.records.map((r) => ({ ...r, lines: kept(r) }));
-  const merged = { ...records.at(-1)!, lines: toRanges([...fromRanges(records.at(-1)!.lines), ...fromRanges([fresh])]) };
+  const merged = withShard({ ...records.at(-1)!, lines: toRanges([...fromRanges(records.at(-1)!.lines), ...fromRanges([fresh])]) });
   records[records.length - 1] = merged;
   await writeEnvironmentFile(opts.outFile, records.filter((r) => r.lines.length > 0 || r === merged));
   return { known, record: merged };
@@ -322,6 +336,7 @@ export async function evaluationEnvironment(
   resumed: number,
   /** The executor that will run the samples; one is made (and closed) when there is none. */
   running?: ExecutorInfo,
+  shard?: ShardRecord,
 ): Promise<EvaluationEnvironment> {
   let info = running;
   if (!info) {
@@ -341,5 +356,6 @@ export async function evaluationEnvironment(
     soft: opts.soft ?? false,
     samples,
     resumed,
+    shard,
   });
 }

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import path from 'node:path';
 import { InterruptedError, UserError } from '../core/errors.js';
 import { acquireLock } from '../io/lock.js';
 import { readJsonlSync } from '../io/jsonl.js';
@@ -12,6 +14,8 @@ import { ResultLine } from '../core/result.js';
 import type { SoftOutcome } from '../core/soft.js';
 import { emptyStatusCounts, type Status } from '../core/status.js';
 import type { Dataset } from '../core/task.js';
+import type { ShardRecord } from '../core/environment.js';
+import { inShard, shardFile, shardKey, type Shard } from '../core/shard.js';
 import { taskJob } from '../benchmarks/index.js';
 import { evaluationEnvironment } from './environment.js';
 import { environmentFailureField, type ModuleKnowledge } from './modules.js';
@@ -25,6 +29,11 @@ export interface EvaluateOptions extends EngineOptions {
   soft?: boolean;
   /** Start over instead of keeping results already in outFile. */
   fresh?: boolean;
+  /**
+   * Evaluate only the samples whose key falls in this shard, into the shard's own file beside
+   * `outFile` (`results.shard-2-of-4.jsonl`), with its own lock and environment record.
+   */
+  shard?: Shard;
   /** Aborting stops at a sample boundary; finished results are kept, samples cut short are not written. */
   signal?: AbortSignal;
   onProgress?: (event: EvaluateProgress) => void;
@@ -52,18 +61,30 @@ export interface EvaluateSummary {
  * results file is touched; it is locked against a second writer; results of other samples in
  * it are refused unless `fresh`; and a sample cut short by a stop is never written.
  */
-export async function evaluateSamples(opts: EvaluateOptions): Promise<EvaluateSummary> {
-  const samples = await readSamples(opts.samplesFile, opts.dataset);
+export async function evaluateSamples(options: EvaluateOptions): Promise<EvaluateSummary> {
+  const all = await readSamples(options.samplesFile, options.dataset);
+  const { shard } = options;
+  const samples = shard ? all.filter((s) => inShard(shardKey(s.fields, s.sampleIndex), shard)) : all;
+  const opts = shard ? { ...options, outFile: shardFile(options.outFile, shard) } : options;
   checkOutputFile(opts.outFile, { flag: '--out', createFolder: true, inputs: [{ flag: '--samples', file: opts.samplesFile }] });
   const lock = acquireLock(opts.outFile, { command: 'codeseceval evaluate' });
   try {
-    return await evaluateLocked(opts, samples);
+    const record: ShardRecord | undefined = shard
+      ? { ...shard, samples_file: path.resolve(opts.samplesFile), samples_sha256: await fileSha256(opts.samplesFile), samples: samples.length }
+      : undefined;
+    return await evaluateLocked(opts, samples, record);
   } finally {
     lock.release();
   }
 }
 
-async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): Promise<EvaluateSummary> {
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[], shard: ShardRecord | undefined): Promise<EvaluateSummary> {
   const prefix: Prefix = opts.fresh ? { count: 0, bytes: 0, foreign: null, done: new Set() } : reusablePrefix(opts.outFile, samples, opts.soft ?? false);
   if (prefix.foreign) {
     throw new UserError(
@@ -79,7 +100,7 @@ async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[]): P
   // another environment refused) before the results file is changed.
   const executor = todo.length ? createExecutor(opts) : null;
   try {
-    const env = await evaluationEnvironment(opts, samples, resumed, executor?.info);
+    const env = await evaluationEnvironment(opts, samples, resumed, executor?.info, shard);
     // The probes above block the event loop; a Ctrl-C that arrived meanwhile is handled in
     // the loop's next turn. Let it run now, before any sandbox worker is started.
     await new Promise((resolve) => setImmediate(resolve));

@@ -8,6 +8,7 @@ import type { Experiment } from '../core/experiments.js';
 import { type CompletionResult, isTruncatedFinish, type ModelProvider, type Prompt, ProviderError, type SamplingParams } from '../core/model.js';
 import { type GeneratedSample, sampleKey } from '../core/sample.js';
 import type { Dataset, Subset, Task } from '../core/task.js';
+import { inShard, shardFile, shardKey, type Shard } from '../core/shard.js';
 import { strategyFor, type Answer, type ExperimentContext, type PreparedExperiment, type SampleDraft } from '../experiments/index.js';
 import { acquireLock, type Lock } from '../io/lock.js';
 import { cacheDir as defaultCacheRoot, checkOutputFile } from '../io/paths.js';
@@ -71,6 +72,11 @@ export interface GenerateOptions {
   soft?: boolean;
   /** API keys and base URLs are read from here. Default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Make only the samples whose key (task, model, experiment, index) falls in this shard, into
+   * the shard's own file beside `outFile` (`samples.shard-2-of-4.jsonl`).
+   */
+  shard?: Shard;
   /** Aborting stops new requests and abandons those in flight; nothing half-done is written. */
   signal?: AbortSignal;
   onProgress?: (p: GenerateProgress) => void;
@@ -234,7 +240,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
   // An analyzer that cannot run here stops the run before any request, not at its first use.
   if (strategies.some((s) => s.needs.analyzer)) await requireAnalyzer(options.analyzer ?? DEFAULT_ANALYZER);
 
-  const outFile = options.outFile;
+  const outFile = options.shard ? shardFile(options.outFile, options.shard) : options.outFile;
   checkOutputFile(outFile, { flag: '--out', createFolder: true, inputs: replay ? [{ flag: '--model replay:', file: replay.file }] : [] });
   const lock: Lock = acquireLock(outFile, { command: 'codeseceval generate' });
   let executor: Executor | null = null;
@@ -248,17 +254,19 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     if (options.seed !== undefined) baseParams.seed = options.seed;
 
     // Render every first prompt before the first request, so a template problem costs nothing.
-    const jobs: Job[] = [];
+    const allJobs: Job[] = [];
     experiments.forEach((experiment, e) => {
       for (const task of tasks) {
         const promptHash = hashPrompt(prepared[e]!.firstPrompt(task).prompt);
         for (let i = 0; i < samplesOf(task, experiment); i++) {
-          jobs.push({ task, experiment, prepared: prepared[e]!, promptHash, sampleIndex: i });
+          allJobs.push({ task, experiment, prepared: prepared[e]!, promptHash, sampleIndex: i });
         }
       }
     });
     // Samples already made under other settings are never silently reused (nor mixed in).
-    const recordedModel = modelUnderSettings(jobs, existing, baseParams, samplesOf, { name: provider.spec, spec: model.spec }, options.settingsChanged ?? 'refuse', outFile, notice);
+    const recordedModel = modelUnderSettings(allJobs, existing, baseParams, samplesOf, { name: provider.spec, spec: model.spec }, options.settingsChanged ?? 'refuse', outFile, notice);
+    const { shard } = options;
+    const jobs = shard ? allJobs.filter((j) => inShard(shardKey({ task_id: j.task.id, model: recordedModel, experiment: j.experiment }, j.sampleIndex), shard)) : allJobs;
     const planned = new Set(jobs.map((j) => sampleKey(j.task.id, j.experiment, recordedModel, j.sampleIndex)));
 
     if (options.retryErrors) {

@@ -17,6 +17,7 @@ import { checkOutputFolder } from '../io/paths.js';
 import { createProvider, defaultExperiments, parseModelArg } from '../models/registry.js';
 import { type Experiment, PAPER_EXPERIMENTS } from '../core/experiments.js';
 import type { Dataset } from '../core/task.js';
+import { shardFile, type Shard } from '../core/shard.js';
 
 /** Sampling and request settings passed through to `generateSamples` for every model. */
 export type RunGenerateOptions = Omit<
@@ -79,6 +80,8 @@ export interface RunSummary {
   interrupted: boolean;
   /** Samples whose model request failed for good (recorded, and scored as failures). */
   generationErrors: number;
+  /** `run --shard`: this shard's samples and results files (no validation or report: `merge` the shards first). */
+  shard: { shard: Shard; samples: string; results: string } | null;
 }
 
 export function runFiles(outDir: string): RunFiles {
@@ -129,8 +132,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const files = runFiles(opts.outDir);
   const existed = existsSync(opts.outDir);
   checkOutputFolder(opts.outDir, { flag: '--out', create: true });
-  // One run per folder at a time; generate and evaluate lock their own files as well.
-  const lock = acquireLock(path.join(opts.outDir, 'run'), { command: 'codeseceval run' });
+  // One run per folder (or per shard of it) at a time; generate and evaluate lock their own files as well.
+  const shard = opts.generate?.shard;
+  const lock = acquireLock(shard ? shardFile(path.join(opts.outDir, 'run'), shard) : path.join(opts.outDir, 'run'), { command: 'codeseceval run' });
   let failed = false;
   try {
     return await runLocked(opts, files);
@@ -163,6 +167,7 @@ function emptySummary(files: RunFiles): RunSummary {
     headline: '',
     interrupted: false,
     generationErrors: 0,
+    shard: null,
   };
 }
 
@@ -196,18 +201,27 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
   }
 
   const engine = opts.engine ?? {};
-  stage('evaluate', `evaluating ${files.samples} → ${files.results}`);
+  const shard = opts.generate?.shard;
+  // A shard evaluates the samples its own generate made (the same key picks both).
+  const samplesFile = shard ? shardFile(files.samples, shard) : files.samples;
+  stage('evaluate', `evaluating ${samplesFile} → ${shard ? shardFile(files.results, shard) : files.results}`);
   summary.evaluated = await evaluateSamples({
     ...engine,
-    samplesFile: files.samples,
+    samplesFile,
     outFile: files.results,
     dataset: opts.dataset,
     soft: opts.split ?? false,
+    ...(shard ? { shard } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.on?.evaluate ? { onProgress: opts.on.evaluate } : {}),
   });
   if (summary.evaluated.interrupted) {
     summary.interrupted = true;
+    return summary;
+  }
+  if (shard) {
+    // Validation and the report need every shard: they follow `merge`.
+    summary.shard = { shard, samples: samplesFile, results: summary.evaluated.outFile };
     return summary;
   }
 

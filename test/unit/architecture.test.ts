@@ -28,6 +28,8 @@ const LAYERS: Record<string, number> = {
   analyze: 4,
   view: 4,
   doctor: 4,
+  merge: 4,
+  cluster: 4,
   run: 5,
   cli: 6,
   'index.ts': 6,
