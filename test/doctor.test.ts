@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { registerDoctor } from '../src/cli/doctor.js';
 import { KNOWN_MODULES } from '../src/dataset/imports.js';
 import { type DoctorReport, type ModuleCheck, planInstall, runDoctor } from '../src/doctor/doctor.js';
+import { ANALYZER_NAMES } from '../src/analyzers/registry.js';
 import { applyFix } from '../src/doctor/fix.js';
 import { formatDoctorReport } from '../src/doctor/format.js';
 import { choosePython } from '../src/doctor/python.js';
@@ -326,6 +327,6 @@ describeWithDataset('codeseceval doctor (CLI)', () => {
     const report = JSON.parse(r.stdout) as DoctorReport;
     expect(report.python?.path).toBe(DEBIAN_PY);
     expect(r.exitCode).toBe(report.ok ? 0 : 1);
-    expect(report.checks.map((c) => c.name)).toEqual(['node', 'python', 'bwrap', 'dataset', 'bandit']);
+    expect(report.checks.map((c) => c.name)).toEqual(['node', 'python', 'bwrap', 'dataset', ...ANALYZER_NAMES]);
   });
 });
