@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BANDIT_RULE_CWES, banditRuleCwe } from '../src/analyzers/bandit-cwe.js';
 import { BanditAnalyzer } from '../src/analyzers/bandit.js';
-import { checkBandit } from '../src/doctor/bandit.js';
+import { checkAnalyzer, checkAnalyzers } from '../src/doctor/analyzers.js';
 import { analyze, AnalysisError, analyzeOne, ANALYZER_NAMES, createAnalyzer } from '../src/analyzers/registry.js';
 import { reaches } from '../src/analyzers/types.js';
-import { analyzerContract } from './helpers/analyzer-contract.js';
-
-analyzerContract('bandit', () => new BanditAnalyzer({ batchSize: 64 }), { badRule: 'B602' });
 
 describe('bandit specifics', () => {
   it('maps rules without a CWE field through the table', async () => {
@@ -85,9 +82,13 @@ describe('registry and one-program use', () => {
   });
 });
 
-describe('doctor line', () => {
+describe('doctor lines', () => {
+  it('one per registered analyzer, in registry order', async () => {
+    expect((await checkAnalyzers()).map((c) => c.name)).toEqual(ANALYZER_NAMES);
+  });
+
   it('is ok after a real trial analysis, and a warning (not a failure) when bandit is missing', async () => {
-    expect(await checkBandit()).toMatchObject({ name: 'bandit', level: 'ok', detail: expect.stringMatching(/^bandit \S+: trial analysis works$/) });
-    expect(await checkBandit('/nonexistent/bandit')).toMatchObject({ name: 'bandit', level: 'warn', hint: expect.stringMatching(/apt-get install bandit/) });
+    expect(await checkAnalyzer(new BanditAnalyzer())).toMatchObject({ name: 'bandit', label: 'Bandit', level: 'ok', detail: expect.stringMatching(/^bandit \S+: trial analysis works$/) });
+    expect(await checkAnalyzer(new BanditAnalyzer({ command: '/nonexistent/bandit' }))).toMatchObject({ name: 'bandit', level: 'warn', hint: expect.stringMatching(/apt-get install bandit/) });
   });
 });

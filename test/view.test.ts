@@ -262,6 +262,16 @@ describeWithDataset('codeseceval view: server and data', () => {
     viewer.data.refresh();
     expect(viewer.data.run('late|late-model|direct-generation')!.samples).toBe(1);
 
+    // Its samples file is counted as it grows, a line once it is complete (blank lines are not samples).
+    const samples = path.join(late, 'samples.jsonl');
+    const sampleCount = async () => (await api<Overview>(viewer, '/api/overview')).sources.find((s) => s.label === 'late')!.samples;
+    writeFileSync(samples, '{"x":1}\n\n{"x":2}\n{"x"');
+    viewer.data.refresh();
+    expect(await sampleCount()).toBe(2);
+    appendFileSync(samples, ':3}\n');
+    viewer.data.refresh();
+    expect(await sampleCount()).toBe(3);
+
     // A line that is not a result stops that run folder with one line naming file and line.
     appendFileSync(path.join(late, 'results.jsonl'), '{"task_id": "CWE-020_codeql_4"}\n');
     viewer.data.refresh();

@@ -115,6 +115,8 @@ function cweOf(rule: string, reported: { id?: number } | undefined): string | nu
  */
 export class BanditAnalyzer implements Analyzer {
   readonly name = 'bandit';
+  readonly label = 'Bandit';
+  readonly install = 'apt-get install bandit';
   readonly ruleTable = BANDIT_RULE_TABLE;
   private readonly command: string;
   private readonly batchSize: number;

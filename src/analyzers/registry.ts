@@ -4,7 +4,8 @@ import type { Analyzer, Finding, ProgramAnalysis } from './types.js';
 
 /**
  * Analyzers by name. Another analyzer (Semgrep, ...) plugs in with one entry here and passes
- * the shared contract tests (test/helpers/analyzer-contract.ts).
+ * the shared contract tests (test/contracts-analyzer.test.ts fails until it has a harness entry);
+ * `doctor` checks every analyzer listed here.
  */
 const FACTORIES = {
   bandit: () => new BanditAnalyzer(),

@@ -24,7 +24,12 @@ export interface Availability {
 }
 
 export interface Analyzer {
+  /** The registry name (`--analyzer NAME`). */
   readonly name: string;
+  /** The name people know it by, for `doctor`'s line. */
+  readonly label: string;
+  /** How to install it, on one line (`doctor` prints it when the analyzer is missing). */
+  readonly install: string;
   /** The analyzer's own version, e.g. "1.6.2". */
   version(): Promise<string>;
   /** Version of the table that maps this analyzer's rules to CWEs, stored with every analysis. */

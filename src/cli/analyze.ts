@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ANALYZER_NAMES, DEFAULT_ANALYZER } from '../analyzers/registry.js';
 import { openDataset } from '../dataset/locate.js';
 import { createProgress, type Progress } from './progress.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 
 interface Flags {
   results: string[];

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { type FetchProgress, defaultDatasetUrl, fetchPinned, formatBytes } from '../benchmarks/fetch/fetch.js';
 import { BENCHMARKS, fetchedDir, parseBenchmarkName } from '../benchmarks/index.js';
 import { UserError } from '../core/errors.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 
 interface FetchFlags {
   url?: string;

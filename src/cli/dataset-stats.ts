@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { datasetStats, formatStatsTable } from '../dataset/stats.js';
 import { loadValidation } from '../score/validation.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 import { UserError } from '../core/errors.js';
 
 interface StatsFlags extends DatasetFlags {

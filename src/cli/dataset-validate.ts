@@ -8,7 +8,7 @@ import { createProgress } from './progress.js';
 import { checkOutputFile } from '../io/paths.js';
 import { writeFileAtomic } from '../io/write.js';
 import { InterruptedError } from '../core/errors.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 import { handleInterrupts } from './signals.js';
 
 interface Flags extends EngineFlags, DatasetFlags {

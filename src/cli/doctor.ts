@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runDoctor } from '../doctor/doctor.js';
 import { applyFix } from '../doctor/fix.js';
 import { formatDoctorReport } from '../doctor/format.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 
 interface DoctorFlags {
   python?: string;

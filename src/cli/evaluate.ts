@@ -4,7 +4,7 @@ import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type Datase
 import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
 import { phaseProgress } from './progress.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';

@@ -4,7 +4,7 @@ import { datasetFrom } from './dataset-options.js';
 import { generateSamples } from '../generate/generate.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
 import { formatDuration, progressReporter } from './progress.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 
 interface GenerateFlags extends GenerationFlags {

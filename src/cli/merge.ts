@@ -1,7 +1,7 @@
 import { err } from './output.js';
 import type { Command } from 'commander';
 import { mergeShards } from '../merge/merge.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 
 export function registerMerge(program: Command): void {
   program

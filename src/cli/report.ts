@@ -7,7 +7,7 @@ import { checkOutputFile } from '../io/paths.js';
 import { DEFAULT_KS } from '../score/passk.js';
 import { loadValidation } from '../score/validation.js';
 import { kListArg, nonNegativeInt, positiveInt } from './parse.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 import { notesLine, resolveReportInputs } from './report-inputs.js';
 import { partialLines } from '../report/completeness.js';
 

@@ -6,7 +6,7 @@ import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
 import { createProgress, phaseProgress, progressReporter, type Progress } from './progress.js';
 import { kListArg } from './parse.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 
 interface RunFlags extends EngineFlags, GenerationFlags {

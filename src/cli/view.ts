@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { openDataset } from '../dataset/locate.js';
 import { numberArg } from './parse.js';
-import { action } from './run-action.js';
+import { action } from './error-exit.js';
 
 interface Flags {
   port: number;

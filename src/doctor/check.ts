@@ -2,7 +2,10 @@
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 
 export interface CheckResult {
-  name: 'node' | 'python' | 'bwrap' | 'limits' | 'dataset' | 'bandit';
+  /** What was checked: node, python, bwrap, dataset, or an analyzer's registry name. */
+  name: string;
+  /** How the line names it ("Node.js", "Bandit"). */
+  label: string;
   level: CheckLevel;
   detail: string;
   hint?: string;

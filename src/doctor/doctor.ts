@@ -8,7 +8,7 @@ import { describeProblems, verifyTree } from '../benchmarks/fetch/manifest.js';
 import { packageFile } from '../io/paths.js';
 import { MIN_PYTHON, type PythonInfo, choosePython, probePython, versionAtLeast } from './python.js';
 import { checkBwrap, checkNode } from './system.js';
-import { checkBandit } from './bandit.js';
+import { checkAnalyzers } from './analyzers.js';
 import { UserError } from '../core/errors.js';
 import type { Dataset } from '../core/task.js';
 
@@ -76,13 +76,13 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   const checks: CheckResult[] = [];
 
   const node = checkNode();
-  checks.push({ name: 'node', level: node.ok ? 'ok' : 'fail', detail: node.detail, hint: node.hint });
+  checks.push({ name: 'node', label: 'Node.js', level: node.ok ? 'ok' : 'fail', detail: node.detail, hint: node.hint });
 
   const { check: datasetCheck, dataset } = await checkDataset(opts.dataset);
   const wanted = wantedModules(dataset);
 
-  // Started now so its interpreter start overlaps the other probes.
-  const bandit = checkBandit();
+  // Started now so their interpreter starts overlap the other probes.
+  const analyzers = checkAnalyzers();
   const pythonPath = choosePython(opts.python);
   const [probe, bwrap] = await Promise.all([
     probePython(pythonPath, wanted.map((w) => [w.module, w.probe])),
@@ -91,21 +91,22 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
 
   let python: PythonInfo | null = null;
   if (!probe.ok) {
-    checks.push({ name: 'python', level: 'fail', detail: `${pythonPath} is not a usable Python 3 interpreter: ${probe.error}`, hint: 'choose one with --python or $CODESECEVAL_PYTHON' });
+    checks.push({ name: 'python', label: 'Python', level: 'fail', detail: `${pythonPath} is not a usable Python 3 interpreter: ${probe.error}`, hint: 'choose one with --python or $CODESECEVAL_PYTHON' });
   } else {
     python = probe.info;
     const oldEnough = versionAtLeast(python.version, MIN_PYTHON);
     const where = python.inVirtualenv ? 'virtualenv' : python.seesDebianPackages ? "sees Debian's python3-* packages" : "does not see Debian's python3-* packages";
     checks.push({
       name: 'python',
+      label: 'Python',
       level: oldEnough ? 'ok' : 'fail',
       detail: `Python ${python.version} at ${python.path} (${where})${oldEnough ? '' : `: ${MIN_PYTHON.join('.')} or newer is needed`}`,
     });
   }
-  checks.push({ name: 'bwrap', level: bwrap.ok ? 'ok' : 'fail', detail: bwrap.detail, hint: bwrap.hint });
+  checks.push({ name: 'bwrap', label: 'bubblewrap', level: bwrap.ok ? 'ok' : 'fail', detail: bwrap.detail, hint: bwrap.hint });
   checks.push(checkSampleLimits(opts.cgroups ?? detectCgroups()));
   checks.push(datasetCheck);
-  checks.push(await bandit);
+  checks.push(...(await analyzers));
 
   const shimDir = opts.shimDir ?? packageFile('sandbox', 'python', 'shims');
   const modules = wanted.map((w): ModuleCheck => {
@@ -138,7 +139,7 @@ async function checkDataset(flag?: string): Promise<{ check: CheckResult; datase
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     return {
-      check: { name: 'dataset', level: 'warn', detail: 'no dataset found; checked the modules the pinned CodeSecEval data is known to import', hint: 'run `codeseceval dataset fetch`' },
+      check: { name: 'dataset', label: 'dataset', level: 'warn', detail: 'no dataset found; checked the modules the pinned CodeSecEval data is known to import', hint: 'run `codeseceval dataset fetch`' },
       dataset: null,
     };
   }
@@ -146,7 +147,7 @@ async function checkDataset(flag?: string): Promise<{ check: CheckResult; datase
   try {
     dataset = loadDataset(where);
   } catch (e) {
-    return { check: { name: 'dataset', level: 'fail', detail: (e as Error).message }, dataset: null };
+    return { check: { name: 'dataset', label: 'dataset', level: 'fail', detail: (e as Error).message }, dataset: null };
   }
   let detail = `${dataset.kind}, ${dataset.tasks.length} tasks at ${dataset.source}`;
   const bench = findBenchmark(dataset.kind);
@@ -154,13 +155,13 @@ async function checkDataset(flag?: string): Promise<{ check: CheckResult; datase
     const problems = await verifyTree(where, bench.fetch.manifest);
     if (problems.length) {
       return {
-        check: { name: 'dataset', level: 'fail', detail: `${detail}: fails verification: ${describeProblems(problems)}`, hint: `run \`codeseceval dataset fetch ${bench.kind} --force\`` },
+        check: { name: 'dataset', label: 'dataset', level: 'fail', detail: `${detail}: fails verification: ${describeProblems(problems)}`, hint: `run \`codeseceval dataset fetch ${bench.kind} --force\`` },
         dataset,
       };
     }
     detail += ' (matches the pinned manifest)';
   }
-  return { check: { name: 'dataset', level: 'ok', detail }, dataset };
+  return { check: { name: 'dataset', label: 'dataset', level: 'ok', detail }, dataset };
 }
 
 interface PlanInput {
@@ -225,10 +226,11 @@ function isRoot(): boolean {
 /** Whether samples are bounded as a whole (cgroups) or per process only. */
 export function checkSampleLimits(support: CgroupSupport): CheckResult {
   if (support.available) {
-    return { name: 'limits', level: 'ok', detail: `each sample bounded as a whole (cgroup ${support.version}: memory incl. its files, processes)` };
+    return { name: 'limits', label: 'sample limits', level: 'ok', detail: `each sample bounded as a whole (cgroup ${support.version}: memory incl. its files, processes)` };
   }
   return {
     name: 'limits',
+    label: 'sample limits',
     level: 'warn',
     detail: `per process only: ${support.reason}`,
     hint: 'run evaluations as root (or in a container with cgroups delegated) to bound each sample as a whole',

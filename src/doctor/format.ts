@@ -1,7 +1,6 @@
 import type { CheckLevel, DoctorReport, ModuleCheck } from './doctor.js';
 
 const MARK: Record<CheckLevel, string> = { ok: '✓', warn: '!', fail: '✗' };
-const LABEL = { node: 'Node.js', python: 'Python', bwrap: 'bubblewrap', limits: 'sample limits', dataset: 'dataset', bandit: 'Bandit' } as const;
 
 function moduleLine(m: ModuleCheck): string {
   const used = m.usedBy ? ` (imported by ${m.usedBy} task${m.usedBy === 1 ? '' : 's'})` : '';
@@ -23,7 +22,7 @@ function moduleLine(m: ModuleCheck): string {
 export function formatDoctorReport(r: DoctorReport): string {
   const out: string[] = [];
   for (const c of r.checks) {
-    out.push(`${MARK[c.level]} ${LABEL[c.name]}: ${c.detail}`);
+    out.push(`${MARK[c.level]} ${c.label}: ${c.detail}`);
     if (c.hint && c.level !== 'ok') out.push(`    ${c.hint}`);
   }
   const from = r.moduleSource === 'dataset' ? 'imported by the dataset' : 'known to be imported by CodeSecEval';

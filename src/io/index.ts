@@ -6,12 +6,14 @@
  */
 export { FileError, fsReason, issueLine, oneLine } from './errors.js';
 export {
+  countLinesSync,
   parseJsonText,
   readJsonFile,
   readJsonFileSync,
   readJsonl,
   readJsonlFile,
   readJsonlFileSync,
+  readJsonlLineSync,
   readJsonlSync,
   type EntryFor,
   type JsonlEntry,

@@ -18,6 +18,9 @@
  * - `readJsonFile(file, schema)` / `readJsonFileSync`: one JSON document (a BOM is allowed);
  *   errors as `FILE: FIELD: PROBLEM` with "(file)" for the whole document.
  * - `parseJsonText(text, schema, where, whole?)`: one JSON text + schema check, same wording.
+ * - `readJsonlLineSync(file, at, schema)`: one line again, by the `start` and `bytes` an
+ *   earlier read gave it (a viewer keeps offsets, not lines).
+ * - `countLinesSync(file, opts?)`: how many complete non-blank lines, and where they end.
  *
  * Options
  * - `tornTail`: what a last line without its newline means.
@@ -30,10 +33,15 @@
  * - `invalid`: 'error' (default) or 'report': yield `{ kind: 'invalid', line, start, bytes,
  *   problem }` (problem: the full one-line message) and go on, for callers that stop at the
  *   first line they cannot reuse rather than fail.
+ * - `from: { offset, line }`: read on from an earlier read's stop, a line start (an entry's
+ *   `bytes`); line numbers go on from `line`. `to`: read no byte at or past it (a size taken
+ *   earlier, so a file that grows is read in steps; a line cut at `to` is torn).
+ * - `noFollow`: refuse a symlink as the file itself (for files in folders that model output
+ *   or other users can write to).
  *
  * A byte-order mark is accepted at the start of the file only. Lines may end in CRLF.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { z } from 'zod';
 import { FileError, fsReason, issueLine, errnoCode } from './errors.js';
@@ -63,8 +71,13 @@ export type JsonlEntry<T> = JsonlValue<T> | JsonlTorn | JsonlInvalid;
 export interface ReadJsonlOptions {
   tornTail?: 'parse' | 'error' | 'report';
   invalid?: 'error' | 'report';
-  /** Bytes per read; only tests need to change it. */
+  /** Bytes per read (default 64 KiB). */
   chunkSize?: number;
+  /** Where an earlier read stopped: the byte offset of a line start, and the line before it. */
+  from?: { offset: number; line: number };
+  /** Read no byte at or past this offset. */
+  to?: number;
+  noFollow?: boolean;
 }
 
 /**
@@ -95,10 +108,15 @@ interface RawLine {
 class LineSplitter {
   private parts: Buffer[] = [];
   private partsLength = 0;
-  private offset = 0;
-  private lineNo = 0;
 
-  *push(chunk: Buffer): Generator<RawLine> {
+  constructor(
+    private offset = 0,
+    private lineNo = 0,
+  ) {}
+
+  /** The lines a chunk completes; an array, not a generator: this runs once per line of every file read. */
+  push(chunk: Buffer): RawLine[] {
+    const lines: RawLine[] = [];
     let pos = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, pos);
@@ -110,7 +128,7 @@ class LineSplitter {
       this.partsLength = 0;
       const start = this.offset;
       this.offset += data.length + 1;
-      yield { line: ++this.lineNo, start, end: this.offset, data, terminated: true };
+      lines.push({ line: ++this.lineNo, start, end: this.offset, data, terminated: true });
       pos = nl + 1;
     }
     if (pos < chunk.length) {
@@ -118,6 +136,7 @@ class LineSplitter {
       this.parts.push(rest);
       this.partsLength += rest.length;
     }
+    return lines;
   }
 
   end(): RawLine | null {
@@ -132,14 +151,24 @@ class LineSplitter {
 }
 
 function isBlank(data: Buffer): boolean {
-  for (const b of data) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  }
   return true;
 }
 
 // ignoreBOM keeps a U+FEFF in the text so that only the file's first line may drop it.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function decodeUtf8(data: Uint8Array): string | null {
+/**
+ * The text of valid UTF-8, null for invalid bytes. Node's own decoder is the fast path; it
+ * replaces invalid bytes by U+FFFD, so only text holding one (rare) is decoded again strictly
+ * to tell a real U+FFFD from a replaced byte.
+ */
+function decodeUtf8(data: Buffer): string | null {
+  const text = data.toString('utf8');
+  if (!text.includes('\uFFFD')) return text;
   try {
     return decoder.decode(data);
   } catch {
@@ -153,32 +182,34 @@ type InternalOptions = ReadJsonlOptions & { [KEEP_TEXT]?: boolean };
 export type WithText<T> = JsonlEntry<T> & { text?: string };
 
 /** One raw line → an entry, or null to skip it; throws when options say a problem is fatal. */
+// No closures or spreads here: this runs once per line of every file the tool reads.
 function processLine<T>(file: string, raw: RawLine, schema: z.ZodType<T>, opts: InternalOptions): WithText<T> | null {
   if (isBlank(raw.data)) return null;
-  const where = `${file}:${raw.line}`;
-  const pos = { line: raw.line, start: raw.start, bytes: raw.end };
   const torn = !raw.terminated;
   const tornMode = opts.tornTail ?? 'parse';
-  if (torn && tornMode === 'report') return { kind: 'torn', ...pos };
+  if (torn && tornMode === 'report') return { kind: 'torn', line: raw.line, start: raw.start, bytes: raw.end };
+  const where = `${file}:${raw.line}`;
   if (torn && tornMode === 'error') {
     throw new FileError(`${where}: last line is incomplete (no newline at the end)`, file, raw.line);
   }
   const note = torn ? TORN_NOTE : '';
-  const fail = (problem: string): JsonlInvalid => {
-    if (opts.invalid === 'report') return { kind: 'invalid', ...pos, problem };
-    throw new FileError(problem, file, raw.line);
-  };
   let text = decodeUtf8(raw.data);
-  if (text === null) return fail(`${where}: invalid UTF-8${note}`);
+  if (text === null) return invalidLine(file, raw, `${where}: invalid UTF-8${note}`, opts);
   if (raw.start === 0 && text.charCodeAt(0) === 0xfeff) {
     text = text.slice(1);
     if (!text.trim()) return null;
   }
   const parsed = parseLine(text, schema, where);
-  if (!parsed.ok) return fail(`${parsed.problem}${parsed.json ? '' : note}`);
-  const entry: WithText<T> = { kind: 'value', ...pos, value: parsed.value };
+  if (!parsed.ok) return invalidLine(file, raw, `${parsed.problem}${parsed.json ? '' : note}`, opts);
+  const entry: WithText<T> = { kind: 'value', line: raw.line, start: raw.start, bytes: raw.end, value: parsed.value };
   if (opts[KEEP_TEXT]) entry.text = text;
   return entry;
+}
+
+/** A line that does not parse: an entry with `invalid: 'report'`, else the error. */
+function invalidLine(file: string, raw: RawLine, problem: string, opts: ReadJsonlOptions): JsonlInvalid {
+  if (opts.invalid === 'report') return { kind: 'invalid', line: raw.line, start: raw.start, bytes: raw.end, problem };
+  throw new FileError(problem, file, raw.line);
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string; json: boolean };
@@ -236,7 +267,7 @@ function* chunkEntries<T>(
 export async function* scanJsonl<T>(file: string, schema: z.ZodType<T>, opts: InternalOptions = {}): AsyncGenerator<WithText<T>> {
   let fh: FileHandle;
   try {
-    fh = await open(file, 'r');
+    fh = await open(file, openFlags(opts));
   } catch (e) {
     throw openError(file, e);
   }
@@ -248,17 +279,20 @@ export async function* scanJsonl<T>(file: string, schema: z.ZodType<T>, opts: In
       throw readError(file, e);
     }
     const size = opts.chunkSize ?? DEFAULT_CHUNK;
-    const splitter = new LineSplitter();
-    for (;;) {
+    const { to, splitter } = span(opts);
+    let pos = opts.from?.offset ?? 0;
+    while (pos < to) {
       // A fresh buffer per read: the splitter keeps slices of earlier chunks.
-      const buf = Buffer.allocUnsafe(size);
+      const want = Math.min(size, to - pos);
+      const buf = Buffer.allocUnsafe(want);
       let n: number;
       try {
-        ({ bytesRead: n } = await fh.read(buf, 0, size, null));
+        ({ bytesRead: n } = await fh.read(buf, 0, want, pos));
       } catch (e) {
         throw readError(file, e);
       }
       if (n === 0) break;
+      pos += n;
       yield* chunkEntries(file, splitter, buf.subarray(0, n), schema, opts);
     }
     yield* chunkEntries(file, splitter, null, schema, opts);
@@ -267,10 +301,17 @@ export async function* scanJsonl<T>(file: string, schema: z.ZodType<T>, opts: In
   }
 }
 
+/** Where to stop, and the splitter numbering lines from where to start. */
+function span(opts: ReadJsonlOptions): { to: number; splitter: LineSplitter } {
+  return { to: opts.to ?? Infinity, splitter: new LineSplitter(opts.from?.offset ?? 0, opts.from?.line ?? 0) };
+}
+
+const openFlags = (opts: ReadJsonlOptions) => constants.O_RDONLY | (opts.noFollow ? constants.O_NOFOLLOW : 0);
+
 export function* scanJsonlSync<T>(file: string, schema: z.ZodType<T>, opts: InternalOptions = {}): Generator<WithText<T>> {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, openFlags(opts));
   } catch (e) {
     throw openError(file, e);
   }
@@ -282,16 +323,19 @@ export function* scanJsonlSync<T>(file: string, schema: z.ZodType<T>, opts: Inte
       throw readError(file, e);
     }
     const size = opts.chunkSize ?? DEFAULT_CHUNK;
-    const splitter = new LineSplitter();
-    for (;;) {
-      const buf = Buffer.allocUnsafe(size);
+    const { to, splitter } = span(opts);
+    let pos = opts.from?.offset ?? 0;
+    while (pos < to) {
+      const want = Math.min(size, to - pos);
+      const buf = Buffer.allocUnsafe(want);
       let n: number;
       try {
-        n = readSync(fd, buf, 0, size, null);
+        n = readSync(fd, buf, 0, want, pos);
       } catch (e) {
         throw readError(file, e);
       }
       if (n === 0) break;
+      pos += n;
       yield* chunkEntries(file, splitter, buf.subarray(0, n), schema, opts);
     }
     yield* chunkEntries(file, splitter, null, schema, opts);
@@ -328,6 +372,89 @@ export async function readJsonlFile<T>(file: string, schema: z.ZodType<T>, opts:
 
 export function readJsonlFileSync<T>(file: string, schema: z.ZodType<T>, opts: CollectOptions = {}): JsonlValue<T>[] {
   return [...readJsonlSync(file, schema, opts)];
+}
+
+/** Opens for reading with the readers' errors; the caller closes. */
+function openSyncChecked(file: string, opts: Pick<ReadJsonlOptions, 'noFollow'>): number {
+  let fd: number;
+  try {
+    fd = openSync(file, openFlags(opts));
+  } catch (e) {
+    throw openError(file, e);
+  }
+  try {
+    if (fstatSync(fd).isDirectory()) throw new FileError(`${file}: is a directory, not a file`, file);
+  } catch (e) {
+    closeSync(fd);
+    throw e instanceof FileError ? e : readError(file, e);
+  }
+  return fd;
+}
+
+/**
+ * One line read again by the `start` and `bytes` an earlier read gave its entry. Errors say
+ * `FILE: byte START: ...`, since the line number is not known here.
+ */
+export function readJsonlLineSync<T>(file: string, at: { start: number; bytes: number }, schema: z.ZodType<T>, opts: Pick<ReadJsonlOptions, 'noFollow'> = {}): T {
+  const fd = openSyncChecked(file, opts);
+  const where = `${file}: byte ${at.start}`;
+  let data: Buffer;
+  try {
+    const buf = Buffer.allocUnsafe(at.bytes - at.start);
+    const n = readSync(fd, buf, 0, buf.length, at.start);
+    data = buf.subarray(0, n);
+  } catch (e) {
+    throw readError(file, e);
+  } finally {
+    closeSync(fd);
+  }
+  const text = decodeUtf8(data);
+  if (text === null) throw new FileError(`${where}: invalid UTF-8`, file);
+  return parseJsonText(text, schema, where);
+}
+
+/**
+ * Complete non-blank lines from `from.offset` (0) up to `to` (the end), without parsing them,
+ * and the offset just past the last complete line, where the next count starts. A last line
+ * without its newline is not counted: it may still be being written.
+ */
+export function countLinesSync(file: string, opts: Pick<ReadJsonlOptions, 'from' | 'to' | 'noFollow' | 'chunkSize'> = {}): { lines: number; bytes: number } {
+  const fd = openSyncChecked(file, opts);
+  const start = opts.from?.offset ?? 0;
+  const to = opts.to ?? Infinity;
+  const size = opts.chunkSize ?? DEFAULT_CHUNK;
+  const buf = Buffer.allocUnsafe(size);
+  let lines = 0;
+  let bytes = start;
+  // Whether the line being scanned has a non-blank byte yet (it may span chunks).
+  let filled = false;
+  try {
+    for (let pos = start; pos < to; ) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, Math.min(size, to - pos), pos);
+      } catch (e) {
+        throw readError(file, e);
+      }
+      if (n === 0) break;
+      let i = 0;
+      while (i < n) {
+        const nl = buf.indexOf(NEWLINE, i);
+        const end = nl < 0 || nl >= n ? n : nl;
+        // Usually the first byte of a line already decides it.
+        for (let j = i; !filled && j < end; j++) filled = buf[j] !== 0x20 && buf[j] !== 0x09 && buf[j] !== 0x0d;
+        if (end === n) break;
+        if (filled) lines++;
+        filled = false;
+        bytes = pos + nl + 1;
+        i = nl + 1;
+      }
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { lines, bytes };
 }
 
 function parseJsonDocument<T>(file: string, data: Buffer, schema: z.ZodType<T>): T {

@@ -1,5 +1,5 @@
 import type { Report } from './build.js';
-import { count, pct, pValue, signedInterval, signedPct } from './format.js';
+import { count, pct, pValue, signedInterval, signedPct } from './display.js';
 import type { PairedColumn } from '../score/bootstrap.js';
 
 /**

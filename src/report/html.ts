@@ -1,7 +1,7 @@
 import type { SampleJudgement } from '../score/judge.js';
 import type { Report } from './build.js';
 import { cweCharts, splitCharts } from './charts.js';
-import { escapeHtml as esc, pct } from './format.js';
+import { escapeHtml as esc, pct } from './display.js';
 import {
   brokenTable,
   comparisonTable,

@@ -39,7 +39,8 @@ const cell = markdownCell;
 export function markdownTable(t: Table, level = 2): string {
   const head = t.columns.map((c) => cell(c.group ? `${c.group} ${c.label}` : c.label));
   const align = t.columns.map((c) => (c.numeric ? '---:' : '---'));
-  const lines = [`${'#'.repeat(level)} ${t.title}`, ''];
+  // A title can name a model: escaped like a cell, so a line break cannot end the heading.
+  const lines = [`${'#'.repeat(level)} ${cell(t.title)}`, ''];
   if (t.description) lines.push(t.description, '');
   if (t.rows.length) {
     lines.push(`| ${head.join(' | ')} |`, `| ${align.join(' | ')} |`);

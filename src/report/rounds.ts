@@ -3,7 +3,7 @@ import type { PairedColumn } from '../score/bootstrap.js';
 import type { GroupComparison, RunRounds } from '../score/rounds.js';
 import type { GroupScore } from '../score/scores.js';
 import type { Report } from './build.js';
-import { count, pct, pValue, signedInterval, signedPct } from './format.js';
+import { count, pct, pValue, signedInterval, signedPct } from './display.js';
 import { scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
 
 /**
@@ -68,8 +68,13 @@ export function roundsTable(report: Report): Table | null {
   return {
     id: 'table-rounds',
     title: 'Feedback repair: pass@k (%) after each round',
-    description:
-      'Round 0 is the base experiment’s answer; each later round is the model’s correction after feedback. A sample that stopped (its stop rule held) keeps its program for the later rounds, so the last round equals the headline score. Verdicts of earlier rounds are the ones recorded while generating (same sandbox, same test); the final round’s is evaluate’s. Asked: samples that asked the model in that round; Stopped: samples whose stop rule held after it; tokens: spent in that round, per sample of the run.',
+    description: [
+      'Round 0 is the base experiment’s answer; each later round is the model’s correction after feedback.',
+      'A sample that stopped (its stop rule held) keeps its program for the later rounds, so the last round equals the headline score.',
+      'Verdicts of earlier rounds are the ones recorded while generating (same sandbox, same test); the final round’s is evaluate’s.',
+      'Asked: samples that asked the model in that round; Stopped: samples whose stop rule held after it;',
+      'tokens: spent in that round, per sample of the run.',
+    ].join(' '),
     columns,
     rows,
     notes,

@@ -1,6 +1,6 @@
 import type { SplitGroup } from '../score/functional.js';
 import type { Report } from './build.js';
-import { interval, pct } from './format.js';
+import { interval, pct } from './display.js';
 import { naNotes, scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
 
 /** What the three numbers mean, said under every table that shows them. */

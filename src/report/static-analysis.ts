@@ -9,7 +9,7 @@ import type {
   RunAgreement,
   StaticAnalysisSummary,
 } from '../score/static-agreement.js';
-import { pct } from './format.js';
+import { pct } from './display.js';
 import type { Cell, Column, Table } from './table-model.js';
 
 export const STATIC_ANALYSIS_ID = 'static-analysis';

@@ -1,5 +1,5 @@
 import type { GroupScore } from '../score/scores.js';
-import { interval, pct } from './format.js';
+import { interval, pct } from './display.js';
 
 /**
  * Tables as plain data, so the Markdown, HTML and CSV renderers print the same numbers and

@@ -1,7 +1,7 @@
 import type {  RunScores } from '../score/scores.js';
 import { POOLED_LABEL } from '../score/groups.js';
 import type { Report } from './build.js';
-import { count, interval, pct, pValue, signedInterval, signedPct } from './format.js';
+import { count, interval, pct, pValue, signedInterval, signedPct } from './display.js';
 import { naNotes, scoreCell, text, type Cell, type Column, type Table } from './table-model.js';
 
 export { naNotes, scoreCell, text, type Cell, type Column, type Table };

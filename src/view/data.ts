@@ -1,5 +1,4 @@
-import { closeSync, fstatSync, lstatSync, readSync } from 'node:fs';
-import { openNoFollow } from './nofollow.js';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { childRunFolders, Labeller, resolveInputs, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
 import {
@@ -8,11 +7,14 @@ import {
   DEFAULT_KS,
   emptyStatusCounts,
   acceptResultLine,
+  countLinesSync,
   fallbackModel,
+  FileError,
   SampleRegister,
   UserError,
   loadValidation,
-  parseJsonText,
+  readJsonlLineSync,
+  readJsonlSync,
   ResultLine,
   toJson,
   type AcceptedLine,
@@ -49,8 +51,9 @@ export interface SampleEntry {
   detail: string;
   durationMs: number;
   file: string;
-  offset: number;
-  length: number;
+  /** Where its line starts and where the next one does, to read it again. */
+  start: number;
+  bytes: number;
   /** Lower-cased program, for free-text search. */
   hay: string;
 }
@@ -80,6 +83,7 @@ export interface SourceReport {
   lines: number;
 }
 
+// Large reads: the index of a 72,000-line file is read in a few dozen system calls.
 const CHUNK = 4 * 1024 * 1024;
 const DETAIL_CHARS = 300;
 const FAIL_LINE = /\bat test line (\d+)\b/;
@@ -235,9 +239,9 @@ export class ViewData {
         s.samplesLines = 0;
       }
       if (size > s.samplesBytes) {
-        const { lines, bytes } = countLines(s.spec.samples, s.samplesBytes, size);
+        const { lines, bytes } = countSampleLines(s.spec.samples, s.samplesBytes, size);
         s.samplesLines += lines;
-        s.samplesBytes += bytes;
+        s.samplesBytes = bytes;
         if (lines) changed = true;
       }
     }
@@ -288,64 +292,40 @@ export class ViewData {
     this.opts.onProblem?.(message);
   }
 
-  /** Read complete lines from `consumed` up to `size`; true when lines were added. */
+  /**
+   * Read complete lines from `consumed` up to `size`; true when lines were added or the file
+   * cannot be read on. A last line without its newline is still being written: it is read once
+   * complete.
+   */
   private readResults(s: SourceState, size: number): boolean {
-    let fd: number;
-    try {
-      fd = openNoFollow(s.spec.results);
-    } catch {
-      return false;
-    }
+    const lines = readJsonlSync(s.spec.results, ResultLine, {
+      from: { offset: s.consumed, line: s.lineNo },
+      to: size,
+      tornTail: 'report',
+      noFollow: true,
+      chunkSize: CHUNK,
+    });
     let added = false;
     try {
-      if (fstatSync(fd).isDirectory()) {
-        this.problem(s, `${s.spec.results}: is a directory, not a file`);
-        return true;
+      for (const entry of lines) {
+        if (entry.kind === 'torn') break;
+        if (!this.ingest(s, entry.value, `${s.spec.results}:${entry.line}`, entry)) return true;
+        s.lineNo = entry.line;
+        s.consumed = entry.bytes;
+        added = true;
       }
-      let carry: Buffer = Buffer.alloc(0);
-      let pos = s.consumed;
-      let base = s.consumed;
-      while (pos < size && !s.error) {
-        const want = Math.min(CHUNK, size - pos);
-        const buf = Buffer.allocUnsafe(want);
-        const n = readSync(fd, buf, 0, want, pos);
-        if (n <= 0) break;
-        pos += n;
-        const data: Buffer = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
-        let start = 0;
-        for (;;) {
-          const nl = data.indexOf(0x0a, start);
-          if (nl < 0) break;
-          s.lineNo++;
-          const end = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
-          if (end > start && !this.ingest(s, data.toString('utf8', start, end), base + start, nl - start)) {
-            return true;
-          }
-          added = true;
-          start = nl + 1;
-          s.consumed = base + start;
-        }
-        carry = data.subarray(start);
-        base += start;
-      }
-      // A last line without its newline is still being written: it is read once complete.
-    } finally {
-      closeSync(fd);
+    } catch (e) {
+      if (!(e instanceof FileError)) throw e;
+      // Replaced between the look and the read (gone, a symlink, a folder): the next look sees it.
+      if (e.line === undefined) return added;
+      this.problem(s, e.message);
+      return true;
     }
     return added;
   }
 
   /** One result line into the index; false (with the source's error set) when it is unusable. */
-  private ingest(s: SourceState, text: string, offset: number, length: number): boolean {
-    if (!text.trim()) return true;
-    const where = `${s.spec.results}:${s.lineNo}`;
-    let r: ResultLine;
-    try {
-      r = parseJsonText(text, ResultLine, where);
-    } catch (e) {
-      this.problem(s, (e as Error).message);
-      return false;
-    }
+  private ingest(s: SourceState, r: ResultLine, where: string, at: { start: number; bytes: number }): boolean {
     const origin = { where, file: s.spec.results, fallbackModel: s.fallbackModel };
     let accepted: AcceptedLine;
     try {
@@ -382,8 +362,8 @@ export class ViewData {
       detail: r.detail.length > DETAIL_CHARS ? `${r.detail.slice(0, DETAIL_CHARS)}…` : r.detail,
       durationMs: r.duration_ms,
       file: s.spec.results,
-      offset,
-      length,
+      start: at.start,
+      bytes: at.bytes,
       hay: (r.solution ?? r.completion ?? '').toLowerCase(),
     };
     tr.n++;
@@ -471,14 +451,7 @@ export class ViewData {
 
   /** The full result line of one sample, read back from its file. */
   readSample(e: SampleEntry): ResultLine {
-    const fd = openNoFollow(e.file);
-    try {
-      const buf = Buffer.allocUnsafe(e.length);
-      const n = readSync(fd, buf, 0, e.length, e.offset);
-      return parseJsonText(buf.toString('utf8', 0, n), ResultLine, `${e.file}: byte ${e.offset}`);
-    } finally {
-      closeSync(fd);
-    }
+    return readJsonlLineSync(e.file, e, ResultLine, { noFollow: true });
   }
 }
 
@@ -501,29 +474,12 @@ function stamp(file: string | null): string {
   }
 }
 
-function countLines(file: string, from: number, to: number): { lines: number; bytes: number } {
-  let fd: number;
+/** Lines of a samples file from `from` up to `to`, and where the count stops; nothing when it cannot be read. */
+function countSampleLines(file: string, from: number, to: number): { lines: number; bytes: number } {
   try {
-    fd = openNoFollow(file);
-  } catch {
-    return { lines: 0, bytes: 0 };
-  }
-  try {
-    let lines = 0;
-    let lastNl = -1;
-    let pos = from;
-    const buf = Buffer.allocUnsafe(CHUNK);
-    while (pos < to) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, to - pos), pos);
-      if (n <= 0) break;
-      for (let i = buf.indexOf(0x0a, 0); i >= 0 && i < n; i = buf.indexOf(0x0a, i + 1)) {
-        lines++;
-        lastNl = pos + i;
-      }
-      pos += n;
-    }
-    return { lines, bytes: lastNl < 0 ? 0 : lastNl + 1 - from };
-  } finally {
-    closeSync(fd);
+    return countLinesSync(file, { from: { offset: from, line: 0 }, to, noFollow: true, chunkSize: CHUNK });
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return { lines: 0, bytes: from };
   }
 }

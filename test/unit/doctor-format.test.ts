@@ -5,7 +5,7 @@ import { formatDoctorReport } from '../../src/doctor/format.js';
 function report(levels: Array<'ok' | 'warn' | 'fail'>): DoctorReport {
   return {
     ok: !levels.includes('fail'),
-    checks: levels.map((level, i) => ({ name: (['node', 'python', 'bwrap', 'dataset', 'bandit'] as const)[i]!, level, detail: `check ${i}` })),
+    checks: levels.map((level, i) => ({ name: `check-${i}`, label: `Check ${i}`, level, detail: `check ${i}` })),
     python: null,
     moduleSource: 'known-list',
     modules: [],
@@ -25,5 +25,13 @@ describe('doctor closing line', () => {
   });
   it('counts failures and warnings together', () => {
     expect(last(report(['fail', 'warn', 'ok']))).toBe('Some checks failed (1 failed, 1 warning).');
+  });
+});
+
+describe('doctor check lines', () => {
+  it('name each check by its label, with the hint of one that is not ok', () => {
+    const r = report(['ok', 'warn']);
+    r.checks[1]!.hint = 'install it';
+    expect(formatDoctorReport(r).split('\n').slice(0, 3)).toEqual(['✓ Check 0: check 0', '! Check 1: check 1', '    install it']);
   });
 });

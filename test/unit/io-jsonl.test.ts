@@ -1,9 +1,10 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  countLinesSync,
   issueLine,
   parseJsonText,
   readJsonFile,
@@ -11,6 +12,7 @@ import {
   readJsonl,
   readJsonlFile,
   readJsonlFileSync,
+  readJsonlLineSync,
   readJsonlSync,
   type JsonlEntry,
   type ReadJsonlOptions,
@@ -239,6 +241,58 @@ describe('readJsonl', () => {
       }
     });
     expect(open).toEqual([]);
+  });
+});
+
+describe('reading on from an offset (a file that grows)', () => {
+  const LINES = ['{"id":"a","n":1}\n', '\n', '{"id":"b","n":2}\r\n', '{"id":"c","n":3}\n'];
+
+  it('goes on from an entry’s end with the line numbers and offsets of a whole read', async () => {
+    const f = file(LINES.join(''));
+    const whole = await all(f, Row);
+    const first = whole[0]!;
+    const rest = await all(f, Row, { from: { offset: first.bytes, line: first.line } });
+    expect(rest).toEqual(whole.slice(1));
+    expect([...readJsonlSync(f, Row, { from: { offset: first.bytes, line: first.line }, chunkSize: 3 })]).toEqual(whole.slice(1));
+  });
+
+  it('stops before `to`: a line cut there is torn, and the next read takes it whole', async () => {
+    const f = file(LINES.join(''));
+    const cut = Buffer.byteLength(LINES.slice(0, 3).join('')) + 5;
+    const got = [...readJsonlSync(f, Row, { to: cut, tornTail: 'report' })];
+    expect(got.map((e) => e.kind)).toEqual(['value', 'value', 'torn']);
+    const b = got[1]!;
+    const next = [...readJsonlSync(f, Row, { from: { offset: b.bytes, line: b.line }, tornTail: 'report' })];
+    expect(next).toEqual([{ kind: 'value', line: 4, start: b.bytes, bytes: Buffer.byteLength(LINES.join('')), value: { id: 'c', n: 3 } }]);
+  });
+
+  it('refuses a symlink with noFollow, and reads through it without', async () => {
+    const f = file(LINES[0]!);
+    const link = path.join(dir, `link${++n}.jsonl`);
+    symlinkSync(f, link);
+    expect(readJsonlFileSync(link, Row).map((e) => e.value.id)).toEqual(['a']);
+    expect(() => [...readJsonlSync(link, Row, { noFollow: true })]).toThrow(new RegExp(`^${escape(link)}: cannot read: `));
+    await expect(all(link, Row, { noFollow: true })).rejects.toThrow(/cannot read/);
+    expect(() => countLinesSync(link, { noFollow: true })).toThrow(/cannot read/);
+    expect(() => readJsonlLineSync(link, { start: 0, bytes: 5 }, Row, { noFollow: true })).toThrow(/cannot read/);
+  });
+
+  it('reads one line again by its offsets, naming the byte where it starts', () => {
+    const f = file(LINES.join('') + '{"id":"d"}\n');
+    const [, b] = [...readJsonlSync(f, Row, { to: Buffer.byteLength(LINES.join('')) })];
+    expect(readJsonlLineSync(f, b!, Row)).toEqual({ id: 'b', n: 2 });
+    const start = Buffer.byteLength(LINES.join(''));
+    expect(() => readJsonlLineSync(f, { start, bytes: start + 11 }, Row)).toThrow(`${f}: byte ${start}: n: `);
+  });
+
+  it('counts complete non-blank lines and where they end, going on from there', () => {
+    const f = file('{"a":1}\n\n  \r\n{"b":2}\n{"c":');
+    const full = Buffer.byteLength('{"a":1}\n\n  \r\n{"b":2}\n');
+    for (const chunkSize of [1, 2, 5, 64]) expect(countLinesSync(f, { chunkSize })).toEqual({ lines: 2, bytes: full });
+    expect(countLinesSync(f, { from: { offset: 8, line: 0 } })).toEqual({ lines: 1, bytes: full });
+    expect(countLinesSync(f, { to: 9 })).toEqual({ lines: 1, bytes: 9 });
+    appendFileSync(f, '3}\n');
+    expect(countLinesSync(f, { from: { offset: full, line: 0 } })).toEqual({ lines: 1, bytes: full + 8 });
   });
 });
 

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { Analyzer } from '../../src/analyzers/types.js';
+import type { Analyzer } from '../../../src/analyzers/types.js';
+import { checkAnalyzer } from '../../../src/doctor/analyzers.js';
 
 /**
- * What every static analyzer must do, whatever it is: one suite, run by each analyzer's own
- * test file with its own factory. `badRule` is the rule the analyzer reports for a
- * subprocess call with shell=True built from a parameter.
+ * What every static analyzer must do, whatever it is: one suite, run over the registry by
+ * test/contracts-analyzer.test.ts with each analyzer's harness entry.
  */
-export interface ContractOptions {
+export interface AnalyzerHarness {
+  /** The rule the analyzer reports for a subprocess call with shell=True built from a parameter. */
   badRule: string;
+  /** Builds the analyzer under test (default: the registry's own factory). */
+  make?: () => Analyzer;
 }
 
 const BAD = [
@@ -24,7 +27,7 @@ const CLEAN = ['def add(a, b):', '    """Add two numbers."""', '    return a + b
 
 const SYNTAX_ERROR = 'def broken(:\n    return 1\n';
 
-export function analyzerContract(name: string, make: () => Analyzer, opts: ContractOptions): void {
+export function analyzerContract(name: string, make: () => Analyzer, opts: AnalyzerHarness): void {
   describe(`analyzer contract: ${name}`, () => {
     const analyzer = make();
 
@@ -33,6 +36,12 @@ export function analyzerContract(name: string, make: () => Analyzer, opts: Contr
       expect(analyzer.name).toBe(name);
       expect(await analyzer.version()).toMatch(/\d/);
       expect(analyzer.ruleTable).toMatch(/\S/);
+      expect(analyzer.label).toMatch(/^[^\n]+$/);
+      expect(analyzer.install).toMatch(/^[^\n]+$/);
+    });
+
+    it('passes doctor’s trial analysis', async () => {
+      expect(await checkAnalyzer(analyzer)).toMatchObject({ name, label: analyzer.label, level: 'ok' });
     });
 
     it('finds the known issue in a known-bad program, at its 1-based line', async () => {

@@ -1,4 +1,4 @@
-/** Shared number and text formatting for the human-readable formats. */
+/** Numbers and text as the human-readable report formats (Markdown, HTML) show them. */
 
 /** pass@k as a percentage with one decimal, "n/a" when not available. */
 export function pct(v: number | null): string {
