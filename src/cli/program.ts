@@ -5,6 +5,7 @@ import { registerDataset } from './dataset.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerDoctor } from './doctor.js';
 import { registerGenerate } from './generate.js';
+import { registerRepair } from './repair.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerView } from './view.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerDoctor(program);
   registerGenerate(program);
+  registerRepair(program);
   registerReport(program);
   registerRun(program);
   registerView(program);

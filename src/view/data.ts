@@ -11,6 +11,8 @@ import {
   fallbackModel,
   SampleRegister,
   UserError,
+  DatasetError,
+  repairHint,
   loadValidation,
   parseJsonText,
   ResultLine,
@@ -343,7 +345,7 @@ export class ViewData {
     try {
       r = parseJsonText(text, ResultLine, where);
     } catch (e) {
-      this.problem(s, (e as Error).message);
+      this.problem(s, `${(e as Error).message}; ${repairHint(s.spec.results)}`);
       return false;
     }
     const origin = { where, file: s.spec.results, fallbackModel: s.fallbackModel };
@@ -353,7 +355,8 @@ export class ViewData {
       s.register.claim(r, accepted, origin);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      this.problem(s, e.message);
+      const repairable = e instanceof DatasetError && (e.field === 'passed' || e.field === 'sample_index');
+      this.problem(s, repairable ? `${e.message}; ${repairHint(s.spec.results)}` : e.message);
       return false;
     }
     const { model, experiment, judgement } = accepted;
