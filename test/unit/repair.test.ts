@@ -5,8 +5,10 @@ import { registerRepair } from '../../src/cli/repair.js';
 import { readExistingSamples } from '../../src/generate/samples-file.js';
 import { detectKind, repairFile } from '../../src/evaluate/repair.js';
 import { acquireLock } from '../../src/io/lock.js';
+import { readResults } from '../../src/report/results-file.js';
 import { runCliInProcess } from '../helpers/cli.js';
 import { tempRoot } from './io-temp.js';
+import { makeTask } from '../helpers/task.js';
 
 const tmp = tempRoot('cse-repair-');
 
@@ -148,5 +150,14 @@ describe('codeseceval repair', () => {
     const o = await runCliInProcess(registerRepair, ['repair', path.join(tmp.root, 'nope.jsonl')]);
     expect(o.exitCode).toBe(1);
     expect(o.stderr).toMatch(/nope\.jsonl: no such file\n$/);
+  });
+});
+
+describe('the refusals name repair', () => {
+  it('report: a damaged line', async () => {
+    const f = file('r.jsonl', `${result('A', 0)}\n{oops\n`);
+    const ds = { kind: 'x', source: 'x', tasks: [], byId: new Map([['A', makeTask({ id: 'A', test: '' })]]) };
+    await expect(readResults([f], ds)).rejects.toThrow(`r.jsonl:2: invalid JSON`);
+    await expect(readResults([f], ds)).rejects.toThrow(`\`codeseceval repair ${f}\` moves the bad lines to ${f}.rejected and keeps the rest`);
   });
 });
