@@ -26,6 +26,8 @@ export {
   checkInputFile,
   checkOutputFile,
   checkOutputFolder,
+  createFolder,
+  createFolderError,
   packageFile,
   PACKAGE_ROOT,
   realTarget,

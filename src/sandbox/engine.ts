@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { packageFile } from '../io/paths.js';
+import { makeTempFolder, packageFile } from '../io/paths.js';
 import { bwrapArgs, SANDBOX } from './bwrap.js';
 import { OWN_PROCESS_GROUP, resolveInterpreter, type Interpreter } from './interpreter.js';
 import type { RunnerJob } from './protocol.js';
@@ -76,7 +76,7 @@ export class Engine implements Executor {
     if (this.options.sandbox === 'bwrap') checkBwrap();
     else opts.onWarning?.('--sandbox none: candidate code runs UNSANDBOXED with your user\'s rights (files, network, processes)');
     this.privileged = this.options.sandbox === 'bwrap' && process.getuid?.() === 0;
-    this.root = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-engine-'));
+    this.root = makeTempFolder('codeseceval-engine-', 'the sandbox');
     chmodSync(this.root, 0o700);
     process.on('exit', this.onExit);
     this.fixturesHost = path.join(this.root, 'fixtures');

@@ -112,11 +112,11 @@ describe('checkOutputFile', () => {
     const f = path.join(d, 'r.jsonl');
     writeFileSync(f, '');
     chmodSync(f, 0o444);
-    expect(message(() => checkOutputFile(f, { flag: '--out' }))).toBe(`--out ${f}: is not writable`);
+    expect(message(() => checkOutputFile(f, { flag: '--out' }))).toBe(`--out ${f}: is not writable: permission denied`);
     chmodSync(d, 0o555);
     try {
       expect(message(() => checkOutputFile(path.join(d, 'new.jsonl'), { flag: '--out' }))).toBe(
-        `--out ${path.join(d, 'new.jsonl')}: folder ${d} is not writable`,
+        `--out ${path.join(d, 'new.jsonl')}: folder ${d} is not writable: permission denied`,
       );
     } finally {
       chmodSync(d, 0o755);
