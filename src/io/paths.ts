@@ -4,7 +4,7 @@
  *
  * - `PACKAGE_ROOT`, `packageFile(...parts)`, `cacheDir()`: as src/util/paths.ts had them.
  * - `realTarget(file)`: the absolute path a file really lives at (symlinks resolved), also
- *   when the file does not exist yet (its folder is resolved).
+ *   when the file does not exist yet (its folder is resolved, and a symlink to it followed).
  * - `checkInputFile(file, flag)`: it exists and is a file (or a pipe), and can be read.
  * - `checkOutputFile(file, { flag, inputs, createFolder })`: it is not a folder; its folder
  *   exists (or is created with `createFolder`); it is none of `inputs` (by real path, so
@@ -21,7 +21,7 @@
  *   `--out /ro/new/r.jsonl: cannot create folder /ro/new: read-only file system`
  *   `--out r.jsonl: folder runs is not writable: permission denied`
  */
-import { accessSync, constants, mkdirSync, mkdtempSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,11 +97,28 @@ export function createFolderError(e: unknown, dir: string): string {
 }
 
 export function realTarget(file: string): string {
-  const abs = path.resolve(file);
-  try {
-    return realpathSync(abs);
-  } catch {
-    // Not there yet (or a dangling link): where it would be created.
+  let abs = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return realpathSync(abs);
+    } catch {
+      // Not there yet: where it would be created.
+    }
+    // A symlink to a file not made yet: writing through it creates its target, so that is
+    // the file (two names of one future file must share one lock).
+    let link: string;
+    try {
+      link = readlinkSync(abs);
+    } catch {
+      break;
+    }
+    let dir = path.dirname(abs);
+    try {
+      dir = realpathSync(dir);
+    } catch {
+      // resolved lexically below
+    }
+    abs = path.resolve(dir, link);
   }
   try {
     return path.join(realpathSync(path.dirname(abs)), path.basename(abs));
