@@ -351,7 +351,8 @@ export class ViewData {
     const origin = { where, file: s.spec.results, fallbackModel: s.fallbackModel };
     let accepted: AcceptedLine;
     try {
-      accepted = acceptResultLine(r, origin, this.dataset, { labels: s.validation?.labels ?? null });
+      // A task outside the dataset is shown flagged (queries.ts), not a reason to drop the run.
+      accepted = acceptResultLine(r, origin, this.dataset, { labels: s.validation?.labels ?? null, allowUnknownTasks: true });
       s.register.claim(r, accepted, origin);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
@@ -387,7 +388,7 @@ export class ViewData {
       file: s.spec.results,
       offset,
       length,
-      hay: (r.solution ?? r.completion ?? '').toLowerCase(),
+      hay: searchText(r.solution ?? r.completion ?? ''),
     };
     tr.n++;
     if (r.passed) tr.c++;
@@ -483,6 +484,13 @@ export class ViewData {
       closeSync(fd);
     }
   }
+}
+
+/** Search looks at a program's first SEARCH_CHARS characters: a 100 MB answer is not kept twice in memory. */
+export const SEARCH_CHARS = 1 << 20;
+
+function searchText(program: string): string {
+  return (program.length > SEARCH_CHARS ? program.slice(0, SEARCH_CHARS) : program).toLowerCase();
 }
 
 function sizeOf(file: string): number {
