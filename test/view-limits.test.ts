@@ -181,3 +181,20 @@ describe('the viewer and tasks outside the dataset', () => {
     expect((await get(v.url, '/api/task?id=CWE-000_never')).status).toBe(404);
   });
 });
+
+describe('the viewer and a damaged results file', () => {
+  let v: Viewer;
+  beforeAll(async () => {
+    const d = runFolder('damaged', [result({}), '{"task_id": "CWE-020_t_1", "sample_in', result({ sample_index: 1 })]);
+    v = await startViewer([d], dataset);
+  });
+  afterAll(async () => v?.close());
+
+  it('names the line and the command that moves it aside', async () => {
+    const o = await api<{ sources: { error: string | null }[] }>(v, '/api/overview');
+    const file = path.join(dir, 'damaged', 'results.jsonl');
+    expect(o.sources[0]!.error).toContain(`${file}:2: invalid JSON`);
+    expect(o.sources[0]!.error).toContain(`\`codeseceval repair ${file}\` moves the bad lines to ${file}.rejected and keeps the rest`);
+  });
+});
+
