@@ -3,7 +3,7 @@
  * naming the holder and exit 1; the first finishes with every sample exactly once. A lock
  * left by a process killed outright is taken over.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadDataset } from '../src/benchmarks/index.js';
@@ -84,6 +84,42 @@ describeWithDataset('one writer per file', () => {
     const lines = jsonLines(out);
     expect(lines.map((r) => [r.sample_index, r.status]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([0, 1, 2, 3, 4, 5].map((i) => [i, 'passed']));
     expect(existsSync(`${out}.lock`)).toBe(false);
+  }, 120_000);
+
+  it('two evaluates whose --out are hard links of one file: the second is refused in one line naming the first', async () => {
+    const samples = slowSamples(path.join(dir, 'hard-samples.jsonl'), 6);
+    const out = path.join(dir, 'hard-results.jsonl');
+    writeFileSync(out, '');
+    mkdirSync(path.join(dir, 'other'), { recursive: true });
+    const linked = path.join(dir, 'other', 'hard-linked.jsonl');
+    linkSync(out, linked);
+    const first = cli(['evaluate', '--samples', samples, '--out', out, '--jobs', '2'], { env: env() });
+    await waitFor(() => existsSync(`${out}.lock`), 'the first evaluate to take its lock');
+    const second = await cli(['evaluate', '--samples', samples, '--out', linked, '--jobs', '2'], { env: env() }).done;
+    expect(second.code, second.stderr).toBe(1);
+    expect(second.stderr.trim().split('\n'), second.stderr).toHaveLength(1);
+    expect(second.stderr).toContain(`${linked} is in use through ${out} (the same file: a hard link or another mount of it) by pid ${first.pid} on `);
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    // One writer: each sample once, the file whole under both names.
+    expect(jsonLines(out).map((r) => r.sample_index).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(readFileSync(linked, 'utf8')).toBe(readFileSync(out, 'utf8'));
+  }, 120_000);
+
+  it('two evaluates whose --out are a file and a symlink to it: the second is refused in one line naming the first', async () => {
+    const samples = slowSamples(path.join(dir, 'sym-samples.jsonl'), 6);
+    const out = path.join(dir, 'sym-results.jsonl');
+    const link = path.join(dir, 'other', 'sym-link.jsonl');
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(out, link);
+    const first = cli(['evaluate', '--samples', samples, '--out', link, '--jobs', '2'], { env: env() });
+    await waitFor(() => existsSync(`${out}.lock`), 'the first evaluate to take its lock');
+    const second = await cli(['evaluate', '--samples', samples, '--out', out, '--jobs', '2'], { env: env() }).done;
+    expectRefusedBy(second, first.pid, out);
+    expect(second.stderr).toContain(`(codeseceval evaluate, since `);
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(jsonLines(out).map((r) => r.sample_index).sort()).toEqual([0, 1, 2, 3, 4, 5]);
   }, 120_000);
 
   it('two generates on one --out: the second is refused; each sample once, each paid for once', async () => {

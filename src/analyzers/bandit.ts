@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { normaliseCwe } from '../util/cwe.js';
 import { BANDIT_RULE_TABLE, banditRuleCwe } from './bandit-cwe.js';
 import { SEVERITIES, type Analyzer, type Availability, type Finding, type ProgramAnalysis, type Severity } from './types.js';
+import { tempFolderError } from '../io/paths.js';
 
 export interface BanditOptions {
   /** The bandit executable (default: $CODESECEVAL_BANDIT, else `bandit` on PATH). */
@@ -175,7 +176,12 @@ export class BanditAnalyzer implements Analyzer {
    */
   private async analyzeBatch(programs: readonly string[]): Promise<ProgramAnalysis[]> {
     if (!programs.length) return [];
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'codeseceval-bandit-'));
+    let dir: string;
+    try {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'codeseceval-bandit-'));
+    } catch (e) {
+      throw tempFolderError(e, 'the static analyzer');
+    }
     try {
       const names = programs.map((_, i) => fileName(i));
       await Promise.all(programs.map((p, i) => writeFile(path.join(dir, names[i]!), p, 'utf8')));

@@ -6,6 +6,7 @@ import { registerEvaluate } from './evaluate.js';
 import { registerDoctor } from './doctor.js';
 import { registerGenerate } from './generate.js';
 import { registerMerge } from './merge.js';
+import { registerRepair } from './repair.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerView } from './view.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerGenerate(program);
   registerMerge(program);
+  registerRepair(program);
   registerReport(program);
   registerRun(program);
   registerView(program);

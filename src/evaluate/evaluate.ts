@@ -5,6 +5,7 @@ import { InterruptedError, UserError } from '../core/errors.js';
 import { acquireLock } from '../io/lock.js';
 import { readJsonlSync } from '../io/jsonl.js';
 import { checkOutputFile } from '../io/paths.js';
+import { repairHint } from '../io/repair.js';
 import { JsonlAppender, truncateFile } from '../io/write.js';
 import { createExecutor, type EngineOptions } from '../sandbox/index.js';
 import { autoTimeouts } from './timeouts.js';
@@ -89,7 +90,7 @@ async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[], sh
   if (prefix.foreign) {
     throw new UserError(
       `--out ${opts.outFile}: line ${prefix.foreign.line} is not a result of a sample of ${opts.samplesFile} ` +
-        `(${prefix.foreign.why}); it was left as it is — pass --fresh to replace the file, or choose another --out`,
+        `(${prefix.foreign.why}); it was left as it is — ${prefix.foreign.repairable ? `${repairHint(opts.outFile)} (then run this again), ` : ''}pass --fresh to replace the file, or choose another --out`,
     );
   }
   const resumed = prefix.count;
@@ -183,7 +184,7 @@ interface Prefix {
   count: number;
   bytes: number;
   /** The first complete line that is not a result of these samples (refused without --fresh). */
-  foreign: { line: number; why: string } | null;
+  foreign: { line: number; why: string; repairable: boolean } | null;
   /** Indexes (into the samples) of the samples those kept lines are results of. */
   done: Set<number>;
 }
@@ -202,12 +203,13 @@ function reusablePrefix(outFile: string, samples: LoadedSample[], soft: boolean)
   let bytes = 0;
   for (const entry of readJsonlSync(outFile, ResultLine, { tornTail: 'report', invalid: 'report' })) {
     if (entry.kind === 'torn') break;
-    const foreign = (why: string): Prefix => ({ count, bytes, foreign: { line: entry.line, why }, done });
-    if (entry.kind === 'invalid') return foreign(entry.problem);
+    // A damaged or repeated line is what `repair` moves aside; a result of other samples is not.
+    const foreign = (why: string, repairable = false): Prefix => ({ count, bytes, foreign: { line: entry.line, why, repairable }, done });
+    if (entry.kind === 'invalid') return foreign(entry.problem, true);
     const r = entry.value;
     const i = byKey.get(resultKey(r, r.sample_index));
     if (i === undefined) return foreign(`no sample ${r.task_id} #${r.sample_index} of that model and experiment`);
-    if (done.has(i)) return foreign(`a second result of ${r.task_id} #${r.sample_index}`);
+    if (done.has(i)) return foreign(`a second result of ${r.task_id} #${r.sample_index}`, true);
     const sample = samples[i]!;
     if (r.solution !== sample.fields.solution || r.completion !== sample.fields.completion) {
       return foreign(`the program of ${r.task_id} #${r.sample_index} differs`);

@@ -1,4 +1,6 @@
+import { FileError } from '../io/errors.js';
 import { readJsonl } from '../io/jsonl.js';
+import { repairHint } from '../io/repair.js';
 import { checkInputFile } from '../io/paths.js';
 import { sampleProgram } from '../benchmarks/index.js';
 import { UserError } from '../core/errors.js';
@@ -30,6 +32,7 @@ export async function readSamples(file: string, dataset: Dataset, flag = '--samp
   const out: LoadedSample[] = [];
   const counters = new Map<string, number>();
   const firstLine = new Map<string, number>();
+  try {
   for await (const { line, value: fields } of readJsonl(file, SampleLine)) {
     const task = dataset.byId.get(fields.task_id);
     if (!task) throw new UserError(`${file}:${line}: task_id: unknown task "${fields.task_id}" (not in ${dataset.source})`);
@@ -42,10 +45,15 @@ export async function readSamples(file: string, dataset: Dataset, flag = '--samp
     const key = resultKey(fields, sampleIndex);
     const first = firstLine.get(key);
     if (first !== undefined) {
-      throw new UserError(`${file}:${line}: repeats sample ${fields.task_id} #${sampleIndex}${fields.model ? ` of ${String(fields.model)}` : ''}${fields.experiment ? ` / ${String(fields.experiment)}` : ''} (first at line ${first}); remove one of the two lines`);
+      throw new UserError(`${file}:${line}: repeats sample ${fields.task_id} #${sampleIndex}${fields.model ? ` of ${String(fields.model)}` : ''}${fields.experiment ? ` / ${String(fields.experiment)}` : ''} (first at line ${first}); remove one of the two lines, or ${repairHint(file)}`);
     }
     firstLine.set(key, line);
     out.push({ line, fields, task, sampleIndex, program: sampleProgram(task, fields) });
+  }
+  } catch (e) {
+    // A damaged line: offer the way out that keeps the good ones.
+    if (e instanceof FileError && e.line !== undefined) throw new FileError(`${e.message}; ${repairHint(file)}`, file, e.line);
+    throw e;
   }
   // An empty results file would look like a finished run that `report` then refuses.
   if (!out.length) throw new UserError(`${file}: no samples in the file; nothing to evaluate (was \`generate\` run, or did it fail?)`);

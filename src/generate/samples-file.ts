@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { FileError } from '../io/errors.js';
 import { readJsonlSync } from '../io/jsonl.js';
+import { repairHint } from '../io/repair.js';
 import { rewriteJsonlSync, truncateFile } from '../io/write.js';
 import { SampleKeyLine, sampleKey } from '../core/sample.js';
 import { RecordedSettings } from './settings.js';
@@ -37,7 +38,7 @@ export function readExistingSamples(file: string): ExistingSamples {
       const first = lineOf.get(key);
       // Two lines for one sample would be two verdicts; generate never writes that, so say so.
       if (first !== undefined) {
-        throw new UserError(`${file}:${entry.line}: repeats sample ${s.task_id} #${s.sample_index} of ${s.model} / ${s.experiment} (first at line ${first}); remove one of the two lines (the file was left as it is)`);
+        throw new UserError(`${file}:${entry.line}: repeats sample ${s.task_id} #${s.sample_index} of ${s.model} / ${s.experiment} (first at line ${first}); the file was left as it is: remove one of the two lines, or ${repairHint(file)}`);
       }
       lineOf.set(key, entry.line);
       done.set(key, s.error);
@@ -46,7 +47,7 @@ export function readExistingSamples(file: string): ExistingSamples {
     }
   } catch (e) {
     if (e instanceof FileError && e.line !== undefined) {
-      throw new FileError(`${e.message}; is --out a samples file of generate? It was left as it is`, file, e.line);
+      throw new FileError(`${e.message}; is --out a samples file of generate? It was left as it is; ${repairHint(file)}`, file, e.line);
     }
     throw e;
   }

@@ -28,6 +28,8 @@ export {
   checkInputFile,
   checkOutputFile,
   checkOutputFolder,
+  createFolder,
+  createFolderError,
   packageFile,
   PACKAGE_ROOT,
   realTarget,

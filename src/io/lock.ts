@@ -23,12 +23,12 @@
  * `readLock(target)` returns the current holder's info (or null) for diagnostics.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { errnoCode, FileError, fsReason, oneLine } from './errors.js';
-import { realTarget } from './paths.js';
+import { createFolder, realTarget, tempFolderError } from './paths.js';
 
 const LockInfo = z.object({
   pid: z.number().int().positive(),
@@ -300,7 +300,11 @@ function fileIdentity(target: string): string | null {
 /** Per-user folder of the inode locks (on this machine: inodes mean nothing on another). */
 function inodeLockDir(): string {
   const dir = path.join(os.tmpdir(), `codeseceval-locks-${process.getuid?.() ?? 'user'}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    createFolder(dir, 0o700);
+  } catch (e) {
+    throw tempFolderError(e, 'output locks');
+  }
   return dir;
 }
 

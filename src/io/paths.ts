@@ -4,19 +4,24 @@
  *
  * - `PACKAGE_ROOT`, `packageFile(...parts)`, `cacheDir()`: as src/util/paths.ts had them.
  * - `realTarget(file)`: the absolute path a file really lives at (symlinks resolved), also
- *   when the file does not exist yet (its folder is resolved).
+ *   when the file does not exist yet (its folder is resolved, and a symlink to it followed).
  * - `checkInputFile(file, flag)`: it exists and is a file (or a pipe), and can be read.
  * - `checkOutputFile(file, { flag, inputs, createFolder })`: it is not a folder; its folder
  *   exists (or is created with `createFolder`); it is none of `inputs` (by real path, so
  *   symlinks and hard links do not hide it); it and its folder are writable. Returns the real
  *   target path.
  * - `checkOutputFolder(dir, { flag, inputs, create })`: the same for an output folder.
+ * - `createFolder(dir)`: `mkdir -p` whose error is the real cause (EROFS, EACCES), not the
+ *   ENOENT Node's recursive mkdir reports; `createFolderError(e, dir)` words it, naming the
+ *   level that could not be made.
  *
  * Messages name the flag and the path as the user wrote them, e.g.
  *   `--out a/b/c.jsonl: folder a/b does not exist`
  *   `--out r.jsonl is also an input (--samples); choose another file`
+ *   `--out /ro/new/r.jsonl: cannot create folder /ro/new: read-only file system`
+ *   `--out r.jsonl: folder runs is not writable: permission denied`
  */
-import { accessSync, constants, mkdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,12 +45,80 @@ export function cacheDir(): string {
   return path.join(base, 'codeseceval');
 }
 
-export function realTarget(file: string): string {
-  const abs = path.resolve(file);
+/**
+ * `mkdir -p` that reports the real cause: Node's recursive mkdir says ENOENT when a parent
+ * cannot be made (a read-only file system, no permission), so each missing level is made in
+ * turn and the first failure is thrown as it is, its `path` the folder that could not be made.
+ */
+export function createFolder(dir: string, mode?: number): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; ) {
+    try {
+      statSync(d);
+      break;
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code !== 'ENOENT') throw e;
+    }
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d, mode === undefined ? {} : { mode });
+    } catch (e) {
+      // Made meanwhile by another process: as good as made by us.
+      if (errnoCode(e) !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** The words for a temporary folder that cannot be made: the cause, the place, and the way out. */
+export function tempFolderError(e: unknown, purpose: string): FileError {
+  const dir = os.tmpdir();
+  return new FileError(`cannot create a temporary folder for ${purpose} in ${dir}: ${fsReason(e)}; set TMPDIR to a writable folder`, dir);
+}
+
+/** A new private folder under TMPDIR (`PREFIX` + random); a failure is a FileError naming TMPDIR and the cause. */
+export function makeTempFolder(prefix: string, purpose: string): string {
   try {
-    return realpathSync(abs);
-  } catch {
-    // Not there yet (or a dangling link): where it would be created.
+    return mkdtempSync(path.join(os.tmpdir(), prefix));
+  } catch (e) {
+    throw tempFolderError(e, purpose);
+  }
+}
+
+/** `cannot create folder X: REASON`, X the level that failed (which may be a parent of `dir`). */
+export function createFolderError(e: unknown, dir: string): string {
+  const failed = (e as NodeJS.ErrnoException | null)?.path ?? dir;
+  return `cannot create folder ${failed}: ${fsReason(e)}`;
+}
+
+export function realTarget(file: string): string {
+  let abs = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return realpathSync(abs);
+    } catch {
+      // Not there yet: where it would be created.
+    }
+    // A symlink to a file not made yet: writing through it creates its target, so that is
+    // the file (two names of one future file must share one lock).
+    let link: string;
+    try {
+      link = readlinkSync(abs);
+    } catch {
+      break;
+    }
+    let dir = path.dirname(abs);
+    try {
+      dir = realpathSync(dir);
+    } catch {
+      // resolved lexically below
+    }
+    abs = path.resolve(dir, link);
   }
   try {
     return path.join(realpathSync(path.dirname(abs)), path.basename(abs));
@@ -116,17 +189,17 @@ function checkFolder(dir: string, what: string, file: string, create: boolean): 
     if (code === 'ENOTDIR') throw new FileError(`${what}: a part of ${dir} is not a folder`, file);
     if (!create) throw new FileError(`${what}: folder ${dir} does not exist`, file);
     try {
-      mkdirSync(dir, { recursive: true });
+      createFolder(dir);
     } catch (e2) {
-      throw new FileError(`${what}: cannot create folder ${dir}: ${fsReason(e2)}`, file);
+      throw new FileError(`${what}: ${createFolderError(e2, dir)}`, file);
     }
     return;
   }
   if (!st.isDirectory()) throw new FileError(`${what}: ${dir} is not a folder`, file);
   try {
     accessSync(dir, constants.W_OK);
-  } catch {
-    throw new FileError(`${what}: folder ${dir} is not writable`, file);
+  } catch (e) {
+    throw new FileError(`${what}: folder ${dir} is not writable: ${fsReason(e)}`, file);
   }
 }
 
@@ -153,8 +226,8 @@ export function checkOutputFile(file: string, opts: CheckOutputOptions = {}): st
   if (st) {
     try {
       accessSync(file, constants.W_OK);
-    } catch {
-      throw new FileError(`${what}: is not writable`, file);
+    } catch (e) {
+      throw new FileError(`${what}: is not writable: ${fsReason(e)}`, file);
     }
   }
   return realTarget(file);
@@ -184,14 +257,14 @@ export function checkOutputFolder(dir: string, opts: CheckOutputFolderOptions = 
   if (st) {
     try {
       accessSync(dir, constants.W_OK);
-    } catch {
-      throw new FileError(`${what}: folder is not writable`, dir);
+    } catch (e) {
+      throw new FileError(`${what}: folder is not writable: ${fsReason(e)}`, dir);
     }
   } else if (opts.create) {
     try {
-      mkdirSync(dir, { recursive: true });
+      createFolder(dir);
     } catch (e) {
-      throw new FileError(`${what}: cannot create folder: ${fsReason(e)}`, dir);
+      throw new FileError(`${what}: ${createFolderError(e, dir)}`, dir);
     }
   } else {
     checkFolder(path.dirname(dir), what, dir, false);

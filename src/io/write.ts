@@ -30,7 +30,6 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
-  mkdirSync,
   openSync,
   readSync,
   renameSync,
@@ -43,7 +42,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { errnoCode, FileError, fsReason, isFsError } from './errors.js';
 import { KEEP_TEXT, scanJsonl, scanJsonlSync, type JsonlValue, type WithText } from './jsonl.js';
-import { realTarget } from './paths.js';
+import { createFolder, createFolderError, realTarget } from './paths.js';
 
 export interface AtomicWriteOptions {
   /** Create the folder (and parents) when it is missing. Default false: a missing folder is an error. */
@@ -100,9 +99,9 @@ class AtomicFile {
     }
     if (opts.mkdir) {
       try {
-        mkdirSync(dir, { recursive: true });
+        createFolder(dir);
       } catch (e) {
-        throw new FileError(`${file}: cannot create folder ${path.dirname(file)}: ${fsReason(e)}`, file);
+        throw new FileError(`${file}: ${createFolderError(e, dir)}`, file);
       }
     }
     // Shortened so a long name plus the suffix stays within the 255-byte name limit.

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { packageFile } from '../io/paths.js';
+import { makeTempFolder, packageFile } from '../io/paths.js';
 import { bwrapArgs, cgroupInSandbox, SANDBOX } from './bwrap.js';
 import { noUserNamespacesFilter } from './seccomp.js';
 import { claimEngineFolder, ENGINE_PREFIX, removeStaleEngineFolders } from './stale.js';
@@ -95,7 +95,7 @@ export class Engine implements Executor {
     this.privileged = this.options.sandbox === 'bwrap' && process.getuid?.() === 0;
     this.cgroups = this.makeCgroups(opts);
     removeStaleEngineFolders(os.tmpdir());
-    this.root = mkdtempSync(path.join(os.tmpdir(), ENGINE_PREFIX));
+    this.root = makeTempFolder(ENGINE_PREFIX, 'the sandbox');
     chmodSync(this.root, 0o700);
     claimEngineFolder(this.root);
     process.on('exit', this.onExit);

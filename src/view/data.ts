@@ -12,6 +12,8 @@ import {
   FileError,
   SampleRegister,
   UserError,
+  DatasetError,
+  repairHint,
   loadValidation,
   readJsonlLineSync,
   readJsonlSync,
@@ -54,6 +56,9 @@ export interface SampleEntry {
   /** Where its line starts and where the next one does, to read it again. */
   start: number;
   bytes: number;
+  /** The same as offset and length, as the sample pool reads lines (sample-pool.ts). */
+  offset: number;
+  length: number;
   /** Lower-cased program, for free-text search. */
   hay: string;
 }
@@ -318,7 +323,7 @@ export class ViewData {
       if (!(e instanceof FileError)) throw e;
       // Replaced between the look and the read (gone, a symlink, a folder): the next look sees it.
       if (e.line === undefined) return added;
-      this.problem(s, e.message);
+      this.problem(s, `${e.message}; ${repairHint(s.spec.results)}`);
       return true;
     }
     return added;
@@ -329,11 +334,13 @@ export class ViewData {
     const origin = { where, file: s.spec.results, fallbackModel: s.fallbackModel };
     let accepted: AcceptedLine;
     try {
-      accepted = acceptResultLine(r, origin, this.dataset, { labels: s.validation?.labels ?? null });
+      // A task outside the dataset is shown flagged (queries.ts), not a reason to drop the run.
+      accepted = acceptResultLine(r, origin, this.dataset, { labels: s.validation?.labels ?? null, allowUnknownTasks: true });
       s.register.claim(r, accepted, origin);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      this.problem(s, e.message);
+      const repairable = e instanceof DatasetError && (e.field === 'passed' || e.field === 'sample_index');
+      this.problem(s, repairable ? `${e.message}; ${repairHint(s.spec.results)}` : e.message);
       return false;
     }
     const { model, experiment, judgement } = accepted;
@@ -364,7 +371,9 @@ export class ViewData {
       file: s.spec.results,
       start: at.start,
       bytes: at.bytes,
-      hay: (r.solution ?? r.completion ?? '').toLowerCase(),
+      offset: at.start,
+      length: at.bytes - at.start,
+      hay: searchText(r.solution ?? r.completion ?? ''),
     };
     tr.n++;
     if (r.passed) tr.c++;
@@ -453,6 +462,13 @@ export class ViewData {
   readSample(e: SampleEntry): ResultLine {
     return readJsonlLineSync(e.file, e, ResultLine, { noFollow: true });
   }
+}
+
+/** Search looks at a program's first SEARCH_CHARS characters: a 100 MB answer is not kept twice in memory. */
+export const SEARCH_CHARS = 1 << 20;
+
+function searchText(program: string): string {
+  return (program.length > SEARCH_CHARS ? program.slice(0, SEARCH_CHARS) : program).toLowerCase();
 }
 
 function sizeOf(file: string): number {

@@ -2,7 +2,9 @@ import { statSync } from 'node:fs';
 import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
-import { highlight, lineDiff,  type DiffOp } from './highlight.js';
+import { highlight } from './highlight.js';
+import { lineText, renderLine } from './sample-pool.js';
+import type { TextField } from './sample-render.js';
 import {
   compareRuns,
   DEFAULT_BOOTSTRAP,
@@ -11,7 +13,6 @@ import {
   normaliseCwe,
   passAtK,
   Resampler,
-  SampleRound,
   STATUSES,
   type JsonGroup,
   type PairedColumn,
@@ -25,7 +26,11 @@ export class NotFound extends Error {}
 // ---------------------------------------------------------------------------------------------
 // Query parameters: the URL is untrusted input, so every one is checked here.
 
-const Name = z.string().min(1).max(500);
+/**
+ * Run keys hold the model and experiment names, which may be long (a model path, a tag):
+ * the bound is only that of a URL Node accepts (16 KiB of headers).
+ */
+const Name = z.string().min(1).max(16_384);
 const List = z.array(Name).max(500);
 
 export const TaskFilter = z.object({
@@ -73,6 +78,26 @@ function cweMatches(task: Task, wanted: string | null): boolean {
   }
 }
 
+/**
+ * Tasks that result lines name but the dataset does not have (another version of it, a typo,
+ * a file of another benchmark): listed with their samples so the page can flag them. Their
+ * lines are kept and shown; only scores, which need the task, leave them out.
+ */
+export function unknownTasks(data: ViewData, runs: readonly RunInfo[]) {
+  const out = new Map<string, { id: string; n: number; c: number; perRun: ([number, number] | null)[] }>();
+  runs.forEach((r, i) => {
+    for (const [id, t] of r.tasks) {
+      if (data.dataset.byId.has(id)) continue;
+      let u = out.get(id);
+      if (!u) out.set(id, (u = { id, n: 0, c: 0, perRun: runs.map(() => null) }));
+      u.n += t.n;
+      u.c += t.c;
+      u.perRun[i] = [t.n, t.c];
+    }
+  });
+  return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 export function overview(data: ViewData) {
   const runs = data.runs();
   const sources = data.sources.map((s) => ({
@@ -84,6 +109,7 @@ export function overview(data: ViewData) {
     labels: !!s.validation?.labels,
     broken: s.validation ? s.validation.broken.size : null,
     error: s.error,
+    unknown_tasks: unknownTasks(data, [...s.runs.values()]).map((u) => ({ id: u.id, samples: u.n })),
     reportError: s.report ? null : s.reportError,
     reportBehind: s.report ? s.lines - s.report.lines : s.lines,
     split: s.report?.json.split ?? null,
@@ -106,6 +132,7 @@ export function overview(data: ViewData) {
       ...runRef(r),
       samples: r.samples,
       tasks: r.tasks.size,
+      unknown_tasks: [...r.tasks.keys()].filter((id) => !data.dataset.byId.has(id)).length,
       statuses,
       verdicts,
       scored: jr !== null,
@@ -277,7 +304,9 @@ export function tasks(data: ViewData, f: TaskFilter) {
     verdict: facetOf(VERDICTS, 'verdict', (v) => (_t, a) => a.verdicts[v] > 0),
     broken: facetOf(['show', 'hide', 'only'] as const, 'broken', (v) => (t) => v === 'show' || (v === 'only') === brokenIds.has(t.id)),
   };
-  return { version: data.version, runs: selected.map(runRef), rows, samples, facets };
+  // Tasks outside the dataset match no subset or CWE; they are listed apart, flagged.
+  const unknown = unknownTasks(data, selected).filter((u) => !q || selected.some((r) => codeMatches(r.tasks.get(u.id), q)));
+  return { version: data.version, runs: selected.map(runRef), rows, samples, facets, unknown_tasks: unknown };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,8 +344,12 @@ function labelsFor(data: ViewData, taskId: string, runs: readonly RunInfo[]) {
 /** A task page: the task's own texts and code, and a summary of every sample of the chosen runs. */
 export function task(data: ViewData, taskId: string, f: TaskFilter) {
   const t = data.dataset.byId.get(taskId);
-  if (!t) throw new NotFound(`no task ${taskId} in the dataset`);
   const runs = selectRuns(data, f).filter((r) => r.tasks.has(taskId));
+  if (!t) {
+    if (!runs.length) throw new NotFound(`no task ${taskId} in the dataset`);
+    // Results name it but the dataset does not: its samples, flagged, without the task's texts.
+    return { version: data.version, task: null, unknown_task: taskId, broken: [], labels: null, runs: runs.map((r) => taskRun(r, taskId)) };
+  }
   return {
     version: data.version,
     task: {
@@ -334,81 +367,57 @@ export function task(data: ViewData, taskId: string, f: TaskFilter) {
     },
     broken: data.brokenOf(taskId),
     labels: labelsFor(data, taskId, runs),
-    runs: runs.map((r) => {
-      const tr = r.tasks.get(taskId)!;
-      return {
-        ...runRef(r),
-        n: tr.n,
-        c: tr.c,
-        pass_at_1: passAtK(tr.n, tr.c, 1),
-        samples: [...tr.samples].sort((a, b) => a.index - b.index).map(sampleSummary),
-      };
-    }),
+    runs: runs.map((r) => taskRun(r, taskId)),
   };
 }
 
-const ROUND_FIELDS = new Set(['round', 'feedback', 'raw', 'solution', 'extraction', 'status', 'passed', 'detail', 'findings', 'error', 'usage', 'cached']);
-// Shown in their own places on the page; everything else goes under "all fields".
-const SHOWN_FIELDS = new Set([
-  'task_id', 'sample_index', 'model', 'experiment', 'passed', 'status', 'detail', 'duration_ms', 'stdout_tail', 'stderr_tail',
-  'solution', 'completion', 'raw', 'extraction', 'prompt', 'rounds', 'soft',
-]);
+function taskRun(r: RunInfo, taskId: string) {
+  const tr = r.tasks.get(taskId)!;
+  return {
+    ...runRef(r),
+    n: tr.n,
+    c: tr.c,
+    pass_at_1: passAtK(tr.n, tr.c, 1),
+    samples: [...tr.samples].sort((a, b) => a.index - b.index).map(sampleSummary),
+  };
+}
 
-/** One sample in full: its program highlighted, diffs against both references, outputs, rounds. */
-export function sample(data: ViewData, key: string, taskId: string, index: number) {
+function findSample(data: ViewData, key: string, taskId: string, index: number) {
   const run = data.run(key);
   if (!run) throw new NotFound(`no run ${key}`);
   const entry = run.tasks.get(taskId)?.samples.find((s) => s.index === index);
   if (!entry) throw new NotFound(`no sample ${index} of ${taskId} in ${key}`);
-  const t = data.dataset.byId.get(taskId)!;
-  const line = data.readSample(entry);
-  const rec = line as Record<string, unknown>;
-  const program = line.solution ?? line.completion ?? '';
-  const diff: { secure: DiffOp[]; insecure: DiffOp[] | null } = {
-    secure: lineDiff(t.secureCode, program),
-    insecure: t.insecureCode === null ? null : lineDiff(t.insecureCode, program),
-  };
-  const text = (k: string) => (typeof rec[k] === 'string' ? (rec[k] as string) : null);
-  const rounds = Array.isArray(rec.rounds)
-    ? (rec.rounds as unknown[]).map((raw, i) => {
-        const p = SampleRound.safeParse(raw);
-        if (!p.success) return { round: i, invalid: JSON.stringify(raw, null, 1) };
-        const r = p.data;
-        const extra = Object.fromEntries(Object.entries(r).filter(([k]) => !ROUND_FIELDS.has(k)));
-        return {
-          round: r.round,
-          feedback: r.feedback,
-          raw: r.raw,
-          extraction: r.extraction,
-          program: highlight(r.solution),
-          status: r.status,
-          passed: r.passed,
-          detail: r.detail,
-          findings: r.findings ?? null,
-          error: r.error,
-          extra: Object.keys(extra).length ? JSON.stringify(extra, null, 1) : null,
-        };
-      })
-    : null;
-  const rest = Object.fromEntries(Object.entries(rec).filter(([k]) => !SHOWN_FIELDS.has(k)));
+  return { run, entry };
+}
+
+/** `/api/sample-text`: the whole text of one field of a sample, for the parts a page shows cut. */
+export function sampleTextUrl(key: string, taskId: string, index: number, field: TextField): string {
+  return `/api/sample-text?${new URLSearchParams({ run: key, task: taskId, index: String(index), field })}`;
+}
+
+/**
+ * One sample in full: its program highlighted, diffs against both references, outputs,
+ * rounds. A big line is rendered off the request path and shown in part (sample-render.ts).
+ */
+export async function sample(data: ViewData, key: string, taskId: string, index: number) {
+  const { run, entry } = findSample(data, key, taskId, index);
+  // A task outside the dataset: no references to compare with.
+  const t = data.dataset.byId.get(taskId);
+  const refs = { secure: t?.secureCode ?? null, insecure: t?.insecureCode ?? null };
+  const body = await renderLine(entry, () => data.readSample(entry), refs, (f) => sampleTextUrl(key, taskId, index, f));
   return {
     version: data.version,
     run: runRef(run),
     task_id: taskId,
+    unknown_task: !t,
     summary: sampleSummary(entry),
-    program: highlight(program),
-    from_completion: line.solution === undefined && line.completion !== undefined,
-    diff,
-    stdout_tail: line.stdout_tail ?? '',
-    stderr_tail: line.stderr_tail ?? '',
-    detail: line.detail,
-    raw: text('raw'),
-    extraction: rec.extraction === undefined ? null : typeof rec.extraction === 'string' ? rec.extraction : JSON.stringify(rec.extraction),
-    prompt: rec.prompt === undefined ? null : rec.prompt,
-    soft: rec.soft === undefined ? null : JSON.stringify(rec.soft, null, 1),
-    rounds,
-    fields: JSON.stringify(rest, null, 1),
+    ...body,
   };
+}
+
+export async function sampleFieldText(data: ViewData, key: string, taskId: string, index: number, field: TextField): Promise<Uint8Array> {
+  const { entry } = findSample(data, key, taskId, index);
+  return lineText(entry, () => data.readSample(entry), field);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ViewData } from './data.js';
-import { compare, filterFromParams, NotFound, overview, sample, task, tasks } from './queries.js';
+import { compare, filterFromParams, NotFound, overview, sample, sampleFieldText, task, tasks } from './queries.js';
+import { TEXT_FIELDS } from './sample-render.js';
 import { packageFile, UserError } from './sources.js';
 
 export const DEFAULT_PORT = 8484;
@@ -156,7 +157,16 @@ export function handler(data: ViewData, assets: Map<string, Asset>, allowedHosts
       if (p === '/api/sample') {
         const run = z.string().min(1).parse(q.get('run'));
         const id = z.string().min(1).parse(q.get('task'));
-        return json(req, res, 200, sample(data, run, id, Index.parse(q.get('index'))));
+        return json(req, res, 200, await sample(data, run, id, Index.parse(q.get('index'))));
+      }
+      if (p === '/api/sample-text') {
+        const run = z.string().min(1).parse(q.get('run'));
+        const id = z.string().min(1).parse(q.get('task'));
+        const field = z.enum(TEXT_FIELDS).parse(q.get('field'));
+        const body = await sampleFieldText(data, run, id, Index.parse(q.get('index')), field);
+        // Model output as plain text: with nosniff and the CSP, never run as a page.
+        res.setHeader('Cache-Control', 'no-store');
+        return send(res, 200, 'text/plain; charset=utf-8', Buffer.from(body.buffer, body.byteOffset, body.byteLength), head);
       }
       if (p === '/api/compare') {
         return json(req, res, 200, await compare(data, z.string().min(1).parse(q.get('a')), z.string().min(1).parse(q.get('b'))));

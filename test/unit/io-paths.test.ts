@@ -32,6 +32,21 @@ describe('package paths', () => {
   });
 });
 
+describe('realTarget', () => {
+  it('follows a symlink to a file not made yet, so both names share one lock', () => {
+    const d = realTarget(freshDir());
+    mkdirSync(path.join(d, 'sub'));
+    symlinkSync('../future.jsonl', path.join(d, 'sub', 'link.jsonl'));
+    symlinkSync(path.join(d, 'sub', 'link.jsonl'), path.join(d, 'chain.jsonl'));
+    expect(realTarget(path.join(d, 'sub', 'link.jsonl'))).toBe(path.join(d, 'future.jsonl'));
+    expect(realTarget(path.join(d, 'chain.jsonl'))).toBe(path.join(d, 'future.jsonl'));
+    // A loop ends; it names the loop's own path.
+    symlinkSync('loop-b', path.join(d, 'loop-a'));
+    symlinkSync('loop-a', path.join(d, 'loop-b'));
+    expect([path.join(d, 'loop-a'), path.join(d, 'loop-b')]).toContain(realTarget(path.join(d, 'loop-a')));
+  });
+});
+
 describe('checkInputFile', () => {
   it('names the flag and path of a missing file or a directory', () => {
     const d = freshDir();
@@ -112,11 +127,11 @@ describe('checkOutputFile', () => {
     const f = path.join(d, 'r.jsonl');
     writeFileSync(f, '');
     chmodSync(f, 0o444);
-    expect(message(() => checkOutputFile(f, { flag: '--out' }))).toBe(`--out ${f}: is not writable`);
+    expect(message(() => checkOutputFile(f, { flag: '--out' }))).toBe(`--out ${f}: is not writable: permission denied`);
     chmodSync(d, 0o555);
     try {
       expect(message(() => checkOutputFile(path.join(d, 'new.jsonl'), { flag: '--out' }))).toBe(
-        `--out ${path.join(d, 'new.jsonl')}: folder ${d} is not writable`,
+        `--out ${path.join(d, 'new.jsonl')}: folder ${d} is not writable: permission denied`,
       );
     } finally {
       chmodSync(d, 0o755);

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import * as tar from 'tar';
 import { FETCH_INFO_FILE, type FetchInfo, type Manifest, describeProblems, isDataPath, isJunkFile, verifyTree } from './manifest.js';
 import { UserError } from '../../core/errors.js';
+import { FileError } from '../../io/errors.js';
+import { createFolder, createFolderError } from '../../io/paths.js';
 
 /** GitHub's tarball of the pinned commit; its top folder is `<name>-<commit>/`. */
 export function defaultDatasetUrl(manifest: Manifest): string {
@@ -75,8 +77,13 @@ export async function fetchPinned(opts: FetchOptions): Promise<FetchResult> {
   }
 
   const url = opts.url || defaultDatasetUrl(manifest);
-  await mkdir(path.dirname(dest), { recursive: true });
-  const staging = await mkdtemp(path.join(path.dirname(dest), `.${path.basename(dest)}-fetch-`));
+  let staging: string;
+  try {
+    createFolder(path.dirname(dest));
+    staging = await mkdtemp(path.join(path.dirname(dest), `.${path.basename(dest)}-fetch-`));
+  } catch (e) {
+    throw new FileError(`${dest}: ${createFolderError(e, path.dirname(dest))}`, dest);
+  }
   try {
     const archive = path.join(staging, 'archive.tar.gz');
     const report = (phase: FetchPhase, bytes = 0, total: number | null = null) => opts.onProgress?.({ phase, bytes, total });
