@@ -75,6 +75,10 @@ export class BatchLedger {
     this.save();
   }
 
+  requestsOf(id: string): string[] {
+    return this.batches.find((b) => b.id === id)?.requests.map((r) => r.custom_id) ?? [];
+  }
+
   inFlight(): LedgerBatch[] {
     return this.batches.filter((b) => b.state === 'submitted');
   }

@@ -27,8 +27,8 @@ export interface Delivery {
   ask(req: AskRequest): Promise<DeliveredAnswer>;
   /** Run every job's work, scheduled as this delivery needs. */
   runAll(jobs: readonly Job[], work: (job: Job) => Promise<void>): Promise<void>;
-  /** Requests sent and not answered yet (named in the stop notice). */
-  inFlight(): number;
+  /** What the user's stop leaves waiting, as one line (null: nothing). */
+  stopNotice(): string | null;
 }
 
 /**
@@ -43,7 +43,7 @@ export function requestDelivery(provider: ModelProvider, limiter: AdaptiveLimite
   });
   return {
     kind: 'request',
-    inFlight: () => inFlight.size,
+    stopNotice: () => (inFlight.size ? `stopping: waiting for ${inFlight.size} request(s) in flight, whose answers are kept; Ctrl-C again abandons them` : null),
     runAll: async (jobs, work) => {
       await Promise.all(jobs.map((job) => limiter.run(() => work(job))));
     },

@@ -3,7 +3,7 @@ import { DEFAULT_ANALYZER, requireAnalyzer } from '../analyzers/registry.js';
 import { UserError } from '../core/errors.js';
 import type { Executor } from '../core/exec.js';
 import type { Experiment } from '../core/experiments.js';
-import { type ModelProvider, type Prompt, ProviderError, type SamplingParams } from '../core/model.js';
+import { type BatchApi, type CompletionResult, type ModelProvider, type Prompt, ProviderError, type SamplingParams } from '../core/model.js';
 import type { Dataset, Subset, Task } from '../core/task.js';
 import { strategyFor, type Answer, type SampleDraft } from '../experiments/index.js';
 import { acquireLock, type Lock } from '../io/lock.js';
@@ -12,6 +12,8 @@ import { AdaptiveLimiter } from '../models/adaptive-limit.js';
 import { createProvider, parseModelArg, samplingWarnings } from '../models/registry.js';
 import { ReplayProvider } from '../models/replay.js';
 import { createExecutor, type EngineOptions } from '../sandbox/index.js';
+import { BatchDelivery, type BatchView } from './batch-delivery.js';
+import { BatchLedger, ledgerFileOf } from './batch-ledger.js';
 import { ResponseCache, cacheKey } from './cache.js';
 import { contextFor } from './context.js';
 import { RunControl, Stopped } from './control.js';
@@ -59,10 +61,16 @@ export interface GenerateProgress {
   /** Samples already in the out file when the run started. */
   alreadyDone: number;
   elapsedMs: number;
+  /** Requests sent through the provider's batch API by this run (at batch prices). */
+  batched: number;
+  /** With --batch: the batches this run waits for, and their counts summed. */
+  batches?: { submitted: number; waiting: number; completed: number; failed: number; total: number; status: string };
 }
 
 export interface GenerateSummary extends GenerateProgress {
   interrupted: boolean;
+  /** With --batch: the batches submitted by this run, those left with the provider, and the ledger recording them. */
+  batch?: { submitted: string[]; inFlight: string[]; ledger: string; detached: boolean };
   firstError: string | null;
   outFile: string;
 }
@@ -110,6 +118,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
   }
   const samplesOf = (t: Task, e: Experiment) => (replay && options.n === undefined ? replay.samplesFor(t.id, e) : (options.n ?? DEFAULTS.n));
   provider.checkTasks?.(tasks);
+  const batchApi = options.batch || options.batchDetach ? batchApiOf(provider, options.model) : null;
 
   // Templates load and are checked against every task before anything is opened or asked.
   const analyzer = options.analyzer ?? DEFAULT_ANALYZER;
@@ -161,7 +170,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     if (todo.length && todo.length < jobs.length) notice(`resuming: ${jobs.length - todo.length} sample(s) kept in ${outFile}, ${todo.length} to make`);
 
     const cache = provider.cacheIdentity && options.cacheDir !== null ? new ResponseCache(options.cacheDir ?? path.join(defaultCacheRoot(), 'responses')) : null;
-    const progress: GenerateProgress = { done: 0, total: todo.length, errors: 0, cached: 0, requests: 0, alreadyDone: jobs.length - todo.length, elapsedMs: 0 };
+    const progress: GenerateProgress = { done: 0, total: todo.length, errors: 0, cached: 0, requests: 0, alreadyDone: jobs.length - todo.length, elapsedMs: 0, batched: 0 };
     const report = () => options.onProgress?.({ ...progress, elapsedMs: elapsed() });
     report();
     if (!todo.length) return { ...progress, interrupted: false, firstError: null, outFile, elapsedMs: elapsed() };
@@ -170,13 +179,34 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     if (strategies.some((s) => s.needs.executor)) executor = createExecutor(options.engine ?? {});
 
     const control = new RunControl();
-    const delivery: Delivery = requestDelivery(provider, limiter, control, progress);
+    const store = (key: string, result: CompletionResult) =>
+      cache?.put(key, { text: result.text, usage: result.usage, latencyMs: result.latencyMs, finishReason: result.finishReason, createdAt: new Date().toISOString() });
+    const batching = batchApi
+      ? new BatchDelivery({
+          api: batchApi,
+          ledger: new BatchLedger(ledgerFileOf(outFile)),
+          control,
+          server: provider.cacheIdentity?.baseURL ?? '',
+          model: recordedModel,
+          ...batchTiming(options.env ?? process.env),
+          detach: options.batchDetach ?? false,
+          store,
+          counts: progress,
+          notice,
+          onStatus: () => {
+            progress.batches = batchProgress(batching!.batches());
+            report();
+          },
+        })
+      : null;
+    const delivery: Delivery = batching ?? requestDelivery(provider, limiter, control, progress);
     // The user's stop (Ctrl-C) asks nothing new but lets requests in flight finish, so every
     // answer already paid for is recorded (in the cache, and in the file when its sample is
     // complete); a second Ctrl-C ends the process at once (src/cli/signals.ts).
     const onAbort = () => {
+      const line = delivery.stopNotice();
       control.draining.abort();
-      if (delivery.inFlight()) notice(`stopping: waiting for ${delivery.inFlight()} request(s) in flight, whose answers are kept; Ctrl-C again abandons them`);
+      if (line) notice(line);
     };
     if (options.signal?.aborted) control.draining.abort();
     options.signal?.addEventListener('abort', onAbort);
@@ -191,10 +221,8 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
         return { result: { text: hit.text, usage: hit.usage, latencyMs: hit.latencyMs, finishReason: hit.finishReason }, cached: true, error: null };
       }
       const answer = await delivery.ask({ job, prompt, params, key });
-      const { result } = answer;
-      if (cache && key && result) {
-        cache.put(key, { text: result.text, usage: result.usage, latencyMs: result.latencyMs, finishReason: result.finishReason, createdAt: new Date().toISOString() });
-      }
+      // A batch's answers are stored as soon as they are read, awaited or not.
+      if (key && answer.result && !answer.batch) store(key, answer.result);
       if (answer.batch) note.batches.add(answer.batch);
       return { result: answer.result, cached: answer.cached, error: answer.error };
     };
@@ -231,9 +259,48 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
       if (fatal instanceof ProviderError || fatal instanceof UserError) throw new UserError(`${msg} — ${kept}`);
       throw new Error(`${msg} — ${kept}`, { cause: fatal });
     }
-    return { ...progress, elapsedMs: elapsed(), interrupted: control.stopping(), firstError: recorder.firstError, outFile };
+    const batch = batching ? { ...batching.batches(), ledger: ledgerFileOf(outFile), detached: options.batchDetach ?? false } : undefined;
+    return { ...progress, elapsedMs: elapsed(), interrupted: control.stopping(), firstError: recorder.firstError, outFile, ...(batch ? { batch } : {}) };
   } finally {
     executor?.close();
     lock.release();
   }
+}
+
+/** `--batch` needs a provider with a batch API: OpenAI's (and servers that offer it) or Anthropic's. */
+function batchApiOf(provider: ModelProvider, model: string): BatchApi {
+  if (!provider.batchApi) throw new UserError(`--batch: ${model} has no batch API; openai:, openai-completions: and anthropic: models have one`);
+  return provider.batchApi();
+}
+
+/**
+ * How often batches are polled: first after CODESECEVAL_BATCH_POLL_MS (default 15 s), then
+ * half as long again each time, up to 20 times the first (5 min), so a day's wait is a few
+ * hundred requests. CODESECEVAL_BATCH_MAX_REQUESTS splits batches smaller than the provider's
+ * limits. Both exist for tests and unusual servers.
+ */
+function batchTiming(env: Record<string, string | undefined>): { pollMs: number; maxRequests?: number } {
+  const num = (name: string, fallback: number | undefined) => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+  const maxRequests = num('CODESECEVAL_BATCH_MAX_REQUESTS', undefined);
+  return { pollMs: num('CODESECEVAL_BATCH_POLL_MS', 15_000)!, ...(maxRequests !== undefined ? { maxRequests } : {}) };
+}
+
+function batchProgress(v: BatchView): NonNullable<GenerateProgress['batches']> {
+  const sum = (f: (s: BatchView['statuses'][number]) => number) => v.statuses.reduce((n, s) => n + f(s), 0);
+  const states = new Map<string, number>();
+  for (const s of v.statuses) states.set(s.providerStatus, (states.get(s.providerStatus) ?? 0) + 1);
+  return {
+    submitted: v.submitted.length,
+    waiting: v.statuses.filter((s) => s.state === 'in_progress').length,
+    completed: sum((s) => s.counts.completed),
+    failed: sum((s) => s.counts.failed),
+    total: sum((s) => s.counts.total),
+    status: [...states].map(([k, n]) => `${n} ${k}`).join(', '),
+  };
 }

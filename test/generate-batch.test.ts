@@ -1,0 +1,146 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { loadDataset } from '../src/benchmarks/index.js';
+import { type GenerateOptions, generateSamples } from '../src/generate/generate.js';
+import type { GeneratedSample } from '../src/core/sample.js';
+import type { Dataset } from '../src/core/task.js';
+import { type FakeAnswer, type FakeBatchOptions, type FakeBatchServer, startFakeBatchServer, userTextOf } from './helpers/fake-batch.js';
+import { readSamples } from './helpers/generate.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
+
+let dataset: Dataset;
+const TASKS = ['CWE-020_codeql_1', 'CWE-078_author_1', 'CWE-20_01'];
+const servers: FakeBatchServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+beforeAll(() => {
+  dataset = loadDataset(CODESECEVAL_DIR);
+});
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'cse-batch-'));
+
+/** The task's Secure Code in a fence; the task is found by its Problem in the prompt. */
+function secure(body: Record<string, unknown>): FakeAnswer {
+  const text = userTextOf(body);
+  const task = dataset.tasks.find((t) => text.includes(t.problem.trim()));
+  return task ? { text: `Here:\n\n\`\`\`python\n${task.secureCode}\n\`\`\`\n` } : { text: 'no task' };
+}
+
+async function fake(kind: 'openai' | 'anthropic', opts: Partial<FakeBatchOptions> = {}): Promise<FakeBatchServer> {
+  const s = await startFakeBatchServer(kind, { answer: secure, ...opts });
+  servers.push(s);
+  return s;
+}
+
+function options(kind: 'openai' | 'anthropic', server: FakeBatchServer, dir: string, over: Partial<GenerateOptions> = {}): GenerateOptions {
+  return {
+    dataset,
+    model: kind === 'openai' ? 'openai:fake-coder' : 'anthropic:fake-claude',
+    outFile: path.join(dir, 'samples.jsonl'),
+    tasks: TASKS,
+    n: 2,
+    experiments: ['direct-generation', 'vuln-aware-generation'],
+    baseURL: server.baseURL,
+    env: { OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k', CODESECEVAL_BATCH_POLL_MS: '5' },
+    cacheDir: path.join(dir, 'cache'),
+    maxRetries: 0,
+    ...over,
+  };
+}
+
+/** A samples line without what differs between deliveries (ids, timing, the batch it came by). */
+function comparable(s: GeneratedSample): Record<string, unknown> {
+  const { created_at: _c, latency_ms: _l, delivery: _d, batch_ids: _b, ...rest } = s as GeneratedSample & Record<string, unknown>;
+  return rest;
+}
+
+const sortKey = (s: GeneratedSample) => `${s.experiment}|${s.task_id}|${s.sample_index}`;
+const sorted = (xs: GeneratedSample[]) => [...xs].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+
+describeWithDataset('generate --batch', () => {
+  for (const kind of ['openai', 'anthropic'] as const) {
+    it(`${kind}: gives the same samples file as asking one by one, in one batch, each sample once`, async () => {
+      const server = await fake(kind, { plan: () => ({ polls: 3 }) });
+      const one = tmp();
+      const plain = await generateSamples(options(kind, server, one));
+      expect(plain.errors).toBe(0);
+      const two = tmp();
+      const batched = await generateSamples(options(kind, server, two, { batch: true }));
+      expect(batched.done).toBe(12);
+      expect(batched.batched).toBe(12);
+      expect(server.batches).toHaveLength(1);
+      expect(server.batches[0]!.requests).toHaveLength(12);
+      // Every request of the batch is the request sent one by one, byte for byte.
+      expect(server.batches[0]!.requests.map((r) => JSON.stringify(r.body)).sort()).toEqual(server.single.map((b) => JSON.stringify(b)).sort());
+      const a = sorted(readSamples(path.join(one, 'samples.jsonl')));
+      const b = sorted(readSamples(path.join(two, 'samples.jsonl')));
+      expect(b.map(comparable)).toEqual(a.map(comparable));
+      expect(b.every((s) => (s as Record<string, unknown>).delivery === 'batch')).toBe(true);
+      expect(a.some((s) => (s as Record<string, unknown>).delivery !== undefined)).toBe(false);
+      // The ledger says the batch was collected.
+      const ledger = JSON.parse(readFileSync(path.join(two, 'samples.jsonl.batches.json'), 'utf8'));
+      expect(ledger.batches).toMatchObject([{ provider: kind, state: 'collected', outcome: 'ended' }]);
+      // The answers are in the cache: the same command elsewhere pays nothing.
+      const three = tmp();
+      const again = await generateSamples(options(kind, server, three, { batch: true, cacheDir: path.join(two, 'cache') }));
+      expect(again.cached).toBe(12);
+      expect(server.batches).toHaveLength(1);
+    });
+
+    it(`${kind}: per-line errors become failed samples; --retry-errors makes them again in a new batch`, async () => {
+      let refuse = true;
+      const server = await fake(kind, {
+        answer: (body, id) => (refuse && id !== null && userTextOf(body).includes(dataset.byId.get('CWE-20_01')!.problem.trim()) ? { error: 'content refused' } : secure(body)),
+      });
+      const dir = tmp();
+      const first = await generateSamples(options(kind, server, dir, { batch: true }));
+      // Only the direct-generation prompts quote the Problem as it is: two samples refused.
+      expect(first.errors).toBe(2);
+      expect(first.firstError).toMatch(/content refused/);
+      const failed = readSamples(path.join(dir, 'samples.jsonl')).filter((s) => s.error);
+      expect(failed.map((s) => `${s.task_id} ${s.experiment}`)).toEqual(Array(2).fill('CWE-20_01 direct-generation'));
+      refuse = false;
+      const second = await generateSamples(options(kind, server, dir, { batch: true, retryErrors: true }));
+      expect(second.done).toBe(2);
+      expect(second.errors).toBe(0);
+      expect(server.batches).toHaveLength(2);
+      expect(server.batches[1]!.requests).toHaveLength(2);
+      const lines = readSamples(path.join(dir, 'samples.jsonl'));
+      expect(lines).toHaveLength(12);
+      expect(lines.filter((s) => s.error)).toHaveLength(0);
+    });
+
+    for (const end of ['expired', 'cancelled', 'failed'] as const) {
+      it(`${kind}: a batch that ${end === 'failed' ? 'failed' : `was ${end}`} is one line naming it; answered requests are kept`, async () => {
+        if (kind === 'anthropic' && end === 'failed') return; // Message Batches end, they do not fail as a whole.
+        const server = await fake(kind, { plan: (i) => (i === 0 ? { end, unanswered: (_id, k) => k % 2 === 0 } : {}) });
+        const dir = tmp();
+        const notices: string[] = [];
+        const r = await generateSamples(options(kind, server, dir, { batch: true, onNotice: (m) => notices.push(m) }));
+        const id = server.batches[0]!.id;
+        const line = notices.find((n) => n.startsWith(`batch ${id} ${end}`));
+        expect(line).toBeDefined();
+        const answered = end === 'failed' ? 0 : 6;
+        expect(r.errors).toBe(12 - answered);
+        expect(r.done).toBe(12);
+        const again = await generateSamples(options(kind, server, dir, { batch: true, retryErrors: true }));
+        expect(again.done).toBe(12 - answered);
+        expect(again.errors).toBe(0);
+        expect(server.batches).toHaveLength(2);
+        expect(existsSync(path.join(dir, 'samples.jsonl.batches.json'))).toBe(true);
+      });
+    }
+  }
+
+  it('refuses --batch for a model without a batch API, before any work', async () => {
+    const dir = tmp();
+    await expect(generateSamples({ dataset, model: 'reference:secure', outFile: path.join(dir, 's.jsonl'), tasks: TASKS, batch: true })).rejects.toThrow(
+      /--batch: reference:secure has no batch API/,
+    );
+    expect(existsSync(path.join(dir, 's.jsonl'))).toBe(false);
+  });
+});
