@@ -40,6 +40,8 @@ export interface GenerationFlags extends DatasetFlags {
   rounds?: number;
   feedbackBase?: string;
   analyzer?: string;
+  batch?: boolean;
+  batchDetach?: boolean;
 }
 
 export const MODEL_HELP = `${MODEL_SPEC_FORMS}; LABEL=SPEC names the run (e.g. gpt4o=openai:gpt-4o)`;
@@ -71,7 +73,9 @@ export function addGenerationOptions(cmd: Command, experimentsDefault: string): 
     )
     .option('--rounds <n>', 'feedback-repair experiments: feedback rounds after round 0 (default 3)', generationArg('rounds'))
     .option('--feedback-base <experiment>', 'feedback-repair experiments: the single-shot experiment of round 0 (default direct-generation)')
-    .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)');
+    .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)')
+    .option('--batch', "openai: and anthropic: models: ask through the provider's batch API (half price, answers within 24 h); resumable")
+    .option('--batch-detach', 'with --batch: submit the batches, record them and exit; the same command later collects them');
 }
 
 /** The experiments asked for, from either spelling of the flag. */
@@ -107,5 +111,7 @@ export function generationOptionsFrom(
     rounds: flags.rounds,
     feedbackBase: flags.feedbackBase,
     analyzer: flags.analyzer,
+    batch: flags.batch || flags.batchDetach,
+    batchDetach: flags.batchDetach,
   };
 }

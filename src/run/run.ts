@@ -77,6 +77,8 @@ export interface RunSummary {
   /** Overall pass@k table for the terminal. */
   headline: string;
   interrupted: boolean;
+  /** Batches left with the provider (--batch-detach): the run stops after generation until they are collected. */
+  batchesInFlight: string[];
   /** Samples whose model request failed for good (recorded, and scored as failures). */
   generationErrors: number;
 }
@@ -162,6 +164,7 @@ function emptySummary(files: RunFiles): RunSummary {
     report: null,
     headline: '',
     interrupted: false,
+    batchesInFlight: [],
     generationErrors: 0,
   };
 }
@@ -193,7 +196,10 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
       summary.interrupted = true;
       return summary;
     }
+    // Detached batches: nothing is evaluated until the same command has collected them.
+    if (g.batch?.inFlight.length) summary.batchesInFlight.push(...g.batch.inFlight);
   }
+  if (summary.batchesInFlight.length) return summary;
 
   const engine = opts.engine ?? {};
   stage('evaluate', `evaluating ${files.samples} → ${files.results}`);
