@@ -136,6 +136,43 @@ describeWithDataset('generate --batch', () => {
     }
   }
 
+  it('feedback-repair: one batch per round, round k+1 after round k is evaluated; same samples as one by one', async () => {
+    const tasks = ['CWE-020_codeql_1', 'CWE-078_author_1', 'CWE-20_01', 'CWE-79_01'];
+    // Insecure Code at round 0, the Secure Code once told the test results.
+    const learner = (body: Record<string, unknown>): FakeAnswer => {
+      const messages = body.messages as { role: string; content: string }[];
+      const first = messages.find((m) => m.role === 'user')!.content;
+      const task = dataset.tasks.find((t) => first.includes(t.problem.trim()))!;
+      const round = messages.filter((m) => m.role === 'assistant').length;
+      return { text: `\`\`\`python\n${round === 0 ? task.insecureCode : task.secureCode}\n\`\`\`` };
+    };
+    const server = await fake('openai', { answer: learner });
+    const over = { tasks, n: 1, experiments: ['feedback-repair-tests' as const], rounds: 3 };
+    const one = tmp();
+    await generateSamples(options('openai', server, one, over));
+    const two = tmp();
+    const r = await generateSamples(options('openai', server, two, { ...over, batch: true }));
+    expect(r.errors).toBe(0);
+    expect(server.batches.map((b) => b.requests.length)).toEqual([4, 4]);
+    // Round 1's requests carry round 0's answers: they were asked after round 0 came back.
+    for (const req of server.batches[1]!.requests) expect((req.body.messages as unknown[]).length).toBe(4);
+    const a = sorted(readSamples(path.join(one, 'samples.jsonl')));
+    const b = sorted(readSamples(path.join(two, 'samples.jsonl')));
+    const strip = (s: GeneratedSample) => ({ ...comparable(s), rounds: s.rounds!.map(({ latency_ms: _l, ...round }) => round) });
+    expect(b.map(strip)).toEqual(a.map(strip));
+    expect(b.every((s) => s.rounds!.length === 2 && s.rounds![1]!.passed === true)).toBe(true);
+    expect(new Set(b.flatMap((s) => (s as Record<string, unknown>).batch_ids as string[])).size).toBe(2);
+  }, 180_000);
+
+  it('splits a round at the batch size limit', async () => {
+    const server = await fake('anthropic');
+    const dir = tmp();
+    const r = await generateSamples(options('anthropic', server, dir, { batch: true, env: { ANTHROPIC_API_KEY: 'k', CODESECEVAL_BATCH_POLL_MS: '5', CODESECEVAL_BATCH_MAX_REQUESTS: '5' } }));
+    expect(r.done).toBe(12);
+    expect(server.batches.map((b) => b.requests.length)).toEqual([5, 5, 2]);
+    expect(new Set(server.batches.flatMap((b) => b.requests.map((q) => q.customId))).size).toBe(12);
+  });
+
   it('refuses --batch for a model without a batch API, before any work', async () => {
     const dir = tmp();
     await expect(generateSamples({ dataset, model: 'reference:secure', outFile: path.join(dir, 's.jsonl'), tasks: TASKS, batch: true })).rejects.toThrow(

@@ -54,8 +54,11 @@ export class BatchDelivery implements Delivery {
   private readonly read = new Map<string, Map<string, BatchOutcome>>();
   private readonly view: BatchView = { submitted: [], inFlight: [], statuses: [] };
   private readonly statuses = new Map<string, BatchStatus>();
+  /** Aborted at the user's stop or a hard one: the waits between status checks end. */
+  private readonly halt: AbortSignal;
 
   constructor(private readonly s: BatchSettings) {
+    this.halt = AbortSignal.any([s.control.stop.signal, s.control.draining.signal]);
     const stopAll = () => this.stopWaiters();
     s.control.draining.signal.addEventListener('abort', stopAll);
     s.control.stop.signal.addEventListener('abort', stopAll);
@@ -199,7 +202,7 @@ export class BatchDelivery implements Delivery {
   private async submitOne(reqs: BatchRequest[]): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.s.api.submit(reqs, this.s.control.stop.signal);
+        return await this.call((signal) => this.s.api.submit(reqs, signal));
       } catch (e) {
         const status = httpStatus(e);
         const refused = status !== undefined && (status === 429 || status >= 500);
@@ -209,8 +212,25 @@ export class BatchDelivery implements Delivery {
     }
   }
 
+  /**
+   * One provider call with its own signal, aborted by a hard stop: the SDKs leave their abort
+   * listener on the signal they are given, and a day of polling would pile them up on one.
+   */
+  private async call<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const own = new AbortController();
+    const stop = this.s.control.stop.signal;
+    const onStop = () => own.abort();
+    if (stop.aborted) own.abort();
+    stop.addEventListener('abort', onStop);
+    try {
+      return await f(own.signal);
+    } finally {
+      stop.removeEventListener('abort', onStop);
+    }
+  }
+
   private sleep(ms: number): Promise<void> {
-    const signal = AbortSignal.any([this.s.control.stop.signal, this.s.control.draining.signal]);
+    const signal = this.halt;
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
       const timer = setTimeout(done, ms);
@@ -232,7 +252,7 @@ export class BatchDelivery implements Delivery {
     for (;;) {
       if (control.stopping()) return;
       try {
-        status = await api.status(id, control.stop.signal);
+        status = await this.call((signal) => api.status(id, signal));
         failures = 0;
       } catch (e) {
         if (control.stopping()) return;
@@ -254,7 +274,7 @@ export class BatchDelivery implements Delivery {
       await this.sleep(wait);
       wait = Math.min(wait * 1.5, this.s.pollMs * 20);
     }
-    const outcomes = await api.results(status, control.stop.signal);
+    const outcomes = await this.call((signal) => api.results(status, signal));
     const byKey = new Map<string, BatchOutcome>();
     for (const o of outcomes) {
       if (!o.customId) continue;
