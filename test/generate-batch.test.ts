@@ -8,6 +8,10 @@ import type { GeneratedSample } from '../src/core/sample.js';
 import type { Dataset } from '../src/core/task.js';
 import { type FakeAnswer, type FakeBatchOptions, type FakeBatchServer, startFakeBatchServer, userTextOf } from './helpers/fake-batch.js';
 import { readSamples } from './helpers/generate.js';
+import { evaluateSamples } from '../src/evaluate/evaluate.js';
+import { buildReport } from '../src/report/build.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { toJson } from '../src/report/json.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
 let dataset: Dataset;
@@ -163,6 +167,24 @@ describeWithDataset('generate --batch', () => {
     expect(b.every((s) => s.rounds!.length === 2 && s.rounds![1]!.passed === true)).toBe(true);
     expect(new Set(b.flatMap((s) => (s as Record<string, unknown>).batch_ids as string[])).size).toBe(2);
   }, 180_000);
+
+  it('the report says which results were made at batch prices', async () => {
+    const server = await fake('openai');
+    const dir = tmp();
+    const samples = path.join(dir, 'samples.jsonl');
+    await generateSamples(options('openai', server, dir, { batch: true, n: 1, experiments: ['direct-generation'] }));
+    await generateSamples(options('openai', server, dir, { model: 'plain=openai:fake-coder', n: 1, experiments: ['direct-generation'] }));
+    const results = path.join(dir, 'results.jsonl');
+    await evaluateSamples({ samplesFile: samples, outFile: results, dataset });
+    const report = await buildReport({ resultsFiles: [results], dataset, ks: [1], bootstrap: { resamples: 50 } });
+    const tokens = readSamples(samples).filter((s) => s.model === 'openai:fake-coder').reduce((n, s) => n + s.usage!.input_tokens, 0);
+    expect(tokens).toBeGreaterThan(0);
+    const md = renderMarkdown(report);
+    expect(md).toContain('## Results made at batch prices');
+    expect(md).toMatch(new RegExp(`\\| openai:fake-coder \\| 3 \\| 3 \\| ${tokens} \\|`));
+    expect(md).toMatch(/\| plain \| 3 \| 0 \|/);
+    expect(toJson(report).batch_prices).toHaveLength(2);
+  }, 120_000);
 
   it('splits a round at the batch size limit', async () => {
     const server = await fake('anthropic');
