@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { buildReport } from '../src/report/build.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { toJson } from '../src/report/json.js';
+import { runPipeline } from '../src/run/run.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
 let dataset: Dataset;
@@ -194,6 +195,58 @@ describeWithDataset('generate --batch', () => {
     expect(server.batches.map((b) => b.requests.length)).toEqual([5, 5, 2]);
     expect(new Set(server.batches.flatMap((b) => b.requests.map((q) => q.customId))).size).toBe(12);
   });
+
+  it('without --batch, samples waiting in a recorded batch are refused, not paid twice; a damaged ledger is named', async () => {
+    const server = await fake('openai', { plan: () => ({ polls: Number.POSITIVE_INFINITY }) });
+    const dir = tmp();
+    const detached = await generateSamples(options('openai', server, dir, { batchDetach: true }));
+    expect(detached.done).toBe(0);
+    expect(detached.interrupted).toBe(false);
+    expect(detached.batch).toMatchObject({ inFlight: [server.batches[0]!.id], detached: true });
+    const ledger = path.join(dir, 'samples.jsonl.batches.json');
+    await expect(generateSamples(options('openai', server, dir))).rejects.toThrow(
+      `${ledger} records 1 batch(es) still in flight holding samples this command would make (${server.batches[0]!.id}); add --batch to collect them`,
+    );
+    expect(server.single).toHaveLength(0);
+    // Other samples (another model name) are not held: that run goes on.
+    const other = await generateSamples(options('openai', server, dir, { model: 'other=openai:fake-coder', n: 1, experiments: ['direct-generation'] }));
+    expect(other.done).toBe(3);
+    writeFileSync(ledger, '{"version": 1, "batches": [{"id": 3}]}');
+    await expect(generateSamples(options('openai', server, dir, { batch: true }))).rejects.toThrow(`${ledger}`);
+    expect(readFileSync(ledger, 'utf8')).toBe('{"version": 1, "batches": [{"id": 3}]}');
+  });
+
+  it('works without the response cache: answers come from the batch read in this run', async () => {
+    const server = await fake('anthropic', { plan: () => ({ polls: 2 }) });
+    const dir = tmp();
+    const r = await generateSamples(options('anthropic', server, dir, { batch: true, cacheDir: null }));
+    expect(r.done).toBe(12);
+    expect(r.errors).toBe(0);
+    expect(server.batches).toHaveLength(1);
+  });
+
+  it('run --batch-detach stops after generation while batches are in flight; the same call evaluates and reports', async () => {
+    const server = await fake('openai', { plan: () => ({ polls: Number.POSITIVE_INFINITY }) });
+    const dir = tmp();
+    const run = () =>
+      runPipeline({
+        dataset,
+        models: ['openai:fake-coder'],
+        outDir: path.join(dir, 'run'),
+        experiments: ['direct-generation'],
+        generate: { tasks: TASKS, baseURL: server.baseURL, env: { OPENAI_API_KEY: 'k', CODESECEVAL_BATCH_POLL_MS: '5' }, cacheDir: path.join(dir, 'cache'), batch: true, batchDetach: true },
+      });
+    const first = await run();
+    expect(first.batchesInFlight).toEqual([server.batches[0]!.id]);
+    expect(first.evaluated).toBeNull();
+    expect(existsSync(path.join(dir, 'run', 'results.jsonl'))).toBe(false);
+    server.batches[0]!.plan.polls = 0;
+    const second = await run();
+    expect(second.batchesInFlight).toEqual([]);
+    expect(second.evaluated?.total).toBe(3);
+    expect(readFileSync(path.join(dir, 'run', 'report.md'), 'utf8')).toContain('## Results made at batch prices');
+    expect(server.batches).toHaveLength(1);
+  }, 120_000);
 
   it('refuses --batch for a model without a batch API, before any work', async () => {
     const dir = tmp();

@@ -113,11 +113,21 @@ export class BatchDelivery implements Delivery {
       this.wake([waiter], this.answerOf(batch.id, key, known));
       return;
     }
+    if (this.s.control.stopping()) {
+      // The run is stopping (a batch submitted meanwhile stays recorded for the next run).
+      if (!this.view.inFlight.includes(batch.id) && batch.state === 'submitted') this.view.inFlight.push(batch.id);
+      this.active++;
+      waiter.reject(new Stopped());
+      return;
+    }
     let waiting = this.collecting.get(batch.id);
     if (!waiting) {
       waiting = new Map();
       this.collecting.set(batch.id, waiting);
-      void this.collect(batch.id).catch((e: unknown) => this.s.control.fail(e));
+      void this.collect(batch.id).catch((e: unknown) => {
+        this.leave(batch.id);
+        this.s.control.fail(e);
+      });
     }
     const list = waiting.get(key);
     if (list) list.push(waiter);
@@ -156,7 +166,7 @@ export class BatchDelivery implements Delivery {
     void this.submitAll(gathered).catch((e: unknown) => {
       this.active += gathered.reduce((n, [, p]) => n + p.waiters.length, 0);
       for (const [, p] of gathered) for (const w of p.waiters) w.reject(new Stopped());
-      this.s.control.fail(e);
+      if (!(e instanceof Stopped)) this.s.control.fail(e);
     });
   }
 
@@ -206,6 +216,7 @@ export class BatchDelivery implements Delivery {
       } catch (e) {
         const status = httpStatus(e);
         const refused = status !== undefined && (status === 429 || status >= 500);
+        if (this.s.control.stopping()) throw new Stopped();
         if (!refused || attempt >= 3) throw new ProviderError(`${this.s.api.provider} batch create: ${messageOf(e)}`, true);
         await this.sleep(this.s.pollMs * 2 ** attempt);
       }
@@ -250,12 +261,12 @@ export class BatchDelivery implements Delivery {
     let status: BatchStatus;
     let failures = 0;
     for (;;) {
-      if (control.stopping()) return;
+      if (control.stopping()) return this.leave(id);
       try {
         status = await this.call((signal) => api.status(id, signal));
         failures = 0;
       } catch (e) {
-        if (control.stopping()) return;
+        if (control.stopping()) return this.leave(id);
         const s = httpStatus(e);
         // A batch that is gone, or a key that no longer works, will not come back by waiting.
         if (s !== undefined && s < 500 && s !== 408 && s !== 409 && s !== 429) throw new ProviderError(`${api.provider} batch ${id}: ${messageOf(e)}`, true);

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ANALYZER, requireAnalyzer } from '../analyzers/registry.js';
 import { UserError } from '../core/errors.js';
 import type { Executor } from '../core/exec.js';
 import type { Experiment } from '../core/experiments.js';
 import { type BatchApi, type CompletionResult, type ModelProvider, type Prompt, ProviderError, type SamplingParams } from '../core/model.js';
+import { sampleKey } from '../core/sample.js';
 import type { Dataset, Subset, Task } from '../core/task.js';
 import { strategyFor, type Answer, type SampleDraft } from '../experiments/index.js';
 import { acquireLock, type Lock } from '../io/lock.js';
@@ -166,6 +168,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
       }
     }
     const todo = jobsToDo(jobs, existing, recordedModel);
+    if (!batchApi) refuseBatchesInFlight(outFile, todo, recordedModel);
     // A resumed command says what it kept and what is left, before the first request.
     if (todo.length && todo.length < jobs.length) notice(`resuming: ${jobs.length - todo.length} sample(s) kept in ${outFile}, ${todo.length} to make`);
 
@@ -303,4 +306,22 @@ function batchProgress(v: BatchView): NonNullable<GenerateProgress['batches']> {
     total: sum((s) => s.counts.total),
     status: [...states].map(([k, n]) => `${n} ${k}`).join(', '),
   };
+}
+
+/**
+ * Samples whose requests wait in a recorded batch are not asked again one by one (they would
+ * be paid twice): without --batch the run is refused, naming the batches and the ways on.
+ */
+function refuseBatchesInFlight(outFile: string, todo: readonly Job[], model: string): void {
+  const file = ledgerFileOf(outFile);
+  if (!todo.length || !existsSync(file)) return;
+  const wanted = new Set(todo.map((j) => jobKey(j, model)));
+  const held = new BatchLedger(file)
+    .inFlight()
+    .filter((b) => b.model === model && b.requests.some((r) => wanted.has(sampleKey(r.task_id, r.experiment, model, r.sample_index))));
+  if (!held.length) return;
+  throw new UserError(
+    `${file} records ${held.length} batch(es) still in flight holding samples this command would make (${held.map((b) => b.id).join(', ')}); ` +
+      'add --batch to collect them, or remove that file to ask again one by one (paying again)',
+  );
 }
