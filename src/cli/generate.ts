@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { datasetFrom } from './dataset-options.js';
 import { generateSamples } from '../generate/generate.js';
 import { addGenerationOptions, experimentsFrom, generationOptionsFrom, MODEL_HELP, type GenerationFlags } from './options.js';
-import { formatDuration, progressReporter } from './progress.js';
+import { batchedText, formatDuration, inFlightLine, progressReporter } from './progress.js';
 import { action } from './error-exit.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 
@@ -46,8 +46,13 @@ export function registerGenerate(program: Command): void {
         const stopped = summary.interrupted ? 'interrupted; ' : '';
         err(
           `generate: ${stopped}wrote ${summary.done} of ${summary.total} sample(s) to ${summary.outFile} in ${formatDuration(summary.elapsedMs)} ` +
-            `(${summary.requests} request(s), ${summary.cached} from cache, ${summary.errors} failed${already})\n`,
+            `(${summary.requests} request(s)${batchedText(summary)}, ${summary.cached} from cache, ${summary.errors} failed${already})\n`,
         );
+        const waiting = inFlightLine(summary);
+        if (waiting && !summary.interrupted) {
+          err(`generate: ${waiting}\n`);
+          return;
+        }
         if (summary.interrupted) {
           err('generate: run the same command to continue\n');
           process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];

@@ -9,8 +9,7 @@ import { MODEL_SPEC_FORMS } from '../models/registry.js';
 import type { Shard } from '../core/shard.js';
 import {
   maxRetriesArg,
-  nonNegativeInt,
-  positiveInt,
+  generationArg,
   requestTimeoutArg,
   retryBudgetArg,
   seedArg,
@@ -45,6 +44,8 @@ export interface GenerationFlags extends DatasetFlags {
   feedbackBase?: string;
   analyzer?: string;
   shard?: Shard;
+  batch?: boolean;
+  batchDetach?: boolean;
 }
 
 export const MODEL_HELP = `${MODEL_SPEC_FORMS}; LABEL=SPEC names the run (e.g. gpt4o=openai:gpt-4o)`;
@@ -53,14 +54,14 @@ export function addGenerationOptions(cmd: Command, experimentsDefault: string): 
   return addDatasetOptions(cmd)
     .option('-e, --experiments <names>', `comma-separated experiments or "all" (the paper's four): ${EXPERIMENT_NAMES.join(', ')} (default ${experimentsDefault})`)
     .addOption(new Option('--experiment <names>', 'same as --experiments').hideHelp())
-    .option('-n, --n <count>', 'samples per task (default 1; replay: all the file has)', positiveInt('-n'))
+    .option('-n, --n <count>', 'samples per task (default 1; replay: all the file has)', generationArg('n'))
     .option('--temperature <t>', 'sampling temperature (not sent unless given)', temperatureArg)
     .option('--top-p <p>', 'nucleus sampling (not sent unless given)', topPArg)
-    .option('--max-tokens <n>', 'answer length limit (default 2048)', positiveInt('--max-tokens'))
+    .option('--max-tokens <n>', 'answer length limit (default 2048)', generationArg('maxTokens'))
     .option('--seed <n>', 'base seed; sample i sends seed + i', seedArg)
     .option('--tasks <list>', 'comma-separated task IDs and/or CWE identifiers (CWE-79 = CWE-079)')
     .option('--subset <name>', 'base (SecEvalBase) or plus (SecEvalPlus)')
-    .option('-c, --concurrency <n>', 'requests in flight at most (default 4; cut when the server pushes back)', positiveInt('--concurrency'))
+    .option('-c, --concurrency <n>', 'requests in flight at most (default 4; cut when the server pushes back)', generationArg('concurrency'))
     .option('--base-url <url>', 'server root for the client (OpenAI-style: ends in /v1); default OPENAI_BASE_URL / ANTHROPIC_BASE_URL')
     .option('--retry-budget <seconds>', 'time a sample may spend retrying 408/409/429/5xx, timeouts and resets, honouring Retry-After (default 300)', retryBudgetArg)
     .option('--max-retries <n>', 'at most this many retries per sample (default: as many as --retry-budget allows)', maxRetriesArg)
@@ -74,10 +75,12 @@ export function addGenerationOptions(cmd: Command, experimentsDefault: string): 
         .choices([...SETTINGS_CHANGED])
         .default('refuse'),
     )
-    .option('--rounds <n>', 'feedback-repair experiments: feedback rounds after round 0 (default 3)', nonNegativeInt('--rounds'))
+    .option('--rounds <n>', 'feedback-repair experiments: feedback rounds after round 0 (default 3)', generationArg('rounds'))
     .option('--feedback-base <experiment>', 'feedback-repair experiments: the single-shot experiment of round 0 (default direct-generation)')
     .option('--analyzer <name>', 'feedback-repair experiments: the static analyzer whose findings are fed back (default bandit)')
-    .option('--shard <I/N|auto>', SHARD_HELP, shardArg);
+    .option('--shard <I/N|auto>', SHARD_HELP, shardArg)
+    .option('--batch', "openai: and anthropic: models: ask through the provider's batch API (half price, answers within 24 h); resumable")
+    .option('--batch-detach', 'with --batch: submit the batches, record them and exit; the same command later collects them');
 }
 
 /** The experiments asked for, from either spelling of the flag. */
@@ -114,5 +117,7 @@ export function generationOptionsFrom(
     feedbackBase: flags.feedbackBase,
     analyzer: flags.analyzer,
     ...(flags.shard ? { shard: flags.shard } : {}),
+    batch: flags.batch || flags.batchDetach,
+    batchDetach: flags.batchDetach,
   };
 }

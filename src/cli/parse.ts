@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseKList } from '../score/passk.js';
 import { parseShardSpec, type Shard } from '../core/shard.js';
+import { GENERATION_RULES, type NumberRule as GenerationRule, obeys } from '../generate/options.js';
 
 /**
  * Every numeric flag of every command is parsed here. Commander reports an
@@ -15,39 +16,29 @@ export function nonNegativeInt(flag: string): (v: string) => number {
   return numberArg(flag, { integer: true, min: 0, what: 'a whole number, 0 or more' });
 }
 
-interface NumberRule {
-  integer?: boolean;
-  min?: number;
-  /** The minimum itself is not allowed. */
-  above?: boolean;
-  max?: number;
-  /** How the rule reads in the message: "a number from 0 to 2". */
-  what: string;
-}
+type NumberRule = Omit<GenerationRule, 'flag'>;
 
 /** Parse a numeric flag by `rule`; a bad value is one line naming the flag (exit 1), like positiveInt. */
 export function numberArg(flag: string, rule: NumberRule): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    const ok =
-      v.trim() !== '' &&
-      Number.isFinite(n) &&
-      (!rule.integer || Number.isInteger(n)) &&
-      (rule.min === undefined || (rule.above ? n > rule.min : n >= rule.min)) &&
-      (rule.max === undefined || n <= rule.max);
+    const ok = v.trim() !== '' && obeys(rule, n);
     if (!ok) throw new InvalidArgumentError(`${flag} must be ${rule.what}, got "${v}".`);
     return n;
   };
 }
 
-/** The sampling and request flags generate and run share. */
-export const temperatureArg = numberArg('--temperature', { min: 0, max: 2, what: 'a number from 0 to 2' });
-export const topPArg = numberArg('--top-p', { min: 0, above: true, max: 1, what: 'a number above 0, at most 1' });
-export const seedArg = numberArg('--seed', { integer: true, what: 'an integer' });
-export const maxRetriesArg = numberArg('--max-retries', { integer: true, min: 0, what: 'a whole number, 0 or more' });
-/** Seconds; at most a day, since longer timers do not fire when asked. */
-export const requestTimeoutArg = numberArg('--request-timeout', { min: 0, above: true, max: 86_400, what: 'seconds above 0, at most 86400' });
-export const retryBudgetArg = numberArg('--retry-budget', { min: 0, max: 86_400, what: 'seconds from 0 to 86400' });
+/** The sampling and request flags generate and run share: their ranges live with the library's options. */
+export const temperatureArg = numberArg(GENERATION_RULES.temperature.flag, GENERATION_RULES.temperature);
+export const topPArg = numberArg(GENERATION_RULES.topP.flag, GENERATION_RULES.topP);
+export const seedArg = numberArg(GENERATION_RULES.seed.flag, GENERATION_RULES.seed);
+export const maxRetriesArg = numberArg(GENERATION_RULES.maxRetries.flag, GENERATION_RULES.maxRetries);
+export const requestTimeoutArg = numberArg(GENERATION_RULES.requestTimeout.flag, GENERATION_RULES.requestTimeout);
+export const retryBudgetArg = numberArg(GENERATION_RULES.retryBudget.flag, GENERATION_RULES.retryBudget);
+/** A shared flag parsed by its rule (-n, --max-tokens, --concurrency, --rounds). */
+export function generationArg(name: keyof typeof GENERATION_RULES): (v: string) => number {
+  return numberArg(GENERATION_RULES[name].flag, GENERATION_RULES[name]);
+}
 
 /** `--k` of report and run: comma-separated positive integers, sorted, without repeats. */
 export function kListArg(v: string): number[] {

@@ -86,6 +86,25 @@ export interface GenerationProgress {
   errors: number;
   cached: number;
   requests: number;
+  batches?: { submitted: number; waiting: number; completed: number; failed: number; total: number; status: string } | undefined;
+}
+
+/** The batches a generation waits for, in a few words: "1 in_progress, 40/120 answered, 2 failed". */
+function batchNote(b: NonNullable<GenerationProgress['batches']>): string {
+  return `; batches: ${b.status || `${b.submitted} submitted`}, ${b.completed}/${b.total} answered, ${b.failed} failed`;
+}
+
+/** ", 40 by batch (half price)" for the final line, when any request went by batch. */
+export function batchedText(s: { batched?: number }): string {
+  return s.batched ? `, ${s.batched} of them by batch at batch prices` : '';
+}
+
+/** Batches left with the provider (--batch-detach, or still running): how to collect them. */
+export function inFlightLine(s: { batch?: { inFlight: string[]; ledger: string } | undefined }): string | null {
+  const b = s.batch;
+  if (!b?.inFlight.length) return null;
+  const ids = b.inFlight.length > 3 ? `${b.inFlight.slice(0, 3).join(', ')} and ${b.inFlight.length - 3} more` : b.inFlight.join(', ');
+  return `${b.inFlight.length} batch(es) in flight at the provider (${ids}), recorded in ${b.ledger}; run the same command to collect them (results within 24 h)`;
 }
 
 export interface ProgressReporter {
@@ -99,7 +118,7 @@ export function progressReporter(stream: NodeJS.WriteStream, label = 'generate')
     update(p) {
       if (p.total === 0) return;
       bar ??= createProgress(label, p.total, stream);
-      bar.update(p.done, { total: p.total, note: `errors ${p.errors}, cached ${p.cached}, requests ${p.requests}` });
+      bar.update(p.done, { total: p.total, note: `errors ${p.errors}, cached ${p.cached}, requests ${p.requests}${p.batches ? batchNote(p.batches) : ''}` });
     },
     finish() {
       bar?.stop();

@@ -83,8 +83,12 @@ export function registerRun(program: Command): void {
         reporter.finish();
         evaluating.stop();
         bar?.stop();
+        if (summary.batchesInFlight.length) {
+          const ids = summary.batchesInFlight.slice(0, 3).join(', ') + (summary.batchesInFlight.length > 3 ? ` and ${summary.batchesInFlight.length - 3} more` : '');
+          err(`run: ${summary.batchesInFlight.length} batch(es) in flight at the provider (${ids}); run the same command to collect them and continue (results within 24 h)\n`);
+          return;
+        }
         if (summary.interrupted) {
-          err('run: interrupted; what was finished is kept — run the same command to continue\n');
           process.exitCode = SIGNAL_EXIT[interrupts.received() ?? 'SIGINT'];
           return;
         }
@@ -97,6 +101,8 @@ export function registerRun(program: Command): void {
           );
           return;
         }
+        const batched = summary.generated.reduce((n, g) => n + g.batched, 0);
+        if (batched) err(`run: ${batched} request(s) went by batch, at batch prices\n`);
         out(
           `\n${summary.headline}\nReports: ${summary.files.md}, ${summary.files.html}, ${summary.files.json}\n` +
             `Browse: codeseceval view ${shellQuote(path.dirname(summary.files.results))}\n`,

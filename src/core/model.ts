@@ -73,6 +73,8 @@ export interface ModelProvider {
   complete(req: CompletionRequest): Promise<CompletionResult>;
   /** Refuse, before any work, tasks this provider cannot answer. */
   checkTasks?(tasks: Task[]): void;
+  /** The provider's batch API, when it has one (`--batch`). */
+  batchApi?(): BatchApi;
 }
 
 /**
@@ -93,4 +95,48 @@ export class ProviderError extends Error {
 /** Finish reasons that mean the answer was cut at the token limit. */
 export function isTruncatedFinish(reason: string | null): boolean {
   return reason === 'length' || reason === 'max_tokens' || reason === 'model_length';
+}
+
+/**
+ * A provider's batch API (OpenAI Batch, Anthropic Message Batches): the same requests as
+ * `complete`, sent as one file and answered within 24 h at half price. Results are matched
+ * by `customId`, never by order.
+ */
+export interface BatchRequest {
+  customId: string;
+  prompt: Prompt;
+  params: SamplingParams;
+  sampleIndex: number;
+}
+
+/** Where a batch stands, in words common to both providers. */
+export type BatchState = 'in_progress' | 'ended' | 'failed' | 'expired' | 'cancelled';
+
+export interface BatchStatus {
+  id: string;
+  state: BatchState;
+  /** The provider's own word for it (validating, finalizing, canceling, ...). */
+  providerStatus: string;
+  counts: { completed: number; failed: number; total: number };
+  /** Why a failed batch failed, as the provider said it. */
+  message?: string;
+  /** Where the results are (OpenAI: the output and error file ids). */
+  outputs?: string[];
+}
+
+/** One request's outcome: its answer, or why it has none (recorded on the sample as a failure). */
+export type BatchOutcome = { customId: string; result: CompletionResult; error?: undefined } | { customId: string; result?: undefined; error: string };
+
+export interface BatchApi {
+  /** `openai` or `anthropic`: recorded with each batch, so a resume asks the same API. */
+  readonly provider: string;
+  /** At most this many requests, and this many bytes of request lines, in one batch. */
+  readonly limits: { requests: number; bytes: number };
+  /** The bytes this request takes in the batch's input. */
+  size(req: BatchRequest): number;
+  /** Create the batch; its id. */
+  submit(reqs: readonly BatchRequest[], signal?: AbortSignal): Promise<string>;
+  status(id: string, signal?: AbortSignal): Promise<BatchStatus>;
+  /** Every outcome the provider has for an ended (or failed, expired, cancelled) batch. */
+  results(status: BatchStatus, signal?: AbortSignal): Promise<BatchOutcome[]>;
 }

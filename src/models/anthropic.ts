@@ -1,7 +1,8 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { ClientSettings } from './openai.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../core/model.js';
+import type { BatchApi, CompletionRequest, CompletionResult, ModelProvider } from '../core/model.js';
+import { anthropicBatchApi } from './anthropic-batch.js';
 import { Retrier } from './retry.js';
 import { requestWithRetry } from './sdk-errors.js';
 import { parseResponse } from './validate-response.js';
@@ -46,7 +47,8 @@ export class AnthropicProvider implements ModelProvider {
     this.cacheIdentity = { provider: 'anthropic', model, baseURL };
   }
 
-  async complete(req: CompletionRequest): Promise<CompletionResult> {
+  /** The request's params, the same whether sent on its own or in a batch. */
+  body(req: Pick<CompletionRequest, 'prompt' | 'params'>): Anthropic.MessageCreateParamsNonStreaming {
     if (req.prompt.style !== 'chat') throw new Error('anthropic provider given a completion prompt');
     const { params } = req;
     // SDK 1.x dropped temperature and top_p from its types: the API deprecated them and newer
@@ -61,22 +63,35 @@ export class AnthropicProvider implements ModelProvider {
     if (req.prompt.system) body.system = req.prompt.system;
     if (params.temperature !== undefined) body.temperature = params.temperature;
     if (params.topP !== undefined) body.top_p = params.topP;
+    return body;
+  }
+
+  async complete(req: CompletionRequest): Promise<CompletionResult> {
+    const body = this.body(req);
     const where = { spec: this.spec, server: this.cacheIdentity.baseURL, timeoutMs: this.settings.timeoutMs, classes: SDK_ERRORS };
-    const { value: res, latencyMs } = await requestWithRetry(
+    const { value, latencyMs } = await requestWithRetry(
       this.retrier,
       where,
       async (signal) => parseResponse(MessageResponse, await this.client.messages.create(body, { signal })),
       req.signal,
     );
-    const text = res.content
-      .filter((b) => b.type === 'text')
-      .map((b) => b.text ?? '')
-      .join('');
-    return {
-      text,
-      usage: res.usage ? { input_tokens: res.usage.input_tokens, output_tokens: res.usage.output_tokens } : null,
-      latencyMs,
-      finishReason: res.stop_reason ?? null,
-    };
+    return messageResult(value, latencyMs);
   }
+
+  batchApi(): BatchApi {
+    return anthropicBatchApi(this.client, (r) => this.body(r), (m) => messageResult(parseResponse(MessageResponse, m), 0));
+  }
+}
+
+function messageResult(res: z.infer<typeof MessageResponse>, latencyMs: number): CompletionResult {
+  const text = res.content
+    .filter((b) => b.type === 'text')
+    .map((b) => b.text ?? '')
+    .join('');
+  return {
+    text,
+    usage: res.usage ? { input_tokens: res.usage.input_tokens, output_tokens: res.usage.output_tokens } : null,
+    latencyMs,
+    finishReason: res.stop_reason ?? null,
+  };
 }

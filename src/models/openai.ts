@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { z } from 'zod';
-import type { CompletionRequest, CompletionResult, ModelProvider, Usage } from '../core/model.js';
+import type { BatchApi, CompletionRequest, CompletionResult, ModelProvider, Usage } from '../core/model.js';
+import { openaiBatchApi } from './openai-batch.js';
 import { type AttemptFeedback, Retrier, type RetryPolicy } from './retry.js';
 import { requestWithRetry } from './sdk-errors.js';
 import { parseResponse } from './validate-response.js';
@@ -77,7 +78,7 @@ abstract class OpenAIBase implements ModelProvider {
   abstract complete(req: CompletionRequest): Promise<CompletionResult>;
 
   /** Sampling fields both endpoints share; sample i sends seed + i so samples differ. */
-  protected samplingFields(req: CompletionRequest): { temperature?: number; top_p?: number; seed?: number } {
+  protected samplingFields(req: Pick<CompletionRequest, 'params' | 'sampleIndex'>): { temperature?: number; top_p?: number; seed?: number } {
     const { temperature, topP, seed } = req.params;
     return {
       ...(temperature !== undefined ? { temperature } : {}),
@@ -105,26 +106,39 @@ export class OpenAIChatProvider extends OpenAIBase {
     super(spec, model, settings, 'openai');
   }
 
-  async complete(req: CompletionRequest): Promise<CompletionResult> {
+  /** The request body, the same whether sent on its own or in a batch. */
+  body(req: Pick<CompletionRequest, 'prompt' | 'params' | 'sampleIndex'>): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
     if (req.prompt.style !== 'chat') throw new Error('chat provider given a completion prompt');
-    const { params } = req;
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (req.prompt.system) messages.push({ role: 'system', content: req.prompt.system });
     // Earlier turns of a multi-round experiment, so the model sees its own previous answers.
     for (const turn of req.prompt.history ?? []) messages.push({ role: turn.role, content: turn.content });
     messages.push({ role: 'user', content: req.prompt.user });
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model: this.model, messages, ...this.samplingFields(req) };
-    if (this.isVendorApi) body.max_completion_tokens = params.maxTokens;
-    else body.max_tokens = params.maxTokens;
-    const { value: res, latencyMs } = await this.send(req, ChatResponse, (signal) => this.client.chat.completions.create(body, { signal }));
-    const choice = res.choices[0]!;
-    return {
-      text: choice.message.content ?? '',
-      usage: usageOf(res.usage),
-      latencyMs,
-      finishReason: choice.finish_reason ?? null,
-    };
+    if (this.isVendorApi) body.max_completion_tokens = req.params.maxTokens;
+    else body.max_tokens = req.params.maxTokens;
+    return body;
   }
+
+  async complete(req: CompletionRequest): Promise<CompletionResult> {
+    const body = this.body(req);
+    const { value, latencyMs } = await this.send(req, ChatResponse, (signal) => this.client.chat.completions.create(body, { signal }));
+    return chatResult(value, latencyMs);
+  }
+
+  batchApi(): BatchApi {
+    return openaiBatchApi(this.client, '/v1/chat/completions', (r) => this.body(r), (b) => chatResult(parseResponse(ChatResponse, b), 0));
+  }
+}
+
+function chatResult(res: z.infer<typeof ChatResponse>, latencyMs: number): CompletionResult {
+  const choice = res.choices[0]!;
+  return { text: choice.message.content ?? '', usage: usageOf(res.usage), latencyMs, finishReason: choice.finish_reason ?? null };
+}
+
+function completionResult(res: z.infer<typeof CompletionResponse>, latencyMs: number): CompletionResult {
+  const choice = res.choices[0]!;
+  return { text: choice.text ?? '', usage: usageOf(res.usage), latencyMs, finishReason: choice.finish_reason ?? null };
 }
 
 /** The plain completions endpoint, for base models that continue a prompt. */
@@ -135,7 +149,7 @@ export class OpenAICompletionsProvider extends OpenAIBase {
     super(spec, model, settings, 'openai-completions');
   }
 
-  async complete(req: CompletionRequest): Promise<CompletionResult> {
+  body(req: Pick<CompletionRequest, 'prompt' | 'params' | 'sampleIndex'>): OpenAI.CompletionCreateParamsNonStreaming {
     if (req.prompt.style !== 'completion') throw new Error('completions provider given a chat prompt');
     const { params } = req;
     const body: OpenAI.CompletionCreateParamsNonStreaming = {
@@ -145,9 +159,16 @@ export class OpenAICompletionsProvider extends OpenAIBase {
       ...this.samplingFields(req),
     };
     if (params.stop?.length) body.stop = params.stop;
-    const { value: res, latencyMs } = await this.send(req, CompletionResponse, (signal) => this.client.completions.create(body, { signal }));
-    const choice = res.choices[0]!;
-    return { text: choice.text ?? '', usage: usageOf(res.usage), latencyMs, finishReason: choice.finish_reason ?? null };
+    return body;
+  }
+
+  async complete(req: CompletionRequest): Promise<CompletionResult> {
+    const body = this.body(req);
+    const { value, latencyMs } = await this.send(req, CompletionResponse, (signal) => this.client.completions.create(body, { signal }));
+    return completionResult(value, latencyMs);
+  }
+
+  batchApi(): BatchApi {
+    return openaiBatchApi(this.client, '/v1/completions', (r) => this.body(r), (b) => completionResult(parseResponse(CompletionResponse, b), 0));
   }
 }
-

@@ -16,6 +16,7 @@ import { summarizeAnalysis } from '../analyze/summary.js';
 import type { StaticAnalysisSummary } from '../score/static-agreement.js';
 import type { Dataset, Subset } from '../core/task.js';
 import type { ValidationVerdict } from '../core/validation.js';
+import { deliverySummary, type ModelDelivery } from './delivery.js';
 import { countSamples, missingResults, type MissingResults } from './completeness.js';
 import { environmentSummary, type EnvironmentFailures, type EnvironmentWarning, type ReportEnvironment } from './environment.js';
 
@@ -94,6 +95,8 @@ export interface Report {
   missing: MissingResults[];
   /** Whether the samples files were there to check completeness against. */
   completenessChecked: boolean;
+  /** Per model, the results made through a batch API (at batch prices); empty when none was. */
+  delivery: ModelDelivery[];
 }
 
 export async function buildReport(opts: BuildReportOptions): Promise<Report> {
@@ -189,6 +192,7 @@ export async function buildReport(opts: BuildReportOptions): Promise<Report> {
     datasetRef: opts.dataset,
     missing: sampleCounts ? missingResults(sampleCounts, results) : [],
     completenessChecked: sampleCounts !== null,
+    delivery: await deliverySummary(opts.resultsFiles),
   };
 }
 

@@ -192,6 +192,8 @@ export interface JsonReport {
   complete: boolean | null;
   /** Model × experiment result sets with fewer results than samples. */
   missing_results: { model: string; experiment: string; samples: number; results: number }[];
+  /** Only when some results came through a batch API: per model, those made at batch prices. */
+  batch_prices?: { model: string; samples: number; batch_samples: number; input_tokens: number; output_tokens: number; batch_input_tokens: number; batch_output_tokens: number }[];
 }
 
 function perK<T, U>(ks: number[], values: readonly T[], f: (v: T) => U): PerK<U> {
@@ -373,6 +375,19 @@ export function toJson(report: Report): JsonReport {
     ...environmentJson(report),
     complete: report.completenessChecked ? report.missing.length === 0 : null,
     missing_results: report.missing.map((m) => ({ model: m.model, experiment: m.experiment, samples: m.expected, results: m.judged })),
+    ...(report.delivery.length
+      ? {
+          batch_prices: report.delivery.map((d) => ({
+            model: d.model,
+            samples: d.samples,
+            batch_samples: d.batchSamples,
+            input_tokens: d.inputTokens,
+            output_tokens: d.outputTokens,
+            batch_input_tokens: d.batchInputTokens,
+            batch_output_tokens: d.batchOutputTokens,
+          })),
+        }
+      : {}),
   };
 }
 

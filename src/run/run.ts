@@ -78,6 +78,8 @@ export interface RunSummary {
   /** Overall pass@k table for the terminal. */
   headline: string;
   interrupted: boolean;
+  /** Batches left with the provider (--batch-detach): the run stops after generation until they are collected. */
+  batchesInFlight: string[];
   /** Samples whose model request failed for good (recorded, and scored as failures). */
   generationErrors: number;
   /** `run --shard`: this shard's samples and results files (no validation or report: `merge` the shards first). */
@@ -166,6 +168,7 @@ function emptySummary(files: RunFiles): RunSummary {
     report: null,
     headline: '',
     interrupted: false,
+    batchesInFlight: [],
     generationErrors: 0,
     shard: null,
   };
@@ -198,7 +201,10 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
       summary.interrupted = true;
       return summary;
     }
+    // Detached batches: nothing is evaluated until the same command has collected them.
+    if (g.batch?.inFlight.length) summary.batchesInFlight.push(...g.batch.inFlight);
   }
+  if (summary.batchesInFlight.length) return summary;
 
   const engine = opts.engine ?? {};
   const shard = opts.generate?.shard;
