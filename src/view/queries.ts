@@ -41,20 +41,42 @@ export const TaskFilter = z.object({
 });
 export type TaskFilter = z.infer<typeof TaskFilter>;
 
+/**
+ * The URL parameter of each filter field. The page learns these from /api/meta, so the
+ * browser code keeps no copy of them.
+ */
+export const FILTER_PARAMS = {
+  runs: 'run',
+  models: 'model',
+  experiments: 'exp',
+  subset: 'subset',
+  cwe: 'cwe',
+  status: 'status',
+  verdict: 'verdict',
+  broken: 'broken',
+  q: 'q',
+} as const satisfies Record<keyof TaskFilter, string>;
+
+const LIST_FIELDS = new Set<keyof TaskFilter>(['runs', 'models', 'experiments']);
+
 /** Read the filter out of URL parameters (repeated keys for lists). */
 export function filterFromParams(p: URLSearchParams): TaskFilter {
-  const one = (k: string) => p.get(k) || null;
-  return TaskFilter.parse({
-    runs: p.getAll('run'),
-    models: p.getAll('model'),
-    experiments: p.getAll('exp'),
-    subset: one('subset'),
-    cwe: one('cwe'),
-    status: one('status'),
-    verdict: one('verdict'),
-    broken: one('broken') ?? undefined,
-    q: p.get('q') ?? '',
-  });
+  const raw: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(FILTER_PARAMS) as [keyof TaskFilter, string][]) {
+    if (LIST_FIELDS.has(field)) raw[field] = p.getAll(key);
+    else if (field === 'q') raw[field] = p.get(key) ?? '';
+    else raw[field] = p.get(key) || (field === 'broken' ? undefined : null);
+  }
+  return TaskFilter.parse(raw);
+}
+
+/** The server's vocabulary for the page: fixed for the server's lifetime. */
+export function meta() {
+  return {
+    statuses: [...STATUSES],
+    verdicts: [...VERDICTS],
+    filterKeys: Object.values(FILTER_PARAMS),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +268,7 @@ export function tasks(data: ViewData, f: TaskFilter) {
       verdicts: agg.verdicts,
       perRun: selected.map((r) => {
         const t = r.tasks.get(task.id);
-        return t ? [t.n, t.c] : null;
+        return t ? ([t.n, t.c] as [number, number]) : null;
       }),
     });
   }
@@ -456,7 +478,12 @@ export async function compare(data: ViewData, a: string, b: string) {
     ks: data.ks,
     tasks: cmp?.tasks ?? 0,
     scored: cmp !== null,
-    per_k: cmp ? data.ks.map((k, j) => ({ k, ...column(cmp.perK[j] ?? null) })).filter((c) => 'diff' in c) : [],
+    per_k: cmp
+      ? data.ks.flatMap((k, j) => {
+          const c = column(cmp.perK[j] ?? null);
+          return c ? [{ k, ...c }] : [];
+        })
+      : [],
     rows: rowsOut,
   };
 }

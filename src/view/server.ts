@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ViewData } from './data.js';
-import { compare, filterFromParams, NotFound, overview, sample, task, tasks } from './queries.js';
+import { compare, filterFromParams, meta, NotFound, overview, sample, task, tasks } from './queries.js';
 import { packageFile, UserError } from './sources.js';
 
 export const DEFAULT_PORT = 8484;
@@ -147,6 +147,7 @@ export function handler(data: ViewData, assets: Map<string, Asset>, allowedHosts
         }
         return json(req, res, 200, { version: data.version });
       }
+      if (p === '/api/meta') return json(req, res, 200, meta());
       if (p === '/api/overview') {
         await data.reportsReady();
         return json(req, res, 200, overview(data));

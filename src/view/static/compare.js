@@ -1,17 +1,31 @@
+// @ts-check
 // Compare two runs: the paired difference per k with its bootstrap interval and permutation
 // p-value, then the tasks where they differ, each opening both runs side by side.
-import { api, go, href } from './app.js';
+import { api } from './api.js';
+import { go, href } from './router.js';
 import { badge, ci, h, pct } from './dom.js';
 
+/**
+ * @typedef {import('../api-types.js').OverviewAnswer} OverviewAnswer
+ * @typedef {import('../api-types.js').CompareAnswer} CompareAnswer
+ * @typedef {OverviewAnswer['runs'][number] & { multi: boolean }} RunChoice
+ */
+
+/**
+ * @param {'a' | 'b'} name
+ * @param {RunChoice[]} runs
+ * @param {string} value
+ * @param {URLSearchParams} params
+ */
 function runSelect(name, runs, value, params) {
   return h(
     'select',
     {
       id: `pick-${name}`,
       'aria-label': `run ${name.toUpperCase()}`,
-      onchange: (e) => {
+      onchange: (/** @type {Event} */ e) => {
         const p = new URLSearchParams(params);
-        p.set(name, e.target.value);
+        p.set(name, /** @type {HTMLSelectElement} */ (e.target).value);
         go(['compare'], p);
       },
     },
@@ -20,6 +34,7 @@ function runSelect(name, runs, value, params) {
   );
 }
 
+/** @param {CompareAnswer} data */
 function summary(data) {
   if (!data.scored) return h('p', { class: 'muted' }, 'Scores are not ready yet, or the runs share no counted task.');
   return h(
@@ -48,14 +63,15 @@ function summary(data) {
   );
 }
 
-const SHOW = [
+const SHOW = /** @type {const} */ ([
   ['flips', 'passes in one, fails in the other'],
   ['differ', 'any difference'],
   ['all', 'all shared tasks'],
-];
+]);
 
+/** @param {URLSearchParams} params */
 export async function comparePage(params) {
-  const overview = await api('overview');
+  const overview = /** @type {OverviewAnswer} */ (await api('overview'));
   const multi = overview.sources.length > 1;
   const runs = overview.runs.map((r) => ({ ...r, multi }));
   const a = params.get('a') || '';
@@ -68,7 +84,7 @@ export async function comparePage(params) {
     a && b ? h('button', { class: 'btn', onclick: () => go(['compare'], new URLSearchParams({ ...Object.fromEntries(params), a: b, b: a })) }, 'swap') : null,
   );
   if (!a || !b) return h('div', { class: 'page' }, h('div', { class: 'title' }, h('h1', null, 'Compare')), head, h('p', { class: 'muted pad' }, 'Pick two runs.'));
-  const data = await api('compare', new URLSearchParams({ a, b }));
+  const data = /** @type {CompareAnswer} */ (await api('compare', new URLSearchParams({ a, b })));
   const show = params.get('show') || 'flips';
   const rows = data.rows
     .filter((r) => (show === 'all' ? true : show === 'differ' ? r.diff !== 0 : r.flip === 'a-only' || r.flip === 'b-only'))
@@ -78,7 +94,7 @@ export async function comparePage(params) {
     differ: data.rows.filter((r) => r.diff !== 0).length,
     all: data.rows.length,
   };
-  const name = (r) => `${r.model} · ${r.experiment}`;
+  const name = (/** @type {{ model: string, experiment: string }} */ r) => `${r.model} · ${r.experiment}`;
   const sideBySide = new URLSearchParams();
   sideBySide.append('run', a);
   sideBySide.append('run', b);

@@ -1,42 +1,67 @@
+// @ts-check
 // Overview: every run (model x experiment) with pass@k, intervals, the functional / secure
 // split and broken tasks, sortable; the runs' sources; a per-CWE heat map.
-import { api, go, href, replaceParams } from './app.js';
+import { api, meta } from './api.js';
+import { go, href, replaceParams } from './router.js';
 import { badge, ci, h, heat, pct, statusBar } from './dom.js';
 
-const overall = (run) => run.subsets[0] || null;
-const splitOverall = (run) => (run.split ? run.split.subsets[0] : null);
+/**
+ * @typedef {import('../api-types.js').OverviewAnswer} OverviewAnswer
+ * @typedef {import('../api-types.js').MetaAnswer} Meta
+ * @typedef {OverviewAnswer['runs'][number]} Run
+ * @typedef {object} Column
+ * @property {string} id
+ * @property {string} label
+ * @property {string} [title]
+ * @property {(r: Run) => string | number | null | undefined} value
+ * @property {(r: Run) => [number, number] | null | undefined} [ci]
+ * @property {boolean} [num]
+ * @property {boolean} [pct]
+ * @property {boolean} [bar]
+ */
 
+/** @param {Run} run */
+const overall = (run) => run.subsets[0] || null;
+/** @param {Run} run */
+const splitOverall = (run) => (run.split ? run.split.subsets[0] ?? null : null);
+
+/**
+ * @param {OverviewAnswer} data
+ * @returns {Column[]}
+ */
 function columns(data) {
-  const ks = data.ks.filter((k) => data.runs.some((r) => overall(r) && overall(r).pass_at_k[k] !== null));
+  const ks = data.ks.filter((k) => data.runs.some((r) => (overall(r)?.pass_at_k[k] ?? null) !== null));
   const showSplit = data.runs.some((r) => splitOverall(r));
   const k1 = ks[0] ?? 1;
+  /** @type {Column[]} */
   const cols = [
     { id: 'model', label: 'Model', value: (r) => r.model },
     { id: 'experiment', label: 'Experiment', value: (r) => r.experiment },
   ];
   if (data.sources.length > 1) cols.push({ id: 'source', label: 'Run folder', value: (r) => r.source });
   cols.push({ id: 'samples', label: 'Samples', value: (r) => r.samples, num: true });
-  cols.push({ id: 'tasks', label: 'Tasks', value: (r) => (overall(r) ? overall(r).tasks : r.tasks), num: true });
+  cols.push({ id: 'tasks', label: 'Tasks', value: (r) => (overall(r)?.tasks ?? r.tasks), num: true });
   for (const k of ks) {
     cols.push({
       id: `p${k}`,
       label: `pass@${k}`,
       title: `unbiased pass@${k} over the tasks (%), 95% bootstrap interval below`,
-      value: (r) => (overall(r) ? overall(r).pass_at_k[k] : null),
-      ci: (r) => (overall(r) ? overall(r).ci[k] : null),
+      value: (r) => (overall(r)?.pass_at_k?.[k] ?? null),
+      ci: (r) => (overall(r)?.ci?.[k] ?? null),
       pct: true,
     });
   }
   if (showSplit) {
-    cols.push({ id: 'func', label: `func@${k1}`, title: 'functional: fails no functional assert', value: (r) => (splitOverall(r) ? splitOverall(r).func_at_k[k1] : null), ci: (r) => (splitOverall(r) ? splitOverall(r).func_ci[k1] : null), pct: true });
-    cols.push({ id: 'funcsec', label: `func-sec@${k1}`, title: 'functional and secure', value: (r) => (splitOverall(r) ? splitOverall(r).func_sec_at_k[k1] : null), ci: (r) => (splitOverall(r) ? splitOverall(r).func_sec_ci[k1] : null), pct: true });
-    cols.push({ id: 'vuln', label: 'vulnerable', title: 'share of functional samples that fail a security check', value: (r) => (splitOverall(r) ? splitOverall(r).vulnerable_rate : null), ci: (r) => (splitOverall(r) ? splitOverall(r).vulnerable_ci : null), pct: true });
+    cols.push({ id: 'func', label: `func@${k1}`, title: 'functional: fails no functional assert', value: (r) => (splitOverall(r)?.func_at_k?.[k1] ?? null), ci: (r) => (splitOverall(r)?.func_ci?.[k1] ?? null), pct: true });
+    cols.push({ id: 'funcsec', label: `func-sec@${k1}`, title: 'functional and secure', value: (r) => (splitOverall(r)?.func_sec_at_k?.[k1] ?? null), ci: (r) => (splitOverall(r)?.func_sec_ci?.[k1] ?? null), pct: true });
+    cols.push({ id: 'vuln', label: 'vulnerable', title: 'share of functional samples that fail a security check', value: (r) => (splitOverall(r)?.vulnerable_rate ?? null), ci: (r) => (splitOverall(r)?.vulnerable_ci ?? null), pct: true });
   }
-  cols.push({ id: 'broken', label: 'Broken', title: 'tasks whose own references disagree with their tests (dataset validate)', value: (r) => (overall(r) ? overall(r).broken_tasks : null), num: true });
+  cols.push({ id: 'broken', label: 'Broken', title: 'tasks whose own references disagree with their tests (dataset validate)', value: (r) => (overall(r)?.broken_tasks ?? null), num: true });
   cols.push({ id: 'statuses', label: 'Statuses', value: (r) => r.statuses.passed / Math.max(1, r.samples), bar: true });
   return cols;
 }
 
+/** @param {OverviewAnswer} data */
 function sourcesPanel(data) {
   return h(
     'section',
@@ -48,7 +73,7 @@ function sourcesPanel(data) {
       data.sources.map((s) => {
         const inProgress = s.samples !== null && s.samples > s.results;
         const bar = inProgress ? h('span', { class: 'progress', title: `${s.results} of ${s.samples} samples evaluated` }, h('span', { class: 'fill' })) : null;
-        if (bar) bar.firstChild.style.width = `${(100 * s.results) / Math.max(1, s.samples)}%`;
+        if (bar) /** @type {HTMLElement} */ (bar.firstChild).style.width = `${(100 * s.results) / Math.max(1, s.samples ?? 0)}%`;
         return h(
           'li',
           { class: 'source' },
@@ -62,7 +87,7 @@ function sourcesPanel(data) {
           inProgress ? badge('in progress', 'b-live') : null,
           s.broken !== null ? badge(`${s.broken} broken`, s.broken ? 'b-broken' : 'b-ok', 'tasks that validation.json marks as broken') : badge('no validation.json', 'b-muted'),
           s.labels ? badge('assert labels', 'b-ok') : null,
-          s.split && s.split.note ? h('div', { class: 'muted small' }, s.split.note) : null,
+          s.split && 'note' in s.split ? h('div', { class: 'muted small' }, s.split.note) : null,
           s.error ? h('div', { class: 'error small' }, s.error) : null,
           s.reportError ? h('div', { class: 'warn small' }, `scores pending: ${s.reportError}`) : null,
           s.files.length
@@ -74,7 +99,12 @@ function sourcesPanel(data) {
   );
 }
 
-function runsTable(data, params) {
+/**
+ * @param {OverviewAnswer} data
+ * @param {URLSearchParams} params
+ * @param {Meta} m
+ */
+function runsTable(data, params, m) {
   const cols = columns(data);
   const sort = params.get('sort');
   const dir = params.get('dir') === 'asc' ? 1 : -1;
@@ -93,7 +123,7 @@ function runsTable(data, params) {
   const picked = new Set(params.getAll('pick'));
   const compareBtn = h('button', { class: 'btn', disabled: picked.size !== 2, onclick: () => {
     const [a, b] = [...picked];
-    go(['compare'], new URLSearchParams({ a, b }));
+    if (a && b) go(['compare'], new URLSearchParams({ a, b }));
   } }, 'Compare the two selected');
   const head = h(
     'tr',
@@ -131,8 +161,8 @@ function runsTable(data, params) {
           type: 'checkbox',
           'aria-label': `pick ${r.model} ${r.experiment}`,
           checked: picked.has(r.key),
-          onchange: (e) => {
-            if (e.target.checked) picked.add(r.key);
+          onchange: (/** @type {Event} */ e) => {
+            if (/** @type {HTMLInputElement} */ (e.target).checked) picked.add(r.key);
             else picked.delete(r.key);
             const p = new URLSearchParams(params);
             p.delete('pick');
@@ -145,10 +175,10 @@ function runsTable(data, params) {
       cols.map((c) => {
         const v = c.value(r);
         if (c.id === 'model') return h('td', null, h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key })), title: 'explore the tasks of this run' }, v));
-        if (c.bar) return h('td', null, statusBar(r.statuses, Math.max(1, r.samples)));
+        if (c.bar) return h('td', null, statusBar(r.statuses, Math.max(1, r.samples), m.statuses));
         if (c.pct) {
           const iv = c.ci ? c.ci(r) : null;
-          return h('td', { class: 'num' }, h('span', { class: 'val' }, r.scored ? pct(v) : '…'), iv ? h('span', { class: 'ci' }, ci(iv)) : null);
+          return h('td', { class: 'num' }, h('span', { class: 'val' }, r.scored ? pct(typeof v === 'number' ? v : null) : '…'), iv ? h('span', { class: 'ci' }, ci(iv)) : null);
         }
         if (c.id === 'broken') return h('td', { class: 'num' }, v === null ? '' : v ? badge(String(v), 'b-broken') : '0');
         return h('td', { class: c.num ? 'num' : '' }, v === null || v === undefined ? '' : String(v));
@@ -166,9 +196,10 @@ function runsTable(data, params) {
   );
 }
 
+/** @param {OverviewAnswer} data */
 function suggestions(data) {
   if (!data.suggestions.length) return null;
-  const name = (key) => {
+  const name = (/** @type {string} */ key) => {
     const r = data.runs.find((x) => x.key === key);
     return r ? `${r.model} · ${r.experiment}` : key;
   };
@@ -181,13 +212,14 @@ function suggestions(data) {
   );
 }
 
+/** @param {OverviewAnswer} data */
 function cweHeatmap(data) {
   const runs = data.runs.filter((r) => r.cwes.length);
   if (!runs.length) return null;
   const k = data.ks.find((kk) => runs.some((r) => r.cwes.some((g) => g.pass_at_k[kk] !== null))) ?? data.ks[0];
   const groups = new Map();
   for (const r of runs) for (const g of r.cwes) if (g.tasks) groups.set(g.group, Math.max(groups.get(g.group) || 0, g.tasks));
-  const num = (g) => Number((/CWE-(\d+)/.exec(g) || [0, 1e9])[1]);
+  const num = (/** @type {string} */ g) => Number((/CWE-(\d+)/.exec(g) || [0, 1e9])[1]);
   const names = [...groups.keys()].sort((a, b) => num(a) - num(b) || a.localeCompare(b));
   const table = h(
     'table',
@@ -203,7 +235,7 @@ function cweHeatmap(data) {
           h('th', { class: 'cwe' }, `${g} (${groups.get(g)})`),
           runs.map((r) => {
             const cell = r.cwes.find((x) => x.group === g);
-            const v = cell && cell.tasks ? cell.pass_at_k[k] : null;
+            const v = cell && cell.tasks && k !== undefined ? cell.pass_at_k[k] : null;
             const td = h('td', { title: `${r.model} · ${r.experiment}: ${g} pass@${k} ${pct(v)}% over ${cell ? cell.tasks : 0} tasks` },
               cell && cell.tasks ? h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key, cwe: g })) }, pct(v, 0)) : '');
             return cell && cell.tasks ? heat(td, v) : td;
@@ -215,18 +247,20 @@ function cweHeatmap(data) {
   return h('section', { class: 'card' }, h('h2', null, 'Per CWE'), h('p', { class: 'muted small' }, 'Each cell opens the tasks of that CWE in that run.'), h('div', { class: 'scroll' }, table));
 }
 
+/** @param {string} experiment */
 function short(experiment) {
   return experiment.replace('vuln-aware-generation', 'vuln-aware').replace('direct-generation', 'direct-gen').replace('explained-repair', 'expl-repair');
 }
 
+/** @param {URLSearchParams} params */
 export async function overviewPage(params) {
-  const data = await api('overview');
+  const [data, m] = /** @type {[OverviewAnswer, Meta]} */ (await Promise.all([api('overview'), meta()]));
   const ds = data.dataset;
   return h(
     'div',
     { class: 'page overview' },
     h('div', { class: 'title' }, h('h1', null, 'Overview'), h('span', { class: 'muted' }, `${data.runs.length} runs · dataset ${ds.kind} (${ds.tasks} tasks) from `, h('code', null, ds.source))),
-    runsTable(data, params),
+    runsTable(data, params, m),
     sourcesPanel(data),
     suggestions(data),
     cweHeatmap(data),

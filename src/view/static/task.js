@@ -1,14 +1,42 @@
+// @ts-check
 // Task page: the task's texts, references and Test (each assert marked functional / security /
 // broken), then every sample of the chosen runs: program or diff against a reference, status,
 // the failing assert, outputs, the raw answer, extraction, prompt and rounds.
-import { api, href, pick, replaceParams, restoreDetails } from './app.js';
-import { FILTER_KEYS } from './tasks.js';
-import { badge, clear, codeView, details, diffView, h, statusBadge, textBlock, verdictBadge } from './dom.js';
+import { api, meta } from './api.js';
+import { badge, clear, codeView, details, diffView, h, restoreDetails, statusBadge, textBlock, verdictBadge } from './dom.js';
+import { href, pick, replaceParams } from './router.js';
+
+/**
+ * @typedef {import('../api-types.js').TaskAnswer} TaskAnswer
+ * @typedef {import('../api-types.js').SampleAnswer} SampleAnswer
+ * @typedef {TaskAnswer['task']} TaskData
+ * @typedef {TaskAnswer['runs'][number]} TaskRun
+ * @typedef {NonNullable<TaskAnswer['labels']>} Labels
+ * @typedef {SampleAnswer['summary']} Summary
+ * @typedef {import('./dom.js').Tokens} Tokens
+ * @typedef {import('./dom.js').Mark} Mark
+ * @typedef {object} Ctx what the run cards of one task page share
+ * @property {Labels | null} labels
+ * @property {Map<string, number>} open the sample each run shows
+ * @property {string | null} focus the sample the user chose last (RUNKEY~INDEX)
+ * @property {boolean} multiSource
+ * @property {(() => void)[]} reloaders
+ * @property {() => 'none' | 'secure' | 'insecure'} diffMode
+ * @property {(m: string) => void} setDiffMode
+ * @property {() => void} saveUrl
+ * @property {boolean} marked
+ * @property {(summary: Summary, runName: string) => void} markTest
+ */
 
 const MAX_CARDS = 6;
+/** @type {Record<string, string>} */
 const LABEL_CLS = { functional: 'l-functional', security: 'l-security', broken: 'l-broken', unlabelled: 'l-unlabelled' };
 
 /** Which sample each run shows: `s=RUNKEY~INDEX` entries in the URL. */
+/**
+ * @param {URLSearchParams} params
+ * @returns {Map<string, number>}
+ */
 function openSamples(params) {
   const m = new Map();
   for (const v of params.getAll('s')) {
@@ -18,6 +46,10 @@ function openSamples(params) {
   return m;
 }
 
+/**
+ * @param {Labels | null} labels
+ * @returns {Map<number, string>}
+ */
 function labelMap(labels) {
   const m = new Map();
   if (!labels) return m;
@@ -26,9 +58,15 @@ function labelMap(labels) {
   return m;
 }
 
+/**
+ * @param {Labels | null} labels
+ * @param {number[]} failed
+ * @returns {Map<number, Mark>}
+ */
 function testMarks(labels, failed) {
+  /** @type {Map<number, Mark>} */
   const marks = new Map();
-  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: LABEL_CLS[label], note: label, noteCls: LABEL_CLS[label] });
+  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: LABEL_CLS[label] ?? '', note: label, noteCls: LABEL_CLS[label] ?? '' });
   for (const line of failed) {
     const m = marks.get(line);
     marks.set(line, { cls: `${m ? m.cls : ''} failed`, note: `✗ failed${m ? ` · ${m.note}` : ''}`, noteCls: `fail ${m ? m.noteCls : ''}` });
@@ -36,29 +74,36 @@ function testMarks(labels, failed) {
   return marks;
 }
 
+/** @param {Summary} summary */
 function failedLines(summary) {
   const lines = new Set([...(summary.failed_functional || []), ...(summary.failed_security || [])]);
   if (summary.fail_line) lines.add(summary.fail_line);
   return [...lines].sort((a, b) => a - b);
 }
 
+/**
+ * @param {Tokens[]} lines
+ * @param {number} no
+ */
 function lineText(lines, no) {
   const l = lines[no - 1];
   return l ? l.map((t) => t[1]).join('').trim() : '';
 }
 
+/** @param {TaskData} t */
 function textTabs(t) {
-  const tabs = [
+  /** @type {[string, string][]} */
+  const tabs = /** @type {[string, string | null][]} */ ([
     ['Problem', t.problem],
     ['Vulnerability-aware Problem', t.vuln_aware_problem],
     ['Insecure Code Explanation', t.insecure_code_explanation],
-  ].filter(([, v]) => v !== null && v !== undefined);
+  ]).flatMap(([n, v]) => (v === null || v === undefined ? [] : [/** @type {[string, string]} */ ([n, v])]));
   const body = h('div', { class: 'tab-body' });
   const bar = h('div', { class: 'tabs', role: 'tablist' });
-  const show = (i) => {
+  const show = (/** @type {number} */ i) => {
     for (const [j, b] of [...bar.children].entries()) b.classList.toggle('on', i === j);
     // SecEvalBase Problems are code (a stub with a docstring): keep their indentation readable.
-    const text = tabs[i][1];
+    const text = tabs[i]?.[1] ?? '';
     clear(body).appendChild(textBlock(text, /^\s*(def |class |import |from \S+ import )/m.test(text) ? 'prose codeish' : 'prose'));
   };
   tabs.forEach(([name], i) => bar.appendChild(h('button', { class: 'tab', role: 'tab', onclick: () => show(i) }, name)));
@@ -66,6 +111,7 @@ function textTabs(t) {
   return h('section', { class: 'card' }, bar, body);
 }
 
+/** @param {any} prompt the sample's prompt record, shown as text whatever its shape */
 function promptView(prompt) {
   if (!prompt || typeof prompt !== 'object') return textBlock(JSON.stringify(prompt, null, 1));
   if (prompt.style === 'completion') return textBlock(prompt.text ?? '');
@@ -76,17 +122,26 @@ function promptView(prompt) {
   return h('div', null, parts);
 }
 
+/**
+ * @param {SampleAnswer} sample
+ * @param {TaskData} task
+ * @param {string} mode
+ */
 function codeArea(sample, task, mode) {
   if (mode === 'secure') return diffView(sample.diff.secure, task.secure, sample.program);
-  if (mode === 'insecure' && sample.diff.insecure) return diffView(sample.diff.insecure, task.insecure, sample.program);
+  if (mode === 'insecure' && sample.diff.insecure && task.insecure) return diffView(sample.diff.insecure, task.insecure, sample.program);
   return codeView(sample.program);
 }
 
+/**
+ * @param {NonNullable<SampleAnswer['rounds']>} rounds
+ * @param {string} key
+ */
 function roundsView(rounds, key) {
   return details(
     `Rounds (${rounds.length})`,
     rounds.map((r) =>
-      r.invalid
+      typeof r.invalid === 'string'
         ? textBlock(r.invalid)
         : details(
             [`round ${r.round} `, r.status ? statusBadge(r.status) : null, r.detail ? h('span', { class: 'muted small' }, ` ${r.detail}`) : null],
@@ -107,6 +162,11 @@ function roundsView(rounds, key) {
   );
 }
 
+/**
+ * @param {SampleAnswer} sample
+ * @param {TaskData} task
+ * @param {Ctx} ctx
+ */
 function sampleBody(sample, task, ctx) {
   const key = `${sample.run.key}~${sample.summary.index}`;
   const s = sample.summary;
@@ -114,7 +174,7 @@ function sampleBody(sample, task, ctx) {
   const labels = labelMap(ctx.labels);
   const mode = ctx.diffMode();
   const codeBox = h('div', { class: 'code-box' }, codeArea(sample, task, mode));
-  const modes = [['none', 'Program'], ['secure', 'Diff vs Secure'], ['insecure', 'Diff vs Insecure']].filter(([m]) => m !== 'insecure' || task.insecure);
+  const modes = /** @type {[string, string][]} */ ([['none', 'Program'], ['secure', 'Diff vs Secure'], ['insecure', 'Diff vs Insecure']]).filter(([m]) => m !== 'insecure' || task.insecure);
   const toggle = h(
     'div',
     { class: 'seg-toggle', role: 'group', 'aria-label': 'diff' },
@@ -140,7 +200,7 @@ function sampleBody(sample, task, ctx) {
             h(
               'li',
               null,
-              badge(labels.get(line) || 'assert', LABEL_CLS[labels.get(line)] || 'b-muted'),
+              badge(labels.get(line) || 'assert', LABEL_CLS[labels.get(line) ?? ''] || 'b-muted'),
               ' ',
               h('span', { class: 'muted small' }, `Test line ${line}: `),
               h('code', { class: 'failline' }, lineText(task.test, line)),
@@ -160,17 +220,22 @@ function sampleBody(sample, task, ctx) {
   );
 }
 
+/**
+ * @param {TaskRun} run
+ * @param {TaskData} task
+ * @param {Ctx} ctx
+ */
 function runCard(run, task, ctx) {
   const body = h('div', { class: 'sample-slot' }, h('p', { class: 'muted' }, 'Loading sample…'));
   const chips = h('div', { class: 'chips' });
   const open = ctx.open.get(run.key) ?? (run.samples[0] ? run.samples[0].index : null);
-  const load = async (index, focus) => {
-    for (const c of chips.children) c.classList.toggle('on', Number(c.dataset.index) === index);
+  const load = async (/** @type {number} */ index, /** @type {boolean} */ focus) => {
+    for (const c of chips.children) if (c instanceof HTMLElement) c.classList.toggle('on', Number(c.dataset.index) === index);
     ctx.open.set(run.key, index);
     if (focus) ctx.focus = `${run.key}~${index}`;
     ctx.saveUrl();
     try {
-      const sample = await api('sample', new URLSearchParams({ run: run.key, task: task.id, index: String(index) }));
+      const sample = /** @type {SampleAnswer} */ (await api('sample', new URLSearchParams({ run: run.key, task: task.id, index: String(index) })));
       clear(body).appendChild(sampleBody(sample, task, ctx));
       restoreDetails(body);
       // Without a chosen sample, the Test shows the first failure that arrives.
@@ -180,7 +245,7 @@ function runCard(run, task, ctx) {
         ctx.markTest(sample.summary, `${run.model} · ${run.experiment}`);
       }
     } catch (e) {
-      clear(body).appendChild(h('p', { class: 'error' }, String(e.message || e)));
+      clear(body).appendChild(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
     }
   };
   for (const s of run.samples) {
@@ -209,19 +274,23 @@ function runCard(run, task, ctx) {
   );
 }
 
+/**
+ * @param {string} id
+ * @param {URLSearchParams} params
+ */
 export async function taskPage(id, params) {
   const q = pick(params, ['run', 'model', 'exp']);
   q.set('id', id);
-  const data = await api('task', q);
+  const data = /** @type {TaskAnswer} */ (await api('task', q));
   const t = data.task;
   const cards = data.runs.slice(0, params.getAll('run').length ? data.runs.length : MAX_CARDS);
   const testBox = h('div', { class: 'test-box' });
   const labels = data.labels;
+  /** @type {Ctx} */
   const ctx = {
     labels,
     open: openSamples(params),
     focus: params.get('focus'),
-    first: cards[0] ? cards[0].key : null,
     multiSource: new Set(data.runs.map((r) => r.source)).size > 1,
     reloaders: [],
     diffMode: () => {
@@ -248,7 +317,7 @@ export async function taskPage(id, params) {
   };
   const testNote = h('span', { class: 'muted small' });
   testBox.appendChild(codeView(t.test, testMarks(labels, [])));
-  const back = pick(params, FILTER_KEYS);
+  const back = pick(params, (await meta()).filterKeys);
   const runCards = cards.map((r) => runCard(r, t, ctx));
   const page = h(
     'div',

@@ -1,10 +1,24 @@
+// @ts-check
 // Task explorer: filters (runs, subset, CWE, status, verdict, broken tasks, free text) with
 // counts that follow the other filters; one row per task with its samples' outcomes.
-import { api, go, href, pick, replaceParams } from './app.js';
-import { badge, h, heat, pct, statusBar, STATUSES } from './dom.js';
+import { api, meta } from './api.js';
+import { badge, h, heat, pct, statusBar } from './dom.js';
+import { go, href, pick, replaceParams } from './router.js';
 
-export const FILTER_KEYS = ['run', 'model', 'exp', 'subset', 'cwe', 'status', 'verdict', 'broken', 'q'];
+/**
+ * @typedef {import('../api-types.js').TasksAnswer} TasksAnswer
+ * @typedef {import('../api-types.js').MetaAnswer} Meta
+ * @typedef {TasksAnswer['rows'][number]} Row
+ * @typedef {{ value: string, tasks: number }} FacetValue
+ */
 
+/**
+ * @param {string} title
+ * @param {string} key
+ * @param {FacetValue[]} facet
+ * @param {URLSearchParams} params
+ * @param {{ multi?: boolean, label?: (v: string) => string }} [opts]
+ */
 function facetList(title, key, facet, params, { multi = false, label = (v) => v } = {}) {
   const current = params.getAll(key);
   const items = facet.map((f) => {
@@ -37,7 +51,12 @@ function facetList(title, key, facet, params, { multi = false, label = (v) => v 
   return h('div', { class: 'facet-group' }, h('h3', null, title), h('ul', { class: 'plain facets' }, items));
 }
 
-function sidebar(data, params) {
+/**
+ * @param {TasksAnswer} data
+ * @param {URLSearchParams} params
+ * @param {Meta} m
+ */
+function sidebar(data, params, m) {
   const search = h('input', {
     type: 'search',
     id: 'search',
@@ -45,7 +64,8 @@ function sidebar(data, params) {
     value: params.get('q') || '',
     'aria-label': 'search',
   });
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   search.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -61,9 +81,10 @@ function sidebar(data, params) {
     {
       id: 'cwe-filter',
       'aria-label': 'CWE',
-      onchange: (e) => {
+      onchange: (/** @type {Event} */ e) => {
         const p = new URLSearchParams(params);
-        if (e.target.value) p.set('cwe', e.target.value);
+        const v = /** @type {HTMLSelectElement} */ (e.target).value;
+        if (v) p.set('cwe', v);
         else p.delete('cwe');
         go(['tasks'], p);
       },
@@ -88,15 +109,22 @@ function sidebar(data, params) {
     facetList('Status (any sample)', 'status', data.facets.status.filter((f) => f.tasks || params.get('status') === f.value), params),
     anyVerdict ? facetList('Verdict (any sample)', 'verdict', data.facets.verdict, params) : null,
     facetList('Broken tasks', 'broken', data.facets.broken.filter((f) => f.value !== 'show'), params, { label: (v) => (v === 'hide' ? 'hide broken' : 'only broken') }),
-    FILTER_KEYS.some((k) => params.has(k)) ? h('button', { class: 'btn small', onclick: () => go(['tasks'], new URLSearchParams()) }, 'Clear filters') : null,
+    m.filterKeys.some((k) => params.has(k)) ? h('button', { class: 'btn small', onclick: () => go(['tasks'], new URLSearchParams()) }, 'Clear filters') : null,
   );
 }
 
-function taskRow(row, data, params) {
-  const link = pick(params, FILTER_KEYS);
+/**
+ * @param {Row} row
+ * @param {TasksAnswer} data
+ * @param {URLSearchParams} params
+ * @param {Meta} m
+ */
+function taskRow(row, data, params, m) {
+  const link = pick(params, m.filterKeys);
   const strip = h('span', { class: 'strip' });
   row.perRun.forEach((nc, i) => {
     const r = data.runs[i];
+    if (!r) return;
     const cell = h('span', { class: 'cell', title: nc ? `${r.model} · ${r.experiment}: ${nc[1]}/${nc[0]} passed` : `${r.model} · ${r.experiment}: no samples` });
     if (nc) heat(cell, nc[1] / nc[0]);
     else cell.classList.add('na');
@@ -111,18 +139,20 @@ function taskRow(row, data, params) {
     h('td', null, row.cwe || ''),
     h('td', null, row.broken ? badge('broken', 'b-broken') : ''),
     h('td', { class: 'num' }, `${row.c}/${row.n}`, h('span', { class: 'ci' }, `${pct(row.c / row.n, 0)}%`)),
-    h('td', null, statusBar(row.statuses, row.n)),
+    h('td', null, statusBar(row.statuses, row.n, m.statuses)),
     h('td', { class: 'small' }, v.secure + v.vulnerable + v.wrong ? [badge(String(v.secure), 'v-secure', 'secure samples'), badge(String(v.vulnerable), 'v-vulnerable', 'vulnerable samples'), badge(String(v.wrong), 'v-wrong', 'wrong samples')] : ''),
     h('td', null, strip),
   );
 }
 
+/** @param {URLSearchParams} params */
 export async function tasksPage(params) {
-  const data = await api('tasks', pick(params, FILTER_KEYS));
+  const m = await meta();
+  const data = /** @type {TasksAnswer} */ (await api('tasks', pick(params, m.filterKeys)));
   const page = h(
     'div',
     { class: 'page tasks-page' },
-    sidebar(data, params),
+    sidebar(data, params, m),
     h(
       'section',
       { class: 'results' },
@@ -137,7 +167,7 @@ export async function tasksPage(params) {
             'table',
             { class: 'grid tasks' },
             h('thead', null, h('tr', null, ['Task', 'Subset', 'CWE', '', 'Passed', 'Statuses', 'Verdicts', 'Per run'].map((t) => h('th', null, t)))),
-            h('tbody', null, data.rows.map((r) => taskRow(r, data, params))),
+            h('tbody', null, data.rows.map((r) => taskRow(r, data, params, m))),
           ))
         : h('p', { class: 'muted pad' }, 'No task matches these filters.'),
       h('p', { class: 'muted small' }, 'Statuses and verdicts count the samples of the selected runs; “per run” has one square per run, green when its samples pass.'),
@@ -147,7 +177,7 @@ export async function tasksPage(params) {
     // Keep typing where it was after the results refresh.
     queueMicrotask(() => {
       const s = document.getElementById('search');
-      if (s && document.activeElement !== s && location.hash.includes('q=')) {
+      if (s instanceof HTMLInputElement && document.activeElement !== s && location.hash.includes('q=')) {
         s.focus();
         s.setSelectionRange(s.value.length, s.value.length);
       }
