@@ -2,9 +2,10 @@ import { statSync } from 'node:fs';
 import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
-import { highlight, lineDiff,  type DiffOp } from './highlight.js';
+import { highlight, lineDiff, type DiffOp } from './highlight.js';
 import {
   compareRuns,
+  cweGroupName,
   DEFAULT_BOOTSTRAP,
   defaultPairs,
   emptyStatusCounts,
@@ -13,6 +14,7 @@ import {
   Resampler,
   SampleRound,
   STATUSES,
+  type Dataset,
   type JsonGroup,
   type PairedColumn,
   type Status,
@@ -32,6 +34,7 @@ export const TaskFilter = z.object({
   runs: List.default([]),
   models: List.default([]),
   experiments: List.default([]),
+  benchmark: Name.nullable().default(null),
   subset: Name.nullable().default(null),
   cwe: Name.nullable().default(null),
   status: z.enum(STATUSES).nullable().default(null),
@@ -49,6 +52,7 @@ export const FILTER_PARAMS = {
   runs: 'run',
   models: 'model',
   experiments: 'exp',
+  benchmark: 'benchmark',
   subset: 'subset',
   cwe: 'cwe',
   status: 'status',
@@ -71,18 +75,58 @@ export function filterFromParams(p: URLSearchParams): TaskFilter {
 }
 
 /** The server's vocabulary for the page: fixed for the server's lifetime. */
-export function meta() {
+export function meta(data?: ViewData) {
+  const cweNames: Record<string, string> = {};
+  for (const t of data?.dataset.tasks ?? []) {
+    if (t.cweGroup && !(t.cweGroup in cweNames)) cweNames[t.cweGroup] = cweGroupName(t.cweGroup) ?? '';
+  }
   return {
     statuses: [...STATUSES],
     verdicts: [...VERDICTS],
     filterKeys: Object.values(FILTER_PARAMS),
+    sortKeys: [...TASK_SORTS],
+    cweNames,
   };
+}
+
+/** Columns the task table sorts by; `rs:KEY` sorts by one result set's pass rate. */
+export const TASK_SORTS = ['task', 'benchmark', 'subset', 'cwe', 'broken', 'samples', 'passed', 'secure', 'vulnerable', 'wrong'] as const;
+export const TaskSort = z.object({
+  sort: z.union([z.enum(TASK_SORTS), z.string().regex(/^rs:.{1,500}$/)]).nullable().default(null),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+});
+export type TaskSort = z.infer<typeof TaskSort>;
+
+export function sortFromParams(p: URLSearchParams): TaskSort {
+  return TaskSort.parse({ sort: p.get('sort') || null, dir: p.get('dir') || undefined });
+}
+
+/** The benchmark each task belongs to: a merged dataset's parts, else the dataset's own kind. */
+const benchmarkIndex = new WeakMap<Dataset, Map<string, string>>();
+export function benchmarkOfTask(ds: Dataset, taskId: string): string {
+  let m = benchmarkIndex.get(ds);
+  if (!m) {
+    m = new Map();
+    for (const part of ds.parts ?? [ds]) for (const t of part.tasks) m.set(t.id, part.kind);
+    benchmarkIndex.set(ds, m);
+  }
+  return m.get(taskId) ?? ds.kind;
+}
+
+/** CWE numbers in numeric order ("CWE-20" before "CWE-200"), merged groups by their first. */
+export function compareCwe(a: string, b: string): number {
+  const num = (g: string) => Number((/CWE-(\d+)/.exec(g) ?? [0, 1e9])[1]);
+  return num(a) - num(b) || a.localeCompare(b);
 }
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A result set (one model x experiment in one run folder). `source` is the run folder's label,
+ * unique among the folders shown; `folder` its path, for tooltips.
+ */
 function runRef(r: RunInfo) {
-  return { key: r.key, source: r.source.label, model: r.model, experiment: r.experiment };
+  return { key: r.key, source: r.source.label, folder: r.source.spec.dir, model: r.model, experiment: r.experiment };
 }
 
 function cweMatches(task: Task, wanted: string | null): boolean {
@@ -206,13 +250,13 @@ function codeMatches(t: TaskRun | undefined, q: string): boolean {
   return !!t && t.samples.some((s) => s.hay.includes(q));
 }
 
-type Facet = 'subset' | 'cwe' | 'status' | 'verdict' | 'broken';
+type Facet = 'benchmark' | 'subset' | 'cwe' | 'status' | 'verdict' | 'broken';
 
 /**
  * The task explorer: tasks with samples in the selected runs that pass every filter, and for
  * each filter value, how many tasks it would leave given the other filters.
  */
-export function tasks(data: ViewData, f: TaskFilter) {
+export function tasks(data: ViewData, f: TaskFilter, order: TaskSort = { sort: null, dir: 'asc' }) {
   const q = f.q.trim().toLowerCase();
   const allRuns = data.runs();
   const selected = selectRuns(data, f);
@@ -242,6 +286,7 @@ export function tasks(data: ViewData, f: TaskFilter) {
     const agg = aggOf(runs, task.id);
     if (!agg.n) return null;
     if (q && !textHit.get(task.id) && !runs.some((r) => codeHit.get(task.id)!.has(r))) return null;
+    if (skip !== 'benchmark' && f.benchmark && benchmarkOfTask(data.dataset, task.id) !== f.benchmark) return null;
     if (skip !== 'subset' && f.subset && task.subset !== f.subset) return null;
     if (skip !== 'cwe' && !cweMatches(task, f.cwe)) return null;
     const broken = brokenIds.has(task.id);
@@ -259,6 +304,7 @@ export function tasks(data: ViewData, f: TaskFilter) {
     samples += agg.n;
     rows.push({
       id: task.id,
+      benchmark: benchmarkOfTask(data.dataset, task.id),
       subset: task.subset,
       cwe: task.cweGroup,
       broken: brokenIds.has(task.id),
@@ -293,13 +339,72 @@ export function tasks(data: ViewData, f: TaskFilter) {
   const facets = {
     model: values(allRuns.map((r) => r.model)).map((m) => ({ value: m, tasks: count(runsFor(m, null), null, () => true) })),
     experiment: values(allRuns.map((r) => r.experiment)).map((e) => ({ value: e, tasks: count(runsFor(null, e), null, () => true) })),
+    benchmark: facetOf(values(data.dataset.tasks.map((t) => benchmarkOfTask(data.dataset, t.id))), 'benchmark', (v) => (t) => benchmarkOfTask(data.dataset, t.id) === v),
     subset: facetOf(values(data.dataset.tasks.map((t) => t.subset)), 'subset', (v) => (t) => t.subset === v),
-    cwe: facetOf(values(data.dataset.tasks.flatMap((t) => (t.cweGroup ? [t.cweGroup] : []))), 'cwe', (v) => (t) => t.cweGroup === v),
+    cwe: facetOf(values(data.dataset.tasks.flatMap((t) => (t.cweGroup ? [t.cweGroup] : []))).sort(compareCwe), 'cwe', (v) => (t) => t.cweGroup === v),
     status: facetOf(STATUSES, 'status', (v) => (_t, a) => a.statuses[v] > 0),
     verdict: facetOf(VERDICTS, 'verdict', (v) => (_t, a) => a.verdicts[v] > 0),
     broken: facetOf(['show', 'hide', 'only'] as const, 'broken', (v) => (t) => v === 'show' || (v === 'only') === brokenIds.has(t.id)),
   };
-  return { version: data.version, runs: selected.map(runRef), rows, samples, facets };
+  sortRows(rows, selected, order);
+  return { version: data.version, runs: selected.map(runRef), rows, samples, facets, sort: order };
+}
+
+type TaskRow = {
+  id: string;
+  benchmark: string;
+  subset: string;
+  cwe: string | null;
+  broken: boolean;
+  n: number;
+  c: number;
+  verdicts: Record<Verdict, number>;
+  perRun: ([number, number] | null)[];
+};
+
+/**
+ * Order the task table: by a column or one result set's pass rate; ties (and no sort) keep
+ * dataset order, so the order is the same on every load. Missing values go last either way.
+ */
+function sortRows(rows: TaskRow[], runs: readonly RunInfo[], { sort, dir }: TaskSort): void {
+  if (!sort) return;
+  const pos = new Map(rows.map((r, i) => [r.id, i]));
+  const rsIndex = sort.startsWith('rs:') ? runs.findIndex((r) => r.key === sort.slice(3)) : -1;
+  const key = (r: TaskRow): string | number | null => {
+    switch (sort) {
+      case 'task':
+        return r.id;
+      case 'benchmark':
+        return r.benchmark;
+      case 'subset':
+        return r.subset;
+      case 'cwe':
+        return r.cwe;
+      case 'broken':
+        return r.broken ? 1 : 0;
+      case 'samples':
+        return r.n;
+      case 'passed':
+        return r.n ? r.c / r.n : null;
+      case 'secure':
+      case 'vulnerable':
+      case 'wrong':
+        return r.verdicts[sort];
+      default: {
+        const nc = rsIndex >= 0 ? r.perRun[rsIndex] : null;
+        return nc && nc[0] ? nc[1] / nc[0] : null;
+      }
+    }
+  };
+  const sign = dir === 'desc' ? -1 : 1;
+  const keys = new Map(rows.map((r) => [r.id, key(r)]));
+  rows.sort((a, b) => {
+    const x = keys.get(a.id) ?? null;
+    const y = keys.get(b.id) ?? null;
+    if (x === null || y === null) return x === y ? pos.get(a.id)! - pos.get(b.id)! : x === null ? 1 : -1;
+    const c = sort === 'cwe' ? compareCwe(String(x), String(y)) : typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true });
+    return c * sign || pos.get(a.id)! - pos.get(b.id)!;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +443,11 @@ function labelsFor(data: ViewData, taskId: string, runs: readonly RunInfo[]) {
 export function task(data: ViewData, taskId: string, f: TaskFilter) {
   const t = data.dataset.byId.get(taskId);
   if (!t) throw new NotFound(`no task ${taskId} in the dataset`);
-  const runs = selectRuns(data, f).filter((r) => r.tasks.has(taskId));
+  // Every result set with samples of this task is listed, so any can be picked on the page;
+  // `selected` says which the filter chose (all of them when there is no filter).
+  const all = data.runs().filter((r) => r.tasks.has(taskId));
+  const chosen = new Set(selectRuns(data, f));
+  const runs = all.filter((r) => chosen.has(r));
   return {
     version: data.version,
     task: {
@@ -356,10 +465,11 @@ export function task(data: ViewData, taskId: string, f: TaskFilter) {
     },
     broken: data.brokenOf(taskId),
     labels: labelsFor(data, taskId, runs),
-    runs: runs.map((r) => {
+    runs: all.map((r) => {
       const tr = r.tasks.get(taskId)!;
       return {
         ...runRef(r),
+        selected: chosen.has(r),
         n: tr.n,
         c: tr.c,
         pass_at_1: passAtK(tr.n, tr.c, 1),
@@ -373,8 +483,18 @@ const ROUND_FIELDS = new Set(['round', 'feedback', 'raw', 'solution', 'extractio
 // Shown in their own places on the page; everything else goes under "all fields".
 const SHOWN_FIELDS = new Set([
   'task_id', 'sample_index', 'model', 'experiment', 'passed', 'status', 'detail', 'duration_ms', 'stdout_tail', 'stderr_tail',
-  'solution', 'completion', 'raw', 'extraction', 'prompt', 'rounds', 'soft',
+  'solution', 'completion', 'raw', 'extraction', 'prompt', 'rounds', 'soft', 'cases',
 ]);
+
+/**
+ * The Test line an uncaught exception came from: the innermost frame of the traceback the
+ * runner prints that lies in the Test (the runner compiles it under the name `<test>`).
+ */
+export function exceptionTestLine(stderr: string): number | null {
+  let line: number | null = null;
+  for (const m of stderr.matchAll(/File "[^"\n]*<test>", line (\d+)/g)) line = Number(m[1]);
+  return line;
+}
 
 /** One sample in full: its program highlighted, diffs against both references, outputs, rounds. */
 export function sample(data: ViewData, key: string, taskId: string, index: number) {
@@ -428,6 +548,9 @@ export function sample(data: ViewData, key: string, taskId: string, index: numbe
     extraction: rec.extraction === undefined ? null : typeof rec.extraction === 'string' ? rec.extraction : JSON.stringify(rec.extraction),
     prompt: rec.prompt === undefined ? null : rec.prompt,
     soft: rec.soft === undefined ? null : JSON.stringify(rec.soft, null, 1),
+    /** Test-file benchmarks: each test case with its role (functionality / security) and outcome. */
+    cases: line.cases ?? null,
+    exception_line: entry.status === 'error' ? exceptionTestLine(line.stderr_tail ?? '') : null,
     rounds,
     fields: JSON.stringify(rest, null, 1),
   };

@@ -4,6 +4,7 @@
  * with code of its own; it goes through the same schemas, readers and scoring as `report`.
  */
 export { normaliseCwe } from '../util/cwe.js';
+export { cweGroupName } from '../core/cwe-names.js';
 export type { Dataset, Task } from '../core/task.js';
 export { ResultLine } from '../core/result.js';
 export { SampleRound } from '../core/sample.js';

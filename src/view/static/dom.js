@@ -239,3 +239,17 @@ export function restoreDetails(root) {
     if (d instanceof HTMLDetailsElement && openDetails.has(d.dataset.key)) d.open = true;
   }
 }
+
+/**
+ * A result set's short name for headers; the title names its run folder too.
+ * @param {{ model: string, experiment: string, source: string, folder: string }} r
+ */
+export function resultSetTitle(r) {
+  return `${r.model} · ${r.experiment} · run ${r.source} (${r.folder})`;
+}
+
+/** @param {string} experiment */
+export function shortExperiment(experiment) {
+  return experiment.replace('vuln-aware-generation', 'vuln-aware').replace('direct-generation', 'direct-gen').replace('explained-repair', 'expl-repair');
+}
+

@@ -3,7 +3,7 @@
 // split and broken tasks, sortable; the runs' sources; a per-CWE heat map.
 import { api, meta } from './api.js';
 import { go, href, replaceParams } from './router.js';
-import { badge, ci, h, heat, pct, statusBar } from './dom.js';
+import { badge, ci, h, heat, pct, shortExperiment, statusBar } from './dom.js';
 
 /**
  * @typedef {import('../api-types.js').OverviewAnswer} OverviewAnswer
@@ -224,7 +224,7 @@ function cweHeatmap(data) {
   const table = h(
     'table',
     { class: 'heat' },
-    h('thead', null, h('tr', null, h('th', null, `CWE (tasks) · pass@${k} %`), runs.map((r) => h('th', { class: 'rot', title: `${r.model} · ${r.experiment}${data.sources.length > 1 ? ` · ${r.source}` : ''}` }, h('span', null, `${r.model} · ${short(r.experiment)}`))))),
+    h('thead', null, h('tr', null, h('th', null, `CWE (tasks) · pass@${k} %`), runs.map((r) => h('th', { class: 'rot', title: `${r.model} · ${r.experiment}${data.sources.length > 1 ? ` · ${r.source}` : ''}` }, h('span', null, `${r.model} · ${shortExperiment(r.experiment)}`))))),
     h(
       'tbody',
       null,
@@ -245,11 +245,6 @@ function cweHeatmap(data) {
     ),
   );
   return h('section', { class: 'card' }, h('h2', null, 'Per CWE'), h('p', { class: 'muted small' }, 'Each cell opens the tasks of that CWE in that run.'), h('div', { class: 'scroll' }, table));
-}
-
-/** @param {string} experiment */
-function short(experiment) {
-  return experiment.replace('vuln-aware-generation', 'vuln-aware').replace('direct-generation', 'direct-gen').replace('explained-repair', 'expl-repair');
 }
 
 /** @param {URLSearchParams} params */

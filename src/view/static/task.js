@@ -3,8 +3,8 @@
 // broken), then every sample of the chosen runs: program or diff against a reference, status,
 // the failing assert, outputs, the raw answer, extraction, prompt and rounds.
 import { api, meta } from './api.js';
-import { badge, clear, codeView, details, diffView, h, restoreDetails, statusBadge, textBlock, verdictBadge } from './dom.js';
-import { href, pick, replaceParams } from './router.js';
+import { badge, clear, codeView, details, diffView, h, heat, restoreDetails, resultSetTitle, statusBadge, textBlock, verdictBadge } from './dom.js';
+import { go, href, pick, replaceParams } from './router.js';
 
 /**
  * @typedef {import('../api-types.js').TaskAnswer} TaskAnswer
@@ -25,7 +25,7 @@ import { href, pick, replaceParams } from './router.js';
  * @property {(m: string) => void} setDiffMode
  * @property {() => void} saveUrl
  * @property {boolean} marked
- * @property {(summary: Summary, runName: string) => void} markTest
+ * @property {(sample: SampleAnswer, runName: string) => void} markTest
  */
 
 const MAX_CARDS = 6;
@@ -74,11 +74,37 @@ function testMarks(labels, failed) {
   return marks;
 }
 
-/** @param {Summary} summary */
-function failedLines(summary) {
+/**
+ * The Test lines a sample fails at: failed asserts, and the line an uncaught exception came
+ * from (marked the same way: the Test stopped there).
+ * @param {Summary} summary
+ * @param {number | null} [exceptionLine]
+ */
+function failedLines(summary, exceptionLine) {
   const lines = new Set([...(summary.failed_functional || []), ...(summary.failed_security || [])]);
   if (summary.fail_line) lines.add(summary.fail_line);
+  if (exceptionLine) lines.add(exceptionLine);
   return [...lines].sort((a, b) => a - b);
+}
+
+/**
+ * Test-file benchmarks (SALLM, CWEval): every test case with its role and outcome.
+ * @param {NonNullable<SampleAnswer['cases']>} cases
+ */
+function casesTable(cases) {
+  const role = (/** @type {string | null} */ r) => (r === 'security' ? badge('security', 'l-security') : r === 'functionality' ? badge('functional', 'l-functional') : badge('no role', 'b-muted'));
+  return h(
+    'table',
+    { class: 'grid cases' },
+    h('thead', null, h('tr', null, h('th', null, 'Test case'), h('th', null, 'Role'), h('th', null, 'Outcome'), h('th', null, ''))),
+    h(
+      'tbody',
+      null,
+      cases.map((c) =>
+        h('tr', { 'data-case': c.name, class: c.outcome === 'passed' ? '' : 'bad' }, h('td', null, h('code', null, c.name)), h('td', null, role(c.role)), h('td', null, badge(c.outcome, c.outcome === 'passed' ? 's-passed' : c.outcome === 'skipped' ? 'b-muted' : 's-failed')), h('td', { class: 'small muted wrap-cell' }, c.detail ?? '')),
+      ),
+    ),
+  );
 }
 
 /**
@@ -170,8 +196,9 @@ function roundsView(rounds, key) {
 function sampleBody(sample, task, ctx) {
   const key = `${sample.run.key}~${sample.summary.index}`;
   const s = sample.summary;
-  const failed = failedLines(s);
+  const failed = failedLines(s, sample.exception_line);
   const labels = labelMap(ctx.labels);
+  const failedCases = (sample.cases ?? []).filter((c) => c.outcome === 'failed' || c.outcome === 'error');
   const mode = ctx.diffMode();
   const codeBox = h('div', { class: 'code-box' }, codeArea(sample, task, mode));
   const modes = /** @type {[string, string][]} */ ([['none', 'Program'], ['secure', 'Diff vs Secure'], ['insecure', 'Diff vs Insecure']]).filter(([m]) => m !== 'insecure' || task.insecure);
@@ -200,14 +227,18 @@ function sampleBody(sample, task, ctx) {
             h(
               'li',
               null,
-              badge(labels.get(line) || 'assert', LABEL_CLS[labels.get(line) ?? ''] || 'b-muted'),
+              badge(labels.get(line) || (line === sample.exception_line ? 'raised' : 'assert'), LABEL_CLS[labels.get(line) ?? ''] || 'b-muted'),
               ' ',
-              h('span', { class: 'muted small' }, `Test line ${line}: `),
+              h('span', { class: 'muted small' }, `Test line ${line}${line === sample.exception_line ? ' (the exception came from here)' : ''}: `),
               h('code', { class: 'failline' }, lineText(task.test, line)),
             ),
           ),
         )
       : null,
+    failedCases.length
+      ? h('p', { class: 'small' }, 'Failed test cases: ', failedCases.map((c) => [badge(c.role === 'security' ? 'security' : c.role === 'functionality' ? 'functional' : 'no role', c.role === 'security' ? 'l-security' : c.role === 'functionality' ? 'l-functional' : 'b-muted'), h('code', null, c.name), ' ']))
+      : null,
+    sample.cases && sample.cases.length ? details(`Test cases (${sample.cases.filter((c) => c.outcome === 'passed').length} of ${sample.cases.length} passed)`, casesTable(sample.cases), { key: `${key}:cases`, open: !s.passed }) : null,
     toggle,
     codeBox,
     sample.stdout_tail ? details('stdout (tail)', textBlock(sample.stdout_tail, 'out'), { key: `${key}:stdout` }) : null,
@@ -240,9 +271,9 @@ function runCard(run, task, ctx) {
       restoreDetails(body);
       // Without a chosen sample, the Test shows the first failure that arrives.
       const own = ctx.focus === `${run.key}~${index}`;
-      if (focus || own || (!ctx.focus && !ctx.marked && failedLines(sample.summary).length)) {
+      if (focus || own || (!ctx.focus && !ctx.marked && failedLines(sample.summary, sample.exception_line).length)) {
         ctx.marked = true;
-        ctx.markTest(sample.summary, `${run.model} · ${run.experiment}`);
+        ctx.markTest(sample, `${run.model} · ${run.experiment}`);
       }
     } catch (e) {
       clear(body).appendChild(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
@@ -263,14 +294,99 @@ function runCard(run, task, ctx) {
     { class: 'card run-card', 'data-run': run.key },
     h(
       'div',
-      { class: 'run-head' },
+      { class: 'run-head', title: resultSetTitle(run) },
       h('strong', null, run.model),
       h('span', { class: 'muted' }, ` · ${run.experiment}`),
-      ctx.multiSource ? h('span', { class: 'muted small' }, ` · ${run.source}`) : null,
+      ctx.multiSource ? h('span', { class: 'muted small run-folder' }, ` · run ${run.source}`) : null,
       h('span', { class: 'passed' }, `${run.c}/${run.n} passed`),
     ),
     chips,
     body,
+  );
+}
+
+/**
+ * Every result set with samples of this task, to pick which are shown (kept in the URL as
+ * `run=` entries) and to find one among many by name (`rf=`, also kept).
+ * @param {string} id
+ * @param {TaskAnswer} data
+ * @param {TaskRun[]} shown
+ * @param {URLSearchParams} params
+ */
+function runPicker(id, data, shown, params) {
+  const on = new Set(shown.map((r) => r.key));
+  const multiSource = new Set(data.runs.map((r) => r.source)).size > 1;
+  /** @param {Set<string>} keys */
+  const show = (keys) => {
+    const p = new URLSearchParams(params);
+    for (const k of ['run', 'model', 'exp', 's', 'focus']) p.delete(k);
+    for (const r of data.runs) if (keys.has(r.key)) p.append('run', r.key);
+    go(['task', id], p);
+  };
+  const filter = h('input', { type: 'search', id: 'run-filter', placeholder: 'Filter by model, experiment, run…', 'aria-label': 'filter result sets', value: params.get('rf') || '' });
+  const items = data.runs.map((r) => {
+    const text = `${r.model} · ${r.experiment}${multiSource ? ` · run ${r.source}` : ''}`;
+    const box = h('input', {
+      type: 'checkbox',
+      checked: on.has(r.key),
+      'aria-label': `show ${text}`,
+      onchange: () => {
+        const next = new Set(on);
+        if (next.has(r.key)) next.delete(r.key);
+        else next.add(r.key);
+        show(next);
+      },
+    });
+    const rate = h('span', { class: 'rate' }, `${r.c}/${r.n}`);
+    heat(rate, r.n ? r.c / r.n : null);
+    return h('li', { 'data-pick': r.key, title: resultSetTitle(r), 'data-hay': text.toLowerCase() }, h('label', null, box, ' ', text, ' ', rate));
+  });
+  const list = h('ul', { class: 'plain run-pick' }, items);
+  const apply = () => {
+    const q = filter.value.trim().toLowerCase();
+    for (const li of items) li.hidden = !!q && !(li.dataset.hay ?? '').includes(q);
+    const p = new URLSearchParams(params);
+    if (filter.value) p.set('rf', filter.value);
+    else p.delete('rf');
+    replaceParams(p);
+    params.delete('rf');
+    if (filter.value) params.set('rf', filter.value);
+  };
+  filter.addEventListener('input', apply);
+  if (filter.value) queueMicrotask(apply);
+  return h(
+    'details',
+    { class: 'card picker', 'data-key': `pick:${id}`, open: data.runs.length > shown.length || undefined },
+    h('summary', null, `Result sets shown: ${shown.length} of ${data.runs.length} (pick)`),
+    h(
+      'div',
+      { class: 'pick-bar' },
+      filter,
+      h('button', { class: 'btn small', onclick: () => show(new Set(data.runs.filter((r) => !items[data.runs.indexOf(r)]?.hidden).map((r) => r.key))) }, 'show all listed'),
+      h('button', { class: 'btn small', onclick: () => show(new Set(data.runs.slice(0, 1).map((r) => r.key))) }, 'only the first'),
+    ),
+    list,
+  );
+}
+
+/** @param {URLSearchParams} params */
+function wrapToggle(params) {
+  return h(
+    'label',
+    { class: 'small muted' },
+    h('input', {
+      type: 'checkbox',
+      id: 'wrap-lines',
+      checked: !!params.get('wrap'),
+      onchange: (/** @type {Event} */ e) => {
+        const wrap = /** @type {HTMLInputElement} */ (e.target).checked;
+        if (wrap) params.set('wrap', '1');
+        else params.delete('wrap');
+        replaceParams(params);
+        for (const g of document.querySelectorAll('.runs-grid, .task-code')) g.classList.toggle('wrap', wrap);
+      },
+    }),
+    ' wrap long lines',
   );
 }
 
@@ -283,7 +399,10 @@ export async function taskPage(id, params) {
   q.set('id', id);
   const data = /** @type {TaskAnswer} */ (await api('task', q));
   const t = data.task;
-  const cards = data.runs.slice(0, params.getAll('run').length ? data.runs.length : MAX_CARDS);
+  const chosen = data.runs.filter((r) => r.selected);
+  // A chosen list (run=... in the URL) is shown whole; otherwise the first few, and the picker
+  // above the cards reaches every other result set.
+  const cards = params.getAll('run').length ? chosen : chosen.slice(0, MAX_CARDS);
   const testBox = h('div', { class: 'test-box' });
   const labels = data.labels;
   /** @type {Ctx} */
@@ -310,14 +429,15 @@ export async function taskPage(id, params) {
       replaceParams(params);
     },
     marked: false,
-    markTest: (summary, runName) => {
-      clear(testBox).appendChild(codeView(t.test, testMarks(labels, failedLines(summary))));
-      testNote.textContent = `Marked: the lines sample ${summary.index} of ${runName} fails.`;
+    markTest: (sample, runName) => {
+      clear(testBox).appendChild(codeView(t.test, testMarks(labels, failedLines(sample.summary, sample.exception_line))));
+      testNote.textContent = `Marked: the lines sample ${sample.summary.index} of ${runName} fails${sample.exception_line ? ' (or raised at)' : ''}.`;
     },
   };
   const testNote = h('span', { class: 'muted small' });
   testBox.appendChild(codeView(t.test, testMarks(labels, [])));
-  const back = pick(params, (await meta()).filterKeys);
+  const m = await meta();
+  const back = pick(params, m.filterKeys);
   const runCards = cards.map((r) => runCard(r, t, ctx));
   const page = h(
     'div',
@@ -328,31 +448,30 @@ export async function taskPage(id, params) {
       { class: 'title' },
       h('h1', { id: 'task-title' }, t.id),
       badge(t.subset, 'b-muted'),
-      t.cwe ? badge(t.cwe, 'b-cwe') : null,
+      t.cwe ? badge(t.cwe, 'b-cwe', m.cweNames[t.cwe] || undefined) : null,
+      t.cwe && m.cweNames[t.cwe] ? h('span', { class: 'muted', id: 'cwe-name' }, m.cweNames[t.cwe]) : null,
       data.broken.map((b) => badge(`broken: ${b.verdict}`, 'b-broken', b.reason)),
     ),
     data.broken.length ? h('p', { class: 'warn small' }, data.broken.map((b) => `${b.source}: ${b.reason}`).join(' · ')) : null,
     textTabs(t),
     h(
       'div',
-      { class: 'two' },
+      { class: `two task-code ${params.get('wrap') ? 'wrap' : ''}` },
       h('section', { class: 'card' }, h('h2', null, 'Secure Code'), codeView(t.secure)),
       t.insecure ? h('section', { class: 'card' }, h('h2', null, 'Insecure Code'), codeView(t.insecure)) : null,
     ),
     h(
       'section',
-      { class: 'card' },
+      { class: `card task-code ${params.get('wrap') ? 'wrap' : ''}` },
       h('div', { class: 'row-between' }, h('h2', null, 'Test'), testNote),
       labels
         ? h('p', { class: 'small legend' }, badge('functional', 'l-functional'), ' fails with neither reference ', badge('security', 'l-security'), ' the Insecure Code fails it ', badge('broken', 'l-broken'), ' the Secure Code fails it')
         : h('p', { class: 'muted small' }, 'No assert labels: make them with `codeseceval run --split` or `dataset validate --labels`.'),
       testBox,
     ),
-    h('h2', { class: 'section-title' }, `Samples · ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`),
-    data.runs.length > cards.length
-      ? h('p', { class: 'muted small' }, `Showing ${cards.length} of ${data.runs.length} runs; pick runs on the Tasks page (model, experiment) or open a comparison to choose.`)
-      : null,
-    h('div', { class: `runs-grid ${cards.length > 1 ? 'cols' : ''}` }, runCards),
+    h('div', { class: 'row-between section-title' }, h('h2', null, `Samples · ${cards.length} of ${data.runs.length} result set${data.runs.length === 1 ? '' : 's'}`), wrapToggle(params)),
+    runPicker(id, data, cards, params),
+    h('div', { class: `runs-grid ${cards.length > 1 ? 'cols' : ''} ${params.get('wrap') ? 'wrap' : ''}` }, runCards),
   );
   for (const r of ctx.reloaders) r();
   return page;
