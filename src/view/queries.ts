@@ -1,4 +1,6 @@
 import { statSync } from 'node:fs';
+import path from 'node:path';
+import { usageSummary } from './usage.js';
 import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
@@ -6,6 +8,7 @@ import { highlight, lineDiff, type DiffOp } from './highlight.js';
 import {
   compareRuns,
   cweGroupName,
+  lockState,
   DEFAULT_BOOTSTRAP,
   defaultPairs,
   emptyStatusCounts,
@@ -146,6 +149,7 @@ export function overview(data: ViewData) {
     dir: s.spec.dir,
     results: s.lines,
     samples: s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null,
+    state: runState(s.spec, s.lines, s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null),
     validation: s.validation ? s.spec.validation : null,
     labels: !!s.validation?.labels,
     broken: s.validation ? s.validation.broken.size : null,
@@ -178,6 +182,7 @@ export function overview(data: ViewData) {
       subsets: jr ? jr.subsets.map(strip) : [],
       cwes: jr ? jr.cwes.map((g) => ({ group: g.group, tasks: g.tasks, pass_at_k: g.pass_at_k, ci: g.ci })) : [],
       split: jr?.split ? { judged_samples: jr.split.judged_samples, subsets: jr.split.subsets } : null,
+      usage: usageSummary(r.usage, r.samples),
     };
   });
   // The comparisons `report --compare` would make, offered as links (computed when opened).
@@ -200,6 +205,20 @@ export function overview(data: ViewData) {
     suggestions,
     cweGroups: [...groups].map(([group, tasks]) => ({ group, tasks })),
   };
+}
+
+/**
+ * Is a run folder still being written? `running` while a live command holds the lock of the
+ * run, its samples or its results (`elsewhere` when the holder is on another machine);
+ * `interrupted` when fewer samples are judged than were made and nothing holds a lock (the
+ * command was stopped: running it again continues); `complete` otherwise.
+ */
+function runState(spec: { dir: string; samples: string | null; results: string }, results: number, samples: number | null) {
+  const locks = [path.join(spec.dir, 'run'), spec.results, ...(spec.samples ? [spec.samples] : [])].map((f) => lockState(f));
+  if (locks.includes('running')) return 'running' as const;
+  if (locks.includes('elsewhere')) return 'elsewhere' as const;
+  if (samples !== null && samples > results) return 'interrupted' as const;
+  return 'complete' as const;
 }
 
 function fileExists(f: string): boolean {

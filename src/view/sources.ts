@@ -23,3 +23,4 @@ export { DEFAULT_KS, passAtK } from '../score/passk.js';
 export { fallbackModel } from '../score/tally.js';
 export { acceptResultLine, SampleRegister, type AcceptedLine } from '../score/accept.js';
 export { packageFile } from '../io/paths.js';
+export { lockState } from '../io/lock.js';

@@ -38,7 +38,7 @@ function columns(data) {
     { id: 'model', label: 'Model', value: (r) => r.model },
     { id: 'experiment', label: 'Experiment', value: (r) => r.experiment },
   ];
-  if (data.sources.length > 1) cols.push({ id: 'source', label: 'Run folder', value: (r) => r.source });
+  if (data.sources.length > 1) cols.push({ id: 'source', label: 'Run', title: 'the run folder the result set is in', value: (r) => r.source });
   cols.push({ id: 'samples', label: 'Samples', value: (r) => r.samples, num: true });
   cols.push({ id: 'tasks', label: 'Tasks', value: (r) => (overall(r)?.tasks ?? r.tasks), num: true });
   for (const k of ks) {
@@ -58,7 +58,23 @@ function columns(data) {
   }
   cols.push({ id: 'broken', label: 'Broken', title: 'tasks whose own references disagree with their tests (dataset validate)', value: (r) => (overall(r)?.broken_tasks ?? null), num: true });
   cols.push({ id: 'statuses', label: 'Statuses', value: (r) => r.statuses.passed / Math.max(1, r.samples), bar: true });
+  if (data.runs.some((r) => r.usage.samples_with_usage)) {
+    const tokens = (/** @type {number | null} */ v) => (v === null ? null : Math.round(v));
+    cols.push({ id: 'tin', label: 'Tokens in', title: 'mean input tokens per sample (as the provider reported them)', value: (r) => tokens(r.usage.mean_input_tokens), num: true });
+    cols.push({ id: 'tout', label: 'Tokens out', title: 'mean output tokens per sample', value: (r) => tokens(r.usage.mean_output_tokens), num: true });
+  }
+  if (data.runs.some((r) => r.usage.mean_latency_ms !== null)) {
+    cols.push({ id: 'latency', label: 'Latency s', title: 'mean time per model request, in seconds (answers from the cache not counted)', value: (r) => (r.usage.mean_latency_ms === null ? null : Number((r.usage.mean_latency_ms / 1000).toFixed(2))), num: true });
+  }
   return cols;
+}
+
+/** @param {OverviewAnswer['sources'][number]['state']} state */
+function stateBadge(state) {
+  if (state === 'running') return badge('in progress', 'b-live', 'a codeseceval command is writing this run now');
+  if (state === 'elsewhere') return badge('in progress elsewhere', 'b-live', 'a codeseceval command on another machine holds this run');
+  if (state === 'interrupted') return badge('interrupted', 'b-broken', 'no command is writing it, and some samples were never judged');
+  return null;
 }
 
 /** @param {OverviewAnswer} data */
@@ -66,13 +82,14 @@ function sourcesPanel(data) {
   return h(
     'section',
     { class: 'card sources' },
-    h('h2', null, 'Run folders'),
+    h('h2', null, 'Runs'),
+    h('p', { class: 'muted small' }, 'A run is one folder of samples and results; it holds one result set per model × experiment.'),
     h(
       'ul',
       { class: 'plain' },
       data.sources.map((s) => {
-        const inProgress = s.samples !== null && s.samples > s.results;
-        const bar = inProgress ? h('span', { class: 'progress', title: `${s.results} of ${s.samples} samples evaluated` }, h('span', { class: 'fill' })) : null;
+        const partial = s.samples !== null && s.samples > s.results;
+        const bar = partial ? h('span', { class: 'progress', title: `${s.results} of ${s.samples} samples evaluated` }, h('span', { class: 'fill' })) : null;
         if (bar) /** @type {HTMLElement} */ (bar.firstChild).style.width = `${(100 * s.results) / Math.max(1, s.samples ?? 0)}%`;
         return h(
           'li',
@@ -84,7 +101,8 @@ function sourcesPanel(data) {
           `${s.results} result${s.results === 1 ? '' : 's'}`,
           s.samples !== null ? ` of ${s.samples} samples` : null,
           bar,
-          inProgress ? badge('in progress', 'b-live') : null,
+          stateBadge(s.state),
+          s.state === 'interrupted' ? h('div', { class: 'warn small' }, `Stopped before the end: ${s.results} of ${s.samples} samples judged. Run the same command again to continue.`) : null,
           s.broken !== null ? badge(`${s.broken} broken`, s.broken ? 'b-broken' : 'b-ok', 'tasks that validation.json marks as broken') : badge('no validation.json', 'b-muted'),
           s.labels ? badge('assert labels', 'b-ok') : null,
           s.split && 'note' in s.split ? h('div', { class: 'muted small' }, s.split.note) : null,
@@ -188,12 +206,18 @@ function runsTable(data, params, m) {
   return h(
     'section',
     { class: 'card' },
-    h('div', { class: 'row-between' }, h('h2', null, 'Runs'), compareBtn),
+    h('div', { class: 'row-between' }, h('h2', null, 'Result sets'), compareBtn),
     rows.length
       ? h('div', { class: 'scroll' }, h('table', { class: 'grid runs' }, h('thead', null, head), h('tbody', null, body)))
       : h('p', { class: 'muted' }, 'No results yet. A run in progress appears here as soon as its first sample is evaluated.'),
-    h('p', { class: 'muted small' }, 'Percentages; intervals are 95% percentile bootstraps over tasks. Broken tasks are counted (see the run folder\'s validation.json).'),
+    statusLegend(m),
+    h('p', { class: 'muted small' }, 'One row per result set (a model × experiment in one run). Percentages; intervals are 95% percentile bootstraps over tasks. Broken tasks are counted (see the run\'s validation.json).'),
   );
+}
+
+/** @param {Meta} m */
+function statusLegend(m) {
+  return h('div', { class: 'legend small muted' }, h('span', null, 'Statuses: '), m.statuses.map((s) => h('span', { class: 'lg' }, h('span', { class: `sw seg s-${s}` }), s)));
 }
 
 /** @param {OverviewAnswer} data */
@@ -212,8 +236,11 @@ function suggestions(data) {
   );
 }
 
-/** @param {OverviewAnswer} data */
-function cweHeatmap(data) {
+/**
+ * @param {OverviewAnswer} data
+ * @param {Meta} m
+ */
+function cweHeatmap(data, m) {
   const runs = data.runs.filter((r) => r.cwes.length);
   if (!runs.length) return null;
   const k = data.ks.find((kk) => runs.some((r) => r.cwes.some((g) => g.pass_at_k[kk] !== null))) ?? data.ks[0];
@@ -232,7 +259,7 @@ function cweHeatmap(data) {
         h(
           'tr',
           null,
-          h('th', { class: 'cwe' }, `${g} (${groups.get(g)})`),
+          h('th', { class: 'cwe', title: m.cweNames[g] || undefined }, `${g} (${groups.get(g)})`, m.cweNames[g] ? h('span', { class: 'cwe-name' }, m.cweNames[g]) : null),
           runs.map((r) => {
             const cell = r.cwes.find((x) => x.group === g);
             const v = cell && cell.tasks && k !== undefined ? cell.pass_at_k[k] : null;
@@ -244,7 +271,7 @@ function cweHeatmap(data) {
       ),
     ),
   );
-  return h('section', { class: 'card' }, h('h2', null, 'Per CWE'), h('p', { class: 'muted small' }, 'Each cell opens the tasks of that CWE in that run.'), h('div', { class: 'scroll' }, table));
+  return h('section', { class: 'card' }, h('h2', null, 'Per CWE'), h('p', { class: 'muted small' }, 'Each cell opens the tasks of that CWE in that result set.'), h('div', { class: 'scroll' }, table));
 }
 
 /** @param {URLSearchParams} params */
@@ -254,10 +281,10 @@ export async function overviewPage(params) {
   return h(
     'div',
     { class: 'page overview' },
-    h('div', { class: 'title' }, h('h1', null, 'Overview'), h('span', { class: 'muted' }, `${data.runs.length} runs · dataset ${ds.kind} (${ds.tasks} tasks) from `, h('code', null, ds.source))),
+    h('div', { class: 'title' }, h('h1', null, 'Overview'), h('span', { class: 'muted' }, `${data.runs.length} result set${data.runs.length === 1 ? '' : 's'} in ${data.sources.length} run${data.sources.length === 1 ? '' : 's'} · dataset ${ds.kind} (${ds.tasks} tasks) from `, h('code', null, ds.source))),
     runsTable(data, params, m),
     sourcesPanel(data),
     suggestions(data),
-    cweHeatmap(data),
+    cweHeatmap(data, m),
   );
 }
