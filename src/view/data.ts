@@ -19,6 +19,7 @@ import {
   type Dataset,
   type JsonReport,
   type RunScores,
+  type RunSplit,
   type SampleJudgement,
   type Status,
   type Validation,
@@ -78,6 +79,8 @@ export interface RunInfo {
 export interface SourceReport {
   json: JsonReport;
   scores: Map<string, RunScores>;
+  /** func@k / func-sec@k per task of each result set that has judged samples (`--split`). */
+  splits: Map<string, RunSplit>;
   /** Result lines the report covers, to tell when it is behind the index. */
   lines: number;
 }
@@ -413,7 +416,8 @@ export class ViewData {
           drilldown: 0,
         });
         const scores = new Map(report.scores.runs.map((r) => [runKey(s.label, r.model, r.experiment), r]));
-        s.report = { json: toJson(report), scores, lines };
+        const splits = new Map((report.split?.runs ?? []).map((r) => [runKey(s.label, r.model, r.experiment), r]));
+        s.report = { json: toJson(report), scores, splits, lines };
         s.reportError = null;
       } catch (e) {
         // A line being written as the report read the file: the next look builds it again.

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { usageSummary } from './usage.js';
+import { compareSplit, perCweDifferences } from './compare-split.js';
 import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
@@ -595,6 +596,9 @@ export async function compare(data: ViewData, a: string, b: string) {
   const sa = ra.source.report?.scores.get(a);
   const sb = rb.source.report?.scores.get(b);
   const cmp = sa && sb ? compareRuns(sa, sb, data.ks, { resampler, permutations: 2000 }) : null;
+  const xa = ra.source.report?.splits.get(a) ?? null;
+  const xb = rb.source.report?.splits.get(b) ?? null;
+  const split = xa && xb ? compareSplit(xa, xb, data.ks, resampler, 2000) : null;
   const rowsOut = [];
   for (const t of data.dataset.tasks) {
     const ta = ra.tasks.get(t.id);
@@ -626,6 +630,17 @@ export async function compare(data: ViewData, a: string, b: string) {
           return c ? [{ k, ...c }] : [];
         })
       : [],
+    split: split
+      ? {
+          tasks: split.tasks,
+          func_sec: data.ks.flatMap((k, j) => {
+            const c = column(split.funcSec[j] ?? null);
+            return c ? [{ k, ...c }] : [];
+          }),
+          vulnerable: split.vulnerable,
+        }
+      : null,
+    per_cwe: sa && sb ? perCweDifferences(sa, sb, xa, xb) : [],
     rows: rowsOut,
   };
 }

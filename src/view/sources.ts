@@ -16,6 +16,8 @@ export { buildReport } from '../report/build.js';
 export { toJson, type JsonGroup, type JsonReport } from '../report/json.js';
 export { compareRuns, defaultPairs } from '../score/compare.js';
 export type { RunScores } from '../score/scores.js';
+export type { RunSplit } from '../score/functional.js';
+export { pairedCompare, taskMatrix } from '../score/bootstrap.js';
 export { loadValidation, type Validation } from '../score/validation.js';
 export type { SampleJudgement } from '../score/judge.js';
 export { DEFAULT_BOOTSTRAP, Resampler, type PairedColumn } from '../score/bootstrap.js';
