@@ -120,6 +120,13 @@ describeWithDataset('codeseceval view in a browser', () => {
     await expect.poll(() => page.locator('table.cmp tbody tr').count()).toBe(1);
     expect(await page.locator('table.cmp tbody tr').innerText()).toContain('-80.0');
     expect(await page.locator('table.cmp-tasks tbody tr').count()).toBe(4);
+    // With --split: func-sec@1 compared pair-wise, the vulnerable rates, and a per-CWE table.
+    const funcSec = page.locator('#split-compare tr[data-metric="func-sec@1"]');
+    expect(await funcSec.count()).toBe(1);
+    expect(await funcSec.innerText()).toContain('-100.0');
+    expect(await page.locator('#vulnerable-compare').innerText()).toMatch(/A 0\.0 · B 100\.0 · B − A \+100\.0/);
+    expect(await page.locator('table.cmp-cwe tbody tr').count()).toBe(4);
+    expect(await page.locator('table.cmp-cwe tr[data-cwe="CWE-79"]').innerText()).toContain('Cross-site Scripting');
     await page.screenshot({ path: path.join(SHOTS, 'compare.png'), fullPage: true });
     await page.locator('table.cmp-tasks a.task-link').first().click();
     await expect.poll(() => page.locator('.run-card').count()).toBe(2);

@@ -79,14 +79,14 @@ describeWithDataset('codeseceval view: server and data', () => {
 
   it('binds 127.0.0.1 by default and sends a Content-Security-Policy with every answer', async () => {
     expect((viewer.server.server.address() as net.AddressInfo).address).toBe('127.0.0.1');
-    for (const p of ['/', '/static/app.js', '/static/style.css', '/api/overview', '/api/version', '/nope']) {
+    for (const p of ['/', '/static/main.js', '/static/style.css', '/api/overview', '/api/version', '/nope']) {
       const r = await get(viewer.url, p);
       expect(r.headers['content-security-policy'], p).toContain("default-src 'none'");
       expect(r.headers['content-security-policy'], p).toContain("script-src 'self'");
       expect(r.headers['x-content-type-options'], p).toBe('nosniff');
     }
     const index = await get(viewer.url, '/');
-    expect(index.body).toContain('<script type="module" src="/static/app.js">');
+    expect(index.body).toContain('<script type="module" src="/static/main.js">');
     // Nothing from elsewhere: no absolute URL in the page or its assets.
     for (const name of readdirSync(staticDir())) {
       const text = readFileSync(path.join(staticDir(), name), 'utf8');
@@ -109,7 +109,7 @@ describeWithDataset('codeseceval view: server and data', () => {
       '/static/%2e%2e/%2e%2e/package.json',
       '/static/../../../../etc/passwd',
       '/static/',
-      '/static/dom.js/../app.js/x',
+      '/static/dom.js/../main.js/x',
       '/files/reference/../../../etc/passwd',
       '/files/reference/..%2f..%2f..%2fetc%2fpasswd',
       '/files/reference/%2e%2e%2freference%2fresults.jsonl',

@@ -22,7 +22,7 @@ export {
   type JsonlValue,
   type ReadJsonlOptions,
 } from './jsonl.js';
-export { acquireLock, readLock, type Lock, type LockInfo, type LockOptions } from './lock.js';
+export { acquireLock, lockState, readLock, type Lock, type LockInfo, type LockOptions } from './lock.js';
 export {
   cacheDir,
   checkInputFile,

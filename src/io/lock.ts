@@ -398,3 +398,16 @@ export function readLock(target: string): LockInfo | null {
   const r = readLockFile(`${realTarget(target)}.lock`);
   return r.kind === 'lock' ? r.info : null;
 }
+
+/**
+ * Is a command still working on `target`? 'running' when a live process on this machine
+ * holds its lock, 'elsewhere' when another machine does (its process cannot be checked from
+ * here), 'stale' when the holder is gone (the command was killed), 'none' without a lock.
+ * Lets the viewer tell a run in progress from one that was interrupted.
+ */
+export function lockState(target: string): 'none' | 'running' | 'elsewhere' | 'stale' {
+  const info = readLock(target);
+  if (!info) return 'none';
+  if (info.host !== os.hostname()) return 'elsewhere';
+  return holderAlive(info) ? 'running' : 'stale';
+}

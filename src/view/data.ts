@@ -23,10 +23,12 @@ import {
   type Dataset,
   type JsonReport,
   type RunScores,
+  type RunSplit,
   type SampleJudgement,
   type Status,
   type Validation,
 } from './sources.js';
+import { addUsage, emptyUsage, type UsageTotals } from './usage.js';
 
 /**
  * The viewer's index of every result line: small per-sample facts (status, verdict, where the
@@ -78,12 +80,15 @@ export interface RunInfo {
   experiment: string;
   samples: number;
   tasks: Map<string, TaskRun>;
+  usage: UsageTotals;
 }
 
 /** The scored form of one source, from `buildReport`, as the overview and comparisons need it. */
 export interface SourceReport {
   json: JsonReport;
   scores: Map<string, RunScores>;
+  /** func@k / func-sec@k per task of each result set that has judged samples (`--split`). */
+  splits: Map<string, RunSplit>;
   /** Result lines the report covers, to tell when it is behind the index. */
   lines: number;
 }
@@ -347,7 +352,7 @@ export class ViewData {
     const key = runKey(s.label, model, experiment);
     let run = s.runs.get(key);
     if (!run) {
-      run = { key, source: s, model, experiment, samples: 0, tasks: new Map() };
+      run = { key, source: s, model, experiment, samples: 0, tasks: new Map(), usage: emptyUsage() };
       s.runs.set(key, run);
     }
     let tr = run.tasks.get(r.task_id);
@@ -381,6 +386,7 @@ export class ViewData {
     if (entry.verdict) tr.verdicts[entry.verdict]++;
     tr.samples.push(entry);
     run.samples++;
+    addUsage(run.usage, r);
     s.lines++;
     return true;
   }
@@ -399,7 +405,8 @@ export class ViewData {
           drilldown: 0,
         });
         const scores = new Map(report.scores.runs.map((r) => [runKey(s.label, r.model, r.experiment), r]));
-        s.report = { json: toJson(report), scores, lines };
+        const splits = new Map((report.split?.runs ?? []).map((r) => [runKey(s.label, r.model, r.experiment), r]));
+        s.report = { json: toJson(report), scores, splits, lines };
         s.reportError = null;
       } catch (e) {
         // A line being written as the report read the file: the next look builds it again.
@@ -421,15 +428,16 @@ export class ViewData {
     }
   }
 
-  /** Every run, grouped by source, models in order of appearance, experiments in paper order. */
+  /**
+   * Every result set, grouped by run folder (in the order given), then by model name, then
+   * experiments in paper order: the same order on every load, whatever order samples finished in.
+   */
   runs(): RunInfo[] {
     const out: RunInfo[] = [];
     for (const s of this.sources) {
-      const models = new Map<string, number>();
-      for (const r of s.runs.values()) if (!models.has(r.model)) models.set(r.model, models.size);
       out.push(
         ...[...s.runs.values()].sort(
-          (a, b) => models.get(a.model)! - models.get(b.model)! || compareExperiments(a.experiment, b.experiment),
+          (a, b) => a.model.localeCompare(b.model, 'en', { numeric: true }) || compareExperiments(a.experiment, b.experiment),
         ),
       );
     }

@@ -1,4 +1,7 @@
 import { statSync } from 'node:fs';
+import path from 'node:path';
+import { usageSummary } from './usage.js';
+import { compareSplit, perCweDifferences } from './compare-split.js';
 import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
@@ -7,6 +10,8 @@ import { lineText, renderLine } from './sample-pool.js';
 import type { TextField } from './sample-render.js';
 import {
   compareRuns,
+  cweGroupName,
+  lockState,
   DEFAULT_BOOTSTRAP,
   defaultPairs,
   emptyStatusCounts,
@@ -14,6 +19,7 @@ import {
   passAtK,
   Resampler,
   STATUSES,
+  type Dataset,
   type JsonGroup,
   type PairedColumn,
   type Status,
@@ -37,6 +43,7 @@ export const TaskFilter = z.object({
   runs: List.default([]),
   models: List.default([]),
   experiments: List.default([]),
+  benchmark: Name.nullable().default(null),
   subset: Name.nullable().default(null),
   cwe: Name.nullable().default(null),
   status: z.enum(STATUSES).nullable().default(null),
@@ -46,26 +53,89 @@ export const TaskFilter = z.object({
 });
 export type TaskFilter = z.infer<typeof TaskFilter>;
 
+/**
+ * The URL parameter of each filter field. The page learns these from /api/meta, so the
+ * browser code keeps no copy of them.
+ */
+export const FILTER_PARAMS = {
+  runs: 'run',
+  models: 'model',
+  experiments: 'exp',
+  benchmark: 'benchmark',
+  subset: 'subset',
+  cwe: 'cwe',
+  status: 'status',
+  verdict: 'verdict',
+  broken: 'broken',
+  q: 'q',
+} as const satisfies Record<keyof TaskFilter, string>;
+
+const LIST_FIELDS = new Set<keyof TaskFilter>(['runs', 'models', 'experiments']);
+
 /** Read the filter out of URL parameters (repeated keys for lists). */
 export function filterFromParams(p: URLSearchParams): TaskFilter {
-  const one = (k: string) => p.get(k) || null;
-  return TaskFilter.parse({
-    runs: p.getAll('run'),
-    models: p.getAll('model'),
-    experiments: p.getAll('exp'),
-    subset: one('subset'),
-    cwe: one('cwe'),
-    status: one('status'),
-    verdict: one('verdict'),
-    broken: one('broken') ?? undefined,
-    q: p.get('q') ?? '',
-  });
+  const raw: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(FILTER_PARAMS) as [keyof TaskFilter, string][]) {
+    if (LIST_FIELDS.has(field)) raw[field] = p.getAll(key);
+    else if (field === 'q') raw[field] = p.get(key) ?? '';
+    else raw[field] = p.get(key) || (field === 'broken' ? undefined : null);
+  }
+  return TaskFilter.parse(raw);
+}
+
+/** The server's vocabulary for the page: fixed for the server's lifetime. */
+export function meta(data?: ViewData) {
+  const cweNames: Record<string, string> = {};
+  for (const t of data?.dataset.tasks ?? []) {
+    if (t.cweGroup && !(t.cweGroup in cweNames)) cweNames[t.cweGroup] = cweGroupName(t.cweGroup) ?? '';
+  }
+  return {
+    statuses: [...STATUSES],
+    verdicts: [...VERDICTS],
+    filterKeys: Object.values(FILTER_PARAMS),
+    sortKeys: [...TASK_SORTS],
+    cweNames,
+  };
+}
+
+/** Columns the task table sorts by; `rs:KEY` sorts by one result set's pass rate. */
+export const TASK_SORTS = ['task', 'benchmark', 'subset', 'cwe', 'broken', 'samples', 'passed', 'secure', 'vulnerable', 'wrong'] as const;
+export const TaskSort = z.object({
+  sort: z.union([z.enum(TASK_SORTS), z.string().regex(/^rs:.{1,500}$/)]).nullable().default(null),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+});
+export type TaskSort = z.infer<typeof TaskSort>;
+
+export function sortFromParams(p: URLSearchParams): TaskSort {
+  return TaskSort.parse({ sort: p.get('sort') || null, dir: p.get('dir') || undefined });
+}
+
+/** The benchmark each task belongs to: a merged dataset's parts, else the dataset's own kind. */
+const benchmarkIndex = new WeakMap<Dataset, Map<string, string>>();
+export function benchmarkOfTask(ds: Dataset, taskId: string): string {
+  let m = benchmarkIndex.get(ds);
+  if (!m) {
+    m = new Map();
+    for (const part of ds.parts ?? [ds]) for (const t of part.tasks) m.set(t.id, part.kind);
+    benchmarkIndex.set(ds, m);
+  }
+  return m.get(taskId) ?? ds.kind;
+}
+
+/** CWE numbers in numeric order ("CWE-20" before "CWE-200"), merged groups by their first. */
+export function compareCwe(a: string, b: string): number {
+  const num = (g: string) => Number((/CWE-(\d+)/.exec(g) ?? [0, 1e9])[1]);
+  return num(a) - num(b) || a.localeCompare(b);
 }
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A result set (one model x experiment in one run folder). `source` is the run folder's label,
+ * unique among the folders shown; `folder` its path, for tooltips.
+ */
 function runRef(r: RunInfo) {
-  return { key: r.key, source: r.source.label, model: r.model, experiment: r.experiment };
+  return { key: r.key, source: r.source.label, folder: r.source.spec.dir, model: r.model, experiment: r.experiment };
 }
 
 function cweMatches(task: Task, wanted: string | null): boolean {
@@ -105,6 +175,7 @@ export function overview(data: ViewData) {
     dir: s.spec.dir,
     results: s.lines,
     samples: s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null,
+    state: runState(s.spec, s.lines, s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null),
     validation: s.validation ? s.spec.validation : null,
     labels: !!s.validation?.labels,
     broken: s.validation ? s.validation.broken.size : null,
@@ -139,6 +210,7 @@ export function overview(data: ViewData) {
       subsets: jr ? jr.subsets.map(strip) : [],
       cwes: jr ? jr.cwes.map((g) => ({ group: g.group, tasks: g.tasks, pass_at_k: g.pass_at_k, ci: g.ci })) : [],
       split: jr?.split ? { judged_samples: jr.split.judged_samples, subsets: jr.split.subsets } : null,
+      usage: usageSummary(r.usage, r.samples),
     };
   });
   // The comparisons `report --compare` would make, offered as links (computed when opened).
@@ -161,6 +233,20 @@ export function overview(data: ViewData) {
     suggestions,
     cweGroups: [...groups].map(([group, tasks]) => ({ group, tasks })),
   };
+}
+
+/**
+ * Is a run folder still being written? `running` while a live command holds the lock of the
+ * run, its samples or its results (`elsewhere` when the holder is on another machine);
+ * `interrupted` when fewer samples are judged than were made and nothing holds a lock (the
+ * command was stopped: running it again continues); `complete` otherwise.
+ */
+function runState(spec: { dir: string; samples: string | null; results: string }, results: number, samples: number | null) {
+  const locks = [path.join(spec.dir, 'run'), spec.results, ...(spec.samples ? [spec.samples] : [])].map((f) => lockState(f));
+  if (locks.includes('running')) return 'running' as const;
+  if (locks.includes('elsewhere')) return 'elsewhere' as const;
+  if (samples !== null && samples > results) return 'interrupted' as const;
+  return 'complete' as const;
 }
 
 function fileExists(f: string): boolean {
@@ -211,13 +297,13 @@ function codeMatches(t: TaskRun | undefined, q: string): boolean {
   return !!t && t.samples.some((s) => s.hay.includes(q));
 }
 
-type Facet = 'subset' | 'cwe' | 'status' | 'verdict' | 'broken';
+type Facet = 'benchmark' | 'subset' | 'cwe' | 'status' | 'verdict' | 'broken';
 
 /**
  * The task explorer: tasks with samples in the selected runs that pass every filter, and for
  * each filter value, how many tasks it would leave given the other filters.
  */
-export function tasks(data: ViewData, f: TaskFilter) {
+export function tasks(data: ViewData, f: TaskFilter, order: TaskSort = { sort: null, dir: 'asc' }) {
   const q = f.q.trim().toLowerCase();
   const allRuns = data.runs();
   const selected = selectRuns(data, f);
@@ -247,6 +333,7 @@ export function tasks(data: ViewData, f: TaskFilter) {
     const agg = aggOf(runs, task.id);
     if (!agg.n) return null;
     if (q && !textHit.get(task.id) && !runs.some((r) => codeHit.get(task.id)!.has(r))) return null;
+    if (skip !== 'benchmark' && f.benchmark && benchmarkOfTask(data.dataset, task.id) !== f.benchmark) return null;
     if (skip !== 'subset' && f.subset && task.subset !== f.subset) return null;
     if (skip !== 'cwe' && !cweMatches(task, f.cwe)) return null;
     const broken = brokenIds.has(task.id);
@@ -264,6 +351,7 @@ export function tasks(data: ViewData, f: TaskFilter) {
     samples += agg.n;
     rows.push({
       id: task.id,
+      benchmark: benchmarkOfTask(data.dataset, task.id),
       subset: task.subset,
       cwe: task.cweGroup,
       broken: brokenIds.has(task.id),
@@ -273,7 +361,7 @@ export function tasks(data: ViewData, f: TaskFilter) {
       verdicts: agg.verdicts,
       perRun: selected.map((r) => {
         const t = r.tasks.get(task.id);
-        return t ? [t.n, t.c] : null;
+        return t ? ([t.n, t.c] as [number, number]) : null;
       }),
     });
   }
@@ -298,15 +386,74 @@ export function tasks(data: ViewData, f: TaskFilter) {
   const facets = {
     model: values(allRuns.map((r) => r.model)).map((m) => ({ value: m, tasks: count(runsFor(m, null), null, () => true) })),
     experiment: values(allRuns.map((r) => r.experiment)).map((e) => ({ value: e, tasks: count(runsFor(null, e), null, () => true) })),
+    benchmark: facetOf(values(data.dataset.tasks.map((t) => benchmarkOfTask(data.dataset, t.id))), 'benchmark', (v) => (t) => benchmarkOfTask(data.dataset, t.id) === v),
     subset: facetOf(values(data.dataset.tasks.map((t) => t.subset)), 'subset', (v) => (t) => t.subset === v),
-    cwe: facetOf(values(data.dataset.tasks.flatMap((t) => (t.cweGroup ? [t.cweGroup] : []))), 'cwe', (v) => (t) => t.cweGroup === v),
+    cwe: facetOf(values(data.dataset.tasks.flatMap((t) => (t.cweGroup ? [t.cweGroup] : []))).sort(compareCwe), 'cwe', (v) => (t) => t.cweGroup === v),
     status: facetOf(STATUSES, 'status', (v) => (_t, a) => a.statuses[v] > 0),
     verdict: facetOf(VERDICTS, 'verdict', (v) => (_t, a) => a.verdicts[v] > 0),
     broken: facetOf(['show', 'hide', 'only'] as const, 'broken', (v) => (t) => v === 'show' || (v === 'only') === brokenIds.has(t.id)),
   };
+  sortRows(rows, selected, order);
   // Tasks outside the dataset match no subset or CWE; they are listed apart, flagged.
   const unknown = unknownTasks(data, selected).filter((u) => !q || selected.some((r) => codeMatches(r.tasks.get(u.id), q)));
-  return { version: data.version, runs: selected.map(runRef), rows, samples, facets, unknown_tasks: unknown };
+  return { version: data.version, runs: selected.map(runRef), rows, samples, facets, sort: order, unknown_tasks: unknown };
+}
+
+type TaskRow = {
+  id: string;
+  benchmark: string;
+  subset: string;
+  cwe: string | null;
+  broken: boolean;
+  n: number;
+  c: number;
+  verdicts: Record<Verdict, number>;
+  perRun: ([number, number] | null)[];
+};
+
+/**
+ * Order the task table: by a column or one result set's pass rate; ties (and no sort) keep
+ * dataset order, so the order is the same on every load. Missing values go last either way.
+ */
+function sortRows(rows: TaskRow[], runs: readonly RunInfo[], { sort, dir }: TaskSort): void {
+  if (!sort) return;
+  const pos = new Map(rows.map((r, i) => [r.id, i]));
+  const rsIndex = sort.startsWith('rs:') ? runs.findIndex((r) => r.key === sort.slice(3)) : -1;
+  const key = (r: TaskRow): string | number | null => {
+    switch (sort) {
+      case 'task':
+        return r.id;
+      case 'benchmark':
+        return r.benchmark;
+      case 'subset':
+        return r.subset;
+      case 'cwe':
+        return r.cwe;
+      case 'broken':
+        return r.broken ? 1 : 0;
+      case 'samples':
+        return r.n;
+      case 'passed':
+        return r.n ? r.c / r.n : null;
+      case 'secure':
+      case 'vulnerable':
+      case 'wrong':
+        return r.verdicts[sort];
+      default: {
+        const nc = rsIndex >= 0 ? r.perRun[rsIndex] : null;
+        return nc && nc[0] ? nc[1] / nc[0] : null;
+      }
+    }
+  };
+  const sign = dir === 'desc' ? -1 : 1;
+  const keys = new Map(rows.map((r) => [r.id, key(r)]));
+  rows.sort((a, b) => {
+    const x = keys.get(a.id) ?? null;
+    const y = keys.get(b.id) ?? null;
+    if (x === null || y === null) return x === y ? pos.get(a.id)! - pos.get(b.id)! : x === null ? 1 : -1;
+    const c = sort === 'cwe' ? compareCwe(String(x), String(y)) : typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true });
+    return c * sign || pos.get(a.id)! - pos.get(b.id)!;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,11 +491,15 @@ function labelsFor(data: ViewData, taskId: string, runs: readonly RunInfo[]) {
 /** A task page: the task's own texts and code, and a summary of every sample of the chosen runs. */
 export function task(data: ViewData, taskId: string, f: TaskFilter) {
   const t = data.dataset.byId.get(taskId);
-  const runs = selectRuns(data, f).filter((r) => r.tasks.has(taskId));
+  // Every result set with samples of this task is listed, so any can be picked on the page;
+  // `selected` says which the filter chose (all of them when there is no filter).
+  const all = data.runs().filter((r) => r.tasks.has(taskId));
+  const chosen = new Set(selectRuns(data, f));
+  const runs = all.filter((r) => chosen.has(r));
   if (!t) {
-    if (!runs.length) throw new NotFound(`no task ${taskId} in the dataset`);
+    if (!all.length) throw new NotFound(`no task ${taskId} in the dataset`);
     // Results name it but the dataset does not: its samples, flagged, without the task's texts.
-    return { version: data.version, task: null, unknown_task: taskId, broken: [], labels: null, runs: runs.map((r) => taskRun(r, taskId)) };
+    return { version: data.version, task: null, unknown_task: taskId, broken: [], labels: null, runs: all.map((r) => taskRun(r, taskId, chosen.has(r))) };
   }
   return {
     version: data.version,
@@ -367,14 +518,15 @@ export function task(data: ViewData, taskId: string, f: TaskFilter) {
     },
     broken: data.brokenOf(taskId),
     labels: labelsFor(data, taskId, runs),
-    runs: runs.map((r) => taskRun(r, taskId)),
+    runs: all.map((r) => taskRun(r, taskId, chosen.has(r))),
   };
 }
 
-function taskRun(r: RunInfo, taskId: string) {
+function taskRun(r: RunInfo, taskId: string, selected: boolean) {
   const tr = r.tasks.get(taskId)!;
   return {
     ...runRef(r),
+    selected,
     n: tr.n,
     c: tr.c,
     pass_at_1: passAtK(tr.n, tr.c, 1),
@@ -440,6 +592,9 @@ export async function compare(data: ViewData, a: string, b: string) {
   const sa = ra.source.report?.scores.get(a);
   const sb = rb.source.report?.scores.get(b);
   const cmp = sa && sb ? compareRuns(sa, sb, data.ks, { resampler, permutations: 2000 }) : null;
+  const xa = ra.source.report?.splits.get(a) ?? null;
+  const xb = rb.source.report?.splits.get(b) ?? null;
+  const split = xa && xb ? compareSplit(xa, xb, data.ks, resampler, 2000) : null;
   const rowsOut = [];
   for (const t of data.dataset.tasks) {
     const ta = ra.tasks.get(t.id);
@@ -465,7 +620,23 @@ export async function compare(data: ViewData, a: string, b: string) {
     ks: data.ks,
     tasks: cmp?.tasks ?? 0,
     scored: cmp !== null,
-    per_k: cmp ? data.ks.map((k, j) => ({ k, ...column(cmp.perK[j] ?? null) })).filter((c) => 'diff' in c) : [],
+    per_k: cmp
+      ? data.ks.flatMap((k, j) => {
+          const c = column(cmp.perK[j] ?? null);
+          return c ? [{ k, ...c }] : [];
+        })
+      : [],
+    split: split
+      ? {
+          tasks: split.tasks,
+          func_sec: data.ks.flatMap((k, j) => {
+            const c = column(split.funcSec[j] ?? null);
+            return c ? [{ k, ...c }] : [];
+          }),
+          vulnerable: split.vulnerable,
+        }
+      : null,
+    per_cwe: sa && sb ? perCweDifferences(sa, sb, xa, xb) : [],
     rows: rowsOut,
   };
 }

@@ -40,8 +40,18 @@ const ROUND_FIELDS = new Set(['round', 'feedback', 'raw', 'solution', 'extractio
 // Shown in their own places on the page; everything else goes under "all fields".
 const SHOWN_FIELDS = new Set([
   'task_id', 'sample_index', 'model', 'experiment', 'passed', 'status', 'detail', 'duration_ms', 'stdout_tail', 'stderr_tail',
-  'solution', 'completion', 'raw', 'extraction', 'prompt', 'rounds', 'soft',
+  'solution', 'completion', 'raw', 'extraction', 'prompt', 'rounds', 'soft', 'cases',
 ]);
+
+/**
+ * The Test line an uncaught exception came from: the innermost frame of the traceback the
+ * runner prints that lies in the Test (the runner compiles it under the name `<test>`).
+ */
+export function exceptionTestLine(stderr: string): number | null {
+  let line: number | null = null;
+  for (const m of stderr.matchAll(/File "[^"\n]*<test>", line (\d+)/g)) line = Number(m[1]);
+  return line;
+}
 
 export function parseSampleLine(bytes: Uint8Array, where: string): ResultLine {
   return parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), ResultLine, where);
@@ -142,6 +152,9 @@ export function renderSample(line: ResultLine, refs: SampleRefs, textUrl: (field
     extraction: rec.extraction === undefined ? null : cappedField('extraction', typeof rec.extraction === 'string' ? rec.extraction : JSON.stringify(rec.extraction)),
     prompt: rec.prompt === undefined ? null : rec.prompt,
     soft: rec.soft === undefined ? null : capped('soft', JSON.stringify(rec.soft, null, 1), null),
+    /** Test-file benchmarks: each test case with its role (functionality / security) and outcome. */
+    cases: line.cases ?? null,
+    exception_line: line.status === 'error' ? exceptionTestLine(line.stderr_tail ?? '') : null,
     rounds,
     fields: capped('fields', JSON.stringify(rest, null, 1), null),
     truncated,

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ViewData } from './data.js';
-import { compare, filterFromParams, NotFound, overview, sample, sampleFieldText, task, tasks } from './queries.js';
+import { tasksCsv } from './csv.js';
+import { compare, filterFromParams, meta, NotFound, overview, sample, sampleFieldText, sortFromParams, task, tasks } from './queries.js';
 import { TEXT_FIELDS } from './sample-render.js';
 import { packageFile, UserError } from './sources.js';
 
@@ -148,11 +149,19 @@ export function handler(data: ViewData, assets: Map<string, Asset>, allowedHosts
         }
         return json(req, res, 200, { version: data.version });
       }
+      if (p === '/api/meta') return json(req, res, 200, meta(data));
       if (p === '/api/overview') {
         await data.reportsReady();
         return json(req, res, 200, overview(data));
       }
-      if (p === '/api/tasks') return json(req, res, 200, tasks(data, filterFromParams(q)));
+      if (p === '/api/tasks') return json(req, res, 200, tasks(data, filterFromParams(q), sortFromParams(q)));
+      if (p === '/api/tasks.csv') {
+        const m = meta(data);
+        const body = tasksCsv(tasks(data, filterFromParams(q), sortFromParams(q)), m.cweNames, m.statuses);
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Content-Disposition', 'attachment; filename="codeseceval-tasks.csv"');
+        return send(res, 200, 'text/csv; charset=utf-8', body, head);
+      }
       if (p === '/api/task') return json(req, res, 200, task(data, z.string().min(1).parse(q.get('id')), filterFromParams(q)));
       if (p === '/api/sample') {
         const run = z.string().min(1).parse(q.get('run'));

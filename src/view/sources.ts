@@ -4,6 +4,7 @@
  * with code of its own; it goes through the same schemas, readers and scoring as `report`.
  */
 export { normaliseCwe } from '../util/cwe.js';
+export { cweGroupName } from '../core/cwe-names.js';
 export type { Dataset, Task } from '../core/task.js';
 export { ResultLine } from '../core/result.js';
 export { SampleRound } from '../core/sample.js';
@@ -17,6 +18,8 @@ export { buildReport } from '../report/build.js';
 export { toJson, type JsonGroup, type JsonReport } from '../report/json.js';
 export { compareRuns, defaultPairs } from '../score/compare.js';
 export type { RunScores } from '../score/scores.js';
+export type { RunSplit } from '../score/functional.js';
+export { pairedCompare, taskMatrix } from '../score/bootstrap.js';
 export { loadValidation, type Validation } from '../score/validation.js';
 export type { SampleJudgement } from '../score/judge.js';
 export { DEFAULT_BOOTSTRAP, Resampler, type PairedColumn } from '../score/bootstrap.js';
@@ -24,3 +27,4 @@ export { DEFAULT_KS, passAtK } from '../score/passk.js';
 export { fallbackModel } from '../score/tally.js';
 export { acceptResultLine, SampleRegister, type AcceptedLine } from '../score/accept.js';
 export { packageFile } from '../io/paths.js';
+export { lockState } from '../io/lock.js';

@@ -94,3 +94,47 @@ describe('architecture', () => {
     ).toEqual([]);
   });
 });
+
+/**
+ * The viewer's browser code (src/view/static/): leaf modules that import nothing of the app,
+ * page modules that import only leaves, and one entry module that nothing imports. Type-only
+ * imports in JSDoc comments (the server's answer shapes) are not module imports.
+ */
+const STATIC = path.join(SRC, 'view', 'static');
+const LEAVES = new Set(['router.js', 'api.js', 'dom.js']);
+const ENTRY = 'main.js';
+
+function browserImports(file: string): string[] {
+  const code = readFileSync(path.join(STATIC, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
+  return [...code.matchAll(IMPORT)].map((m) => (m[1] ?? m[2])!);
+}
+
+describe('architecture of the browser code', () => {
+  const files = readdirSync(STATIC).filter((f) => f.endsWith('.js'));
+  const graph = new Map(files.map((f) => [f, browserImports(f)]));
+
+  it('has the leaf modules and one entry module, loaded by index.html', () => {
+    for (const f of [...LEAVES, ENTRY]) expect(files).toContain(f);
+    expect(readFileSync(path.join(STATIC, 'index.html'), 'utf8')).toContain(`src="/static/${ENTRY}"`);
+  });
+
+  it('imports only modules of its own folder', () => {
+    const outside = [...graph].flatMap(([f, specs]) => specs.filter((s) => !/^\.\/[\w-]+\.js$/.test(s)).map((s) => `${f} imports ${s}`));
+    expect(outside).toEqual([]);
+  });
+
+  it('leaves import nothing of the app, pages only leaves, and nothing imports the entry', () => {
+    const wrong: string[] = [];
+    for (const [f, specs] of graph) {
+      for (const s of specs) {
+        const to = s.slice(2);
+        if (LEAVES.has(f)) wrong.push(`leaf ${f} imports ${to}`);
+        else if (f !== ENTRY && !LEAVES.has(to)) wrong.push(`page ${f} imports ${to} (pages import only ${[...LEAVES].join(', ')})`);
+        if (to === ENTRY) wrong.push(`${f} imports the entry module`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});

@@ -1,14 +1,42 @@
+// @ts-check
 // Task page: the task's texts, references and Test (each assert marked functional / security /
 // broken), then every sample of the chosen runs: program or diff against a reference, status,
 // the failing assert, outputs, the raw answer, extraction, prompt and rounds.
-import { api, href, pick, replaceParams, restoreDetails } from './app.js';
-import { FILTER_KEYS } from './tasks.js';
-import { badge, clear, codeView, details, diffView, h, statusBadge, textBlock, verdictBadge } from './dom.js';
+import { api, meta } from './api.js';
+import { badge, clear, codeView, details, diffView, h, heat, restoreDetails, resultSetTitle, statusBadge, textBlock, verdictBadge } from './dom.js';
+import { go, href, pick, replaceParams } from './router.js';
+
+/**
+ * @typedef {import('../api-types.js').TaskAnswer} TaskAnswer
+ * @typedef {import('../api-types.js').SampleAnswer} SampleAnswer
+ * @typedef {NonNullable<TaskAnswer['task']>} TaskData
+ * @typedef {TaskAnswer['runs'][number]} TaskRun
+ * @typedef {NonNullable<TaskAnswer['labels']>} Labels
+ * @typedef {SampleAnswer['summary']} Summary
+ * @typedef {import('./dom.js').Tokens} Tokens
+ * @typedef {import('./dom.js').Mark} Mark
+ * @typedef {object} Ctx what the run cards of one task page share
+ * @property {Labels | null} labels
+ * @property {Map<string, number>} open the sample each run shows
+ * @property {string | null} focus the sample the user chose last (RUNKEY~INDEX)
+ * @property {boolean} multiSource
+ * @property {(() => void)[]} reloaders
+ * @property {() => 'none' | 'secure' | 'insecure'} diffMode
+ * @property {(m: string) => void} setDiffMode
+ * @property {() => void} saveUrl
+ * @property {boolean} marked
+ * @property {(sample: SampleAnswer, runName: string) => void} markTest
+ */
 
 const MAX_CARDS = 6;
+/** @type {Record<string, string>} */
 const LABEL_CLS = { functional: 'l-functional', security: 'l-security', broken: 'l-broken', unlabelled: 'l-unlabelled' };
 
 /** Which sample each run shows: `s=RUNKEY~INDEX` entries in the URL. */
+/**
+ * @param {URLSearchParams} params
+ * @returns {Map<string, number>}
+ */
 function openSamples(params) {
   const m = new Map();
   for (const v of params.getAll('s')) {
@@ -18,6 +46,10 @@ function openSamples(params) {
   return m;
 }
 
+/**
+ * @param {Labels | null} labels
+ * @returns {Map<number, string>}
+ */
 function labelMap(labels) {
   const m = new Map();
   if (!labels) return m;
@@ -26,9 +58,15 @@ function labelMap(labels) {
   return m;
 }
 
+/**
+ * @param {Labels | null} labels
+ * @param {number[]} failed
+ * @returns {Map<number, Mark>}
+ */
 function testMarks(labels, failed) {
+  /** @type {Map<number, Mark>} */
   const marks = new Map();
-  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: LABEL_CLS[label], note: label, noteCls: LABEL_CLS[label] });
+  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: LABEL_CLS[label] ?? '', note: label, noteCls: LABEL_CLS[label] ?? '' });
   for (const line of failed) {
     const m = marks.get(line);
     marks.set(line, { cls: `${m ? m.cls : ''} failed`, note: `✗ failed${m ? ` · ${m.note}` : ''}`, noteCls: `fail ${m ? m.noteCls : ''}` });
@@ -36,29 +74,62 @@ function testMarks(labels, failed) {
   return marks;
 }
 
-function failedLines(summary) {
+/**
+ * The Test lines a sample fails at: failed asserts, and the line an uncaught exception came
+ * from (marked the same way: the Test stopped there).
+ * @param {Summary} summary
+ * @param {number | null} [exceptionLine]
+ */
+function failedLines(summary, exceptionLine) {
   const lines = new Set([...(summary.failed_functional || []), ...(summary.failed_security || [])]);
   if (summary.fail_line) lines.add(summary.fail_line);
+  if (exceptionLine) lines.add(exceptionLine);
   return [...lines].sort((a, b) => a - b);
 }
 
+/**
+ * Test-file benchmarks (SALLM, CWEval): every test case with its role and outcome.
+ * @param {NonNullable<SampleAnswer['cases']>} cases
+ */
+function casesTable(cases) {
+  const role = (/** @type {string | null} */ r) => (r === 'security' ? badge('security', 'l-security') : r === 'functionality' ? badge('functional', 'l-functional') : badge('no role', 'b-muted'));
+  return h(
+    'table',
+    { class: 'grid cases' },
+    h('thead', null, h('tr', null, h('th', null, 'Test case'), h('th', null, 'Role'), h('th', null, 'Outcome'), h('th', null, ''))),
+    h(
+      'tbody',
+      null,
+      cases.map((c) =>
+        h('tr', { 'data-case': c.name, class: c.outcome === 'passed' ? '' : 'bad' }, h('td', null, h('code', null, c.name)), h('td', null, role(c.role)), h('td', null, badge(c.outcome, c.outcome === 'passed' ? 's-passed' : c.outcome === 'skipped' ? 'b-muted' : 's-failed')), h('td', { class: 'small muted wrap-cell' }, c.detail ?? '')),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {Tokens[]} lines
+ * @param {number} no
+ */
 function lineText(lines, no) {
   const l = lines[no - 1];
   return l ? l.map((t) => t[1]).join('').trim() : '';
 }
 
+/** @param {TaskData} t */
 function textTabs(t) {
-  const tabs = [
+  /** @type {[string, string][]} */
+  const tabs = /** @type {[string, string | null][]} */ ([
     ['Problem', t.problem],
     ['Vulnerability-aware Problem', t.vuln_aware_problem],
     ['Insecure Code Explanation', t.insecure_code_explanation],
-  ].filter(([, v]) => v !== null && v !== undefined);
+  ]).flatMap(([n, v]) => (v === null || v === undefined ? [] : [/** @type {[string, string]} */ ([n, v])]));
   const body = h('div', { class: 'tab-body' });
   const bar = h('div', { class: 'tabs', role: 'tablist' });
-  const show = (i) => {
+  const show = (/** @type {number} */ i) => {
     for (const [j, b] of [...bar.children].entries()) b.classList.toggle('on', i === j);
     // SecEvalBase Problems are code (a stub with a docstring): keep their indentation readable.
-    const text = tabs[i][1];
+    const text = tabs[i]?.[1] ?? '';
     clear(body).appendChild(textBlock(text, /^\s*(def |class |import |from \S+ import )/m.test(text) ? 'prose codeish' : 'prose'));
   };
   tabs.forEach(([name], i) => bar.appendChild(h('button', { class: 'tab', role: 'tab', onclick: () => show(i) }, name)));
@@ -66,6 +137,7 @@ function textTabs(t) {
   return h('section', { class: 'card' }, bar, body);
 }
 
+/** @param {any} prompt the sample's prompt record, shown as text whatever its shape */
 function promptView(prompt) {
   if (!prompt || typeof prompt !== 'object') return textBlock(JSON.stringify(prompt, null, 1));
   if (prompt.style === 'completion') return textBlock(prompt.text ?? '');
@@ -76,17 +148,27 @@ function promptView(prompt) {
   return h('div', null, parts);
 }
 
+/**
+ * @param {SampleAnswer} sample
+ * @param {TaskData} task
+ * @param {string} mode
+ */
 function codeArea(sample, task, mode) {
-  if (mode === 'secure') return diffView(sample.diff.secure, task.secure, sample.program);
-  if (mode === 'insecure' && sample.diff.insecure) return diffView(sample.diff.insecure, task.insecure, sample.program);
+  // A diff is null for a program shown in part (a big sample): the program alone is shown.
+  if (mode === 'secure' && sample.diff.secure) return diffView(sample.diff.secure, task.secure, sample.program);
+  if (mode === 'insecure' && sample.diff.insecure && task.insecure) return diffView(sample.diff.insecure, task.insecure, sample.program);
   return codeView(sample.program);
 }
 
+/**
+ * @param {NonNullable<SampleAnswer['rounds']>} rounds
+ * @param {string} key
+ */
 function roundsView(rounds, key) {
   return details(
     `Rounds (${rounds.length})`,
     rounds.map((r) =>
-      r.invalid
+      typeof r.invalid === 'string'
         ? textBlock(r.invalid)
         : details(
             [`round ${r.round} `, r.status ? statusBadge(r.status) : null, r.detail ? h('span', { class: 'muted small' }, ` ${r.detail}`) : null],
@@ -107,14 +189,20 @@ function roundsView(rounds, key) {
   );
 }
 
+/**
+ * @param {SampleAnswer} sample
+ * @param {TaskData} task
+ * @param {Ctx} ctx
+ */
 function sampleBody(sample, task, ctx) {
   const key = `${sample.run.key}~${sample.summary.index}`;
   const s = sample.summary;
-  const failed = failedLines(s);
+  const failed = failedLines(s, sample.exception_line);
   const labels = labelMap(ctx.labels);
+  const failedCases = (sample.cases ?? []).filter((c) => c.outcome === 'failed' || c.outcome === 'error');
   const mode = ctx.diffMode();
   const codeBox = h('div', { class: 'code-box' }, codeArea(sample, task, mode));
-  const modes = [['none', 'Program'], ['secure', 'Diff vs Secure'], ['insecure', 'Diff vs Insecure']].filter(([m]) => m !== 'insecure' || task.insecure);
+  const modes = /** @type {[string, string][]} */ ([['none', 'Program'], ['secure', 'Diff vs Secure'], ['insecure', 'Diff vs Insecure']]).filter(([m]) => m !== 'insecure' || task.insecure);
   const toggle = h(
     'div',
     { class: 'seg-toggle', role: 'group', 'aria-label': 'diff' },
@@ -140,14 +228,18 @@ function sampleBody(sample, task, ctx) {
             h(
               'li',
               null,
-              badge(labels.get(line) || 'assert', LABEL_CLS[labels.get(line)] || 'b-muted'),
+              badge(labels.get(line) || (line === sample.exception_line ? 'raised' : 'assert'), LABEL_CLS[labels.get(line) ?? ''] || 'b-muted'),
               ' ',
-              h('span', { class: 'muted small' }, `Test line ${line}: `),
+              h('span', { class: 'muted small' }, `Test line ${line}${line === sample.exception_line ? ' (the exception came from here)' : ''}: `),
               h('code', { class: 'failline' }, lineText(task.test, line)),
             ),
           ),
         )
       : null,
+    failedCases.length
+      ? h('p', { class: 'small' }, 'Failed test cases: ', failedCases.map((c) => [badge(c.role === 'security' ? 'security' : c.role === 'functionality' ? 'functional' : 'no role', c.role === 'security' ? 'l-security' : c.role === 'functionality' ? 'l-functional' : 'b-muted'), h('code', null, c.name), ' ']))
+      : null,
+    sample.cases && sample.cases.length ? details(`Test cases (${sample.cases.filter((c) => c.outcome === 'passed').length} of ${sample.cases.length} passed)`, casesTable(sample.cases), { key: `${key}:cases`, open: !s.passed }) : null,
     toggle,
     codeBox,
     sample.stdout_tail ? details('stdout (tail)', textBlock(sample.stdout_tail, 'out'), { key: `${key}:stdout` }) : null,
@@ -160,27 +252,32 @@ function sampleBody(sample, task, ctx) {
   );
 }
 
+/**
+ * @param {TaskRun} run
+ * @param {TaskData} task
+ * @param {Ctx} ctx
+ */
 function runCard(run, task, ctx) {
   const body = h('div', { class: 'sample-slot' }, h('p', { class: 'muted' }, 'Loading sample…'));
   const chips = h('div', { class: 'chips' });
   const open = ctx.open.get(run.key) ?? (run.samples[0] ? run.samples[0].index : null);
-  const load = async (index, focus) => {
-    for (const c of chips.children) c.classList.toggle('on', Number(c.dataset.index) === index);
+  const load = async (/** @type {number} */ index, /** @type {boolean} */ focus) => {
+    for (const c of chips.children) if (c instanceof HTMLElement) c.classList.toggle('on', Number(c.dataset.index) === index);
     ctx.open.set(run.key, index);
     if (focus) ctx.focus = `${run.key}~${index}`;
     ctx.saveUrl();
     try {
-      const sample = await api('sample', new URLSearchParams({ run: run.key, task: task.id, index: String(index) }));
+      const sample = /** @type {SampleAnswer} */ (await api('sample', new URLSearchParams({ run: run.key, task: task.id, index: String(index) })));
       clear(body).appendChild(sampleBody(sample, task, ctx));
       restoreDetails(body);
       // Without a chosen sample, the Test shows the first failure that arrives.
       const own = ctx.focus === `${run.key}~${index}`;
-      if (focus || own || (!ctx.focus && !ctx.marked && failedLines(sample.summary).length)) {
+      if (focus || own || (!ctx.focus && !ctx.marked && failedLines(sample.summary, sample.exception_line).length)) {
         ctx.marked = true;
-        ctx.markTest(sample.summary, `${run.model} · ${run.experiment}`);
+        ctx.markTest(sample, `${run.model} · ${run.experiment}`);
       }
     } catch (e) {
-      clear(body).appendChild(h('p', { class: 'error' }, String(e.message || e)));
+      clear(body).appendChild(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
     }
   };
   for (const s of run.samples) {
@@ -198,10 +295,10 @@ function runCard(run, task, ctx) {
     { class: 'card run-card', 'data-run': run.key },
     h(
       'div',
-      { class: 'run-head' },
+      { class: 'run-head', title: resultSetTitle(run) },
       h('strong', null, run.model),
       h('span', { class: 'muted' }, ` · ${run.experiment}`),
-      ctx.multiSource ? h('span', { class: 'muted small' }, ` · ${run.source}`) : null,
+      ctx.multiSource ? h('span', { class: 'muted small run-folder' }, ` · run ${run.source}`) : null,
       h('span', { class: 'passed' }, `${run.c}/${run.n} passed`),
     ),
     chips,
@@ -209,19 +306,137 @@ function runCard(run, task, ctx) {
   );
 }
 
+/**
+ * Every result set with samples of this task, to pick which are shown (kept in the URL as
+ * `run=` entries) and to find one among many by name (`rf=`, also kept).
+ * @param {string} id
+ * @param {TaskAnswer} data
+ * @param {TaskRun[]} shown
+ * @param {URLSearchParams} params
+ */
+function runPicker(id, data, shown, params) {
+  const on = new Set(shown.map((r) => r.key));
+  const multiSource = new Set(data.runs.map((r) => r.source)).size > 1;
+  /** @param {Set<string>} keys */
+  const show = (keys) => {
+    const p = new URLSearchParams(params);
+    for (const k of ['run', 'model', 'exp', 's', 'focus']) p.delete(k);
+    for (const r of data.runs) if (keys.has(r.key)) p.append('run', r.key);
+    go(['task', id], p);
+  };
+  const filter = h('input', { type: 'search', id: 'run-filter', placeholder: 'Filter by model, experiment, run…', 'aria-label': 'filter result sets', value: params.get('rf') || '' });
+  const items = data.runs.map((r) => {
+    const text = `${r.model} · ${r.experiment}${multiSource ? ` · run ${r.source}` : ''}`;
+    const box = h('input', {
+      type: 'checkbox',
+      checked: on.has(r.key),
+      'aria-label': `show ${text}`,
+      onchange: () => {
+        const next = new Set(on);
+        if (next.has(r.key)) next.delete(r.key);
+        else next.add(r.key);
+        show(next);
+      },
+    });
+    const rate = h('span', { class: 'rate' }, `${r.c}/${r.n}`);
+    heat(rate, r.n ? r.c / r.n : null);
+    return h('li', { 'data-pick': r.key, title: resultSetTitle(r), 'data-hay': text.toLowerCase() }, h('label', null, box, ' ', text, ' ', rate));
+  });
+  const list = h('ul', { class: 'plain run-pick' }, items);
+  const apply = () => {
+    const q = filter.value.trim().toLowerCase();
+    for (const li of items) li.hidden = !!q && !(li.dataset.hay ?? '').includes(q);
+    const p = new URLSearchParams(params);
+    if (filter.value) p.set('rf', filter.value);
+    else p.delete('rf');
+    replaceParams(p);
+    params.delete('rf');
+    if (filter.value) params.set('rf', filter.value);
+  };
+  filter.addEventListener('input', apply);
+  if (filter.value) queueMicrotask(apply);
+  return h(
+    'details',
+    { class: 'card picker', 'data-key': `pick:${id}`, open: data.runs.length > shown.length || undefined },
+    h('summary', null, `Result sets shown: ${shown.length} of ${data.runs.length} (pick)`),
+    h(
+      'div',
+      { class: 'pick-bar' },
+      filter,
+      h('button', { class: 'btn small', onclick: () => show(new Set(data.runs.filter((r) => !items[data.runs.indexOf(r)]?.hidden).map((r) => r.key))) }, 'show all listed'),
+      h('button', { class: 'btn small', onclick: () => show(new Set(data.runs.slice(0, 1).map((r) => r.key))) }, 'only the first'),
+    ),
+    list,
+  );
+}
+
+/** @param {URLSearchParams} params */
+function wrapToggle(params) {
+  return h(
+    'label',
+    { class: 'small muted' },
+    h('input', {
+      type: 'checkbox',
+      id: 'wrap-lines',
+      checked: !!params.get('wrap'),
+      onchange: (/** @type {Event} */ e) => {
+        const wrap = /** @type {HTMLInputElement} */ (e.target).checked;
+        if (wrap) params.set('wrap', '1');
+        else params.delete('wrap');
+        replaceParams(params);
+        for (const g of document.querySelectorAll('.runs-grid, .task-code')) g.classList.toggle('wrap', wrap);
+      },
+    }),
+    ' wrap long lines',
+  );
+}
+
+/**
+ * A task the results name but the dataset does not: its result sets and samples, flagged,
+ * without problem, references or test (there are none to show).
+ * @param {string} id
+ * @param {TaskAnswer} data
+ * @param {URLSearchParams} params
+ */
+function unknownTaskPage(id, data, params) {
+  const back = pick(params, ['run', 'model', 'exp']);
+  return h(
+    'div',
+    { class: 'page' },
+    h('div', { class: 'crumbs' }, h('a', { href: href(['tasks'], back) }, '← Tasks')),
+    h('h2', {}, id),
+    h('p', { class: 'warn' }, `${id} is not in the dataset this viewer was started with: ${data.runs.length} result set(s) name it. Their samples are listed below, without the task's problem, references and test.`),
+    h(
+      'ul',
+      {},
+      ...data.runs.map((r) =>
+        h('li', {}, `${resultSetTitle(r)}: ${r.c} of ${r.n} passed (`, ...r.samples.map((s) => statusBadge(s.status)), ')'),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {string} id
+ * @param {URLSearchParams} params
+ */
 export async function taskPage(id, params) {
   const q = pick(params, ['run', 'model', 'exp']);
   q.set('id', id);
-  const data = await api('task', q);
+  const data = /** @type {TaskAnswer} */ (await api('task', q));
   const t = data.task;
-  const cards = data.runs.slice(0, params.getAll('run').length ? data.runs.length : MAX_CARDS);
+  if (!t) return unknownTaskPage(id, data, params);
+  const chosen = data.runs.filter((r) => r.selected);
+  // A chosen list (run=... in the URL) is shown whole; otherwise the first few, and the picker
+  // above the cards reaches every other result set.
+  const cards = params.getAll('run').length ? chosen : chosen.slice(0, MAX_CARDS);
   const testBox = h('div', { class: 'test-box' });
   const labels = data.labels;
+  /** @type {Ctx} */
   const ctx = {
     labels,
     open: openSamples(params),
     focus: params.get('focus'),
-    first: cards[0] ? cards[0].key : null,
     multiSource: new Set(data.runs.map((r) => r.source)).size > 1,
     reloaders: [],
     diffMode: () => {
@@ -241,14 +456,15 @@ export async function taskPage(id, params) {
       replaceParams(params);
     },
     marked: false,
-    markTest: (summary, runName) => {
-      clear(testBox).appendChild(codeView(t.test, testMarks(labels, failedLines(summary))));
-      testNote.textContent = `Marked: the lines sample ${summary.index} of ${runName} fails.`;
+    markTest: (sample, runName) => {
+      clear(testBox).appendChild(codeView(t.test, testMarks(labels, failedLines(sample.summary, sample.exception_line))));
+      testNote.textContent = `Marked: the lines sample ${sample.summary.index} of ${runName} fails${sample.exception_line ? ' (or raised at)' : ''}.`;
     },
   };
   const testNote = h('span', { class: 'muted small' });
   testBox.appendChild(codeView(t.test, testMarks(labels, [])));
-  const back = pick(params, FILTER_KEYS);
+  const m = await meta();
+  const back = pick(params, m.filterKeys);
   const runCards = cards.map((r) => runCard(r, t, ctx));
   const page = h(
     'div',
@@ -259,31 +475,30 @@ export async function taskPage(id, params) {
       { class: 'title' },
       h('h1', { id: 'task-title' }, t.id),
       badge(t.subset, 'b-muted'),
-      t.cwe ? badge(t.cwe, 'b-cwe') : null,
+      t.cwe ? badge(t.cwe, 'b-cwe', m.cweNames[t.cwe] || undefined) : null,
+      t.cwe && m.cweNames[t.cwe] ? h('span', { class: 'muted', id: 'cwe-name' }, m.cweNames[t.cwe]) : null,
       data.broken.map((b) => badge(`broken: ${b.verdict}`, 'b-broken', b.reason)),
     ),
     data.broken.length ? h('p', { class: 'warn small' }, data.broken.map((b) => `${b.source}: ${b.reason}`).join(' · ')) : null,
     textTabs(t),
     h(
       'div',
-      { class: 'two' },
+      { class: `two task-code ${params.get('wrap') ? 'wrap' : ''}` },
       h('section', { class: 'card' }, h('h2', null, 'Secure Code'), codeView(t.secure)),
       t.insecure ? h('section', { class: 'card' }, h('h2', null, 'Insecure Code'), codeView(t.insecure)) : null,
     ),
     h(
       'section',
-      { class: 'card' },
+      { class: `card task-code ${params.get('wrap') ? 'wrap' : ''}` },
       h('div', { class: 'row-between' }, h('h2', null, 'Test'), testNote),
       labels
         ? h('p', { class: 'small legend' }, badge('functional', 'l-functional'), ' fails with neither reference ', badge('security', 'l-security'), ' the Insecure Code fails it ', badge('broken', 'l-broken'), ' the Secure Code fails it')
         : h('p', { class: 'muted small' }, 'No assert labels: make them with `codeseceval run --split` or `dataset validate --labels`.'),
       testBox,
     ),
-    h('h2', { class: 'section-title' }, `Samples · ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`),
-    data.runs.length > cards.length
-      ? h('p', { class: 'muted small' }, `Showing ${cards.length} of ${data.runs.length} runs; pick runs on the Tasks page (model, experiment) or open a comparison to choose.`)
-      : null,
-    h('div', { class: `runs-grid ${cards.length > 1 ? 'cols' : ''}` }, runCards),
+    h('div', { class: 'row-between section-title' }, h('h2', null, `Samples · ${cards.length} of ${data.runs.length} result set${data.runs.length === 1 ? '' : 's'}`), wrapToggle(params)),
+    runPicker(id, data, cards, params),
+    h('div', { class: `runs-grid ${cards.length > 1 ? 'cols' : ''} ${params.get('wrap') ? 'wrap' : ''}` }, runCards),
   );
   for (const r of ctx.reloaders) r();
   return page;

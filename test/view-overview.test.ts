@@ -1,0 +1,77 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { loadDataset } from '../src/benchmarks/index.js';
+import type { Dataset } from '../src/core/task.js';
+import { acquireLock } from '../src/io/lock.js';
+import { ViewData } from '../src/view/data.js';
+import { overview } from '../src/view/queries.js';
+import { exceptionTestLine } from '../src/view/sample-render.js';
+import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
+import { tempDir } from './helpers/report.js';
+import { writeMatrixRun } from './helpers/view-matrix.js';
+import { VIEW_TASKS } from './helpers/view-run.js';
+
+describeWithDataset('codeseceval view: run state, usage, order', () => {
+  let ds: Dataset;
+  let root: string;
+
+  beforeAll(() => {
+    ds = loadDataset(CODESECEVAL_DIR);
+    root = tempDir('codeseceval-view-state-');
+  });
+
+  function open(dir: string) {
+    const data = ViewData.open([dir], { dataset: ds, pollMs: 0 });
+    return { data, ov: () => overview(data) };
+  }
+
+  it('calls a run with unjudged samples and no live command interrupted, and one a command holds in progress', () => {
+    const dir = path.join(root, 'stopped');
+    writeMatrixRun(dir, [{ index: 1, name: 'm' }], VIEW_TASKS.slice(0, 1), 2);
+    // Three samples were made; two were judged before the command was stopped.
+    writeFileSync(path.join(dir, 'samples.jsonl'), ['a', 'b', 'c'].map((x) => JSON.stringify({ x })).join('\n') + '\n');
+    const { data, ov } = open(dir);
+    expect(ov().sources[0]!.state).toBe('interrupted');
+    const lock = acquireLock(path.join(dir, 'results.jsonl'), { command: 'codeseceval evaluate' });
+    try {
+      data.refresh();
+      expect(ov().sources[0]!.state).toBe('running');
+    } finally {
+      lock.release();
+    }
+    expect(ov().sources[0]!.state).toBe('interrupted');
+    data.stop();
+  });
+
+  it('sums tokens and latency per result set, cache hits apart, and orders result sets by model name', () => {
+    const dir = path.join(root, 'usage');
+    let k = 0;
+    writeMatrixRun(dir, [{ index: 1, name: 'zeta' }, { index: 2, name: 'alpha' }, { index: 3, name: 'model-10' }, { index: 4, name: 'model-9' }], VIEW_TASKS.slice(0, 2), 2, (line) => {
+      k++;
+      return { ...line, usage: { input_tokens: 100, output_tokens: 10 * (k % 3) }, latency_ms: k % 4 === 0 ? undefined : 1000, cached: k % 4 === 0 } as typeof line;
+    });
+    const { data, ov } = open(dir);
+    const runs = ov().runs;
+    expect(runs.map((r) => r.model)).toEqual(['alpha', 'model-9', 'model-10', 'zeta']);
+    const zeta = runs.find((r) => r.model === 'zeta')!;
+    // zeta's lines are k = 1..4: output tokens 10, 20, 0, 10; k = 4 came from the cache.
+    expect(zeta.usage).toMatchObject({ samples_with_usage: 4, input_tokens: 400, output_tokens: 40, mean_output_tokens: 10, mean_latency_ms: 1000, cached: 1, samples: 4 });
+    data.stop();
+  });
+
+  it('finds the Test line an uncaught exception came from in the runner traceback', () => {
+    const tb = [
+      'Traceback (most recent call last):',
+      '  File "/tmp/work/<test>", line 4, in check',
+      '    helper(candidate)',
+      '  File "/tmp/work/<test>", line 9, in helper',
+      '    candidate("x")',
+      '  File "/tmp/work/solution.py", line 3, in f',
+      '    raise KeyError(x)',
+      "KeyError: 'x'",
+    ].join('\n');
+    expect(exceptionTestLine(tb)).toBe(9);
+    expect(exceptionTestLine('ValueError: no traceback')).toBeNull();
+  });
+});
