@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageFile } from '../src/io/paths.js';
@@ -11,6 +11,11 @@ import type { Task } from '../src/core/task.js';
  * `python3 prog.py` per sample, program = candidate + Test + check(entry point), in a fresh
  * folder holding the task's fixtures; pass = exit status 0. No sandbox. It gets the same
  * interpreter, `python` command and import shims as the engine, so verdicts can be compared.
+ *
+ * Run as root, every baseline process runs as `nobody`: the references are real attacks
+ * (CWE-022_author_1's Insecure Code removes `../../../../etc/passwd`, which from a folder in
+ * /tmp is the host's). A research script run as root would do exactly that; this bench does
+ * not, and the uid switch costs nothing measurable.
  */
 export async function runPlain(python: string, task: Task, program: string, timeoutSec: number): Promise<boolean> {
   // Same interpreter, `python` command and import shims as the engine, so verdicts compare.
@@ -25,14 +30,15 @@ export async function runPlain(python: string, task: Task, program: string, time
     const fixtures = path.join(dir, 'Test', task.fixtureName);
     if (task.fixtureDir) cpSync(task.fixtureDir, fixtures, { recursive: true });
     else mkdirSync(fixtures, { recursive: true });
-    chmodWritable(dir);
     writeFileSync(path.join(dir, 'prog.py'), `${program}\n\n${task.test}\n\ncheck(${task.entryPoint})\n`);
+    chmodWritable(dir);
     return await new Promise<boolean>((resolve) => {
       const child = spawn(python, ['prog.py'], {
         cwd: dir,
         stdio: 'ignore',
         detached: true,
         env: { ...env, HOME: dir },
+        ...unprivileged(),
       });
       const timer = setTimeout(() => {
         try {
@@ -71,6 +77,7 @@ export async function runPlainTestFile(python: string, job: TestFileJob, timeout
     }
     writeFileSync(path.join(dir, `${job.module}.py`), job.program);
     writeFileSync(path.join(dir, job.testFile), job.test);
+    chmodWritable(dir);
     const args =
       job.framework === 'pytest'
         ? ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', job.testFile]
@@ -83,7 +90,7 @@ export async function runPlainTestFile(python: string, job: TestFileJob, timeout
 
 function runIn(python: string, args: string[], dir: string, env: Record<string, string>, timeoutSec: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const child = spawn(python, args, { cwd: dir, stdio: 'ignore', detached: true, env: { ...env, HOME: dir } });
+    const child = spawn(python, args, { cwd: dir, stdio: 'ignore', detached: true, env: { ...env, HOME: dir }, ...unprivileged() });
     const kill = () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -106,12 +113,21 @@ function binDir(python: string): string {
     bin = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-plain-bin-'));
     symlinkSync(python, path.join(bin, 'python'));
     symlinkSync(python, path.join(bin, 'python3'));
+    chmodSync(bin, 0o755);
     process.on('exit', () => rmSync(bin!, { recursive: true, force: true }));
   }
   return bin;
 }
 
-/** Upstream fixtures may be stored read-only; a fresh checkout would be writable. */
+const NOBODY = 65534;
+
+/** Spawn options that drop root to `nobody` (nothing when not root). */
+function unprivileged(): { uid?: number; gid?: number } {
+  return process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+}
+
+/** Upstream fixtures may be stored read-only; a fresh checkout would be writable (and the sample's own, as `nobody`). */
 function chmodWritable(dir: string): void {
   execFileSync('chmod', ['-R', 'u+w', dir]);
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', `${NOBODY}:${NOBODY}`, dir]);
 }

@@ -71,10 +71,14 @@ def test_empty_dir_removes_deep_trees_and_folders_without_rights(tmp_path):
     write(locked / "inner" / "f", "x")
     os.chmod(locked / "inner", 0)
     os.chmod(locked, 0)
-    os.symlink("/etc/passwd", root / "link")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write(outside / "keep", "x")
+    os.symlink(outside, root / "link-to-folder")
+    os.symlink(outside / "keep", root / "link-to-file")
     scratch.empty_dir(str(root))
     assert os.listdir(root) == []
-    assert os.path.exists("/etc/passwd")
+    assert os.listdir(outside) == ["keep"]
 
 
 def test_reset_reports_what_it_could_not_remove(tmp_path, monkeypatch):
