@@ -16,6 +16,7 @@ import {
   seedArg,
   SHARD_HELP,
   shardArg,
+  shardFrom,
   temperatureArg,
   topPArg,
 } from './parse.js';
@@ -44,7 +45,7 @@ export interface GenerationFlags extends DatasetFlags {
   rounds?: number;
   feedbackBase?: string;
   analyzer?: string;
-  shard?: Shard;
+  shard?: Shard | 'auto';
 }
 
 export const MODEL_HELP = `${MODEL_SPEC_FORMS}; LABEL=SPEC names the run (e.g. gpt4o=openai:gpt-4o)`;
@@ -113,6 +114,6 @@ export function generationOptionsFrom(
     rounds: flags.rounds,
     feedbackBase: flags.feedbackBase,
     analyzer: flags.analyzer,
-    ...(flags.shard ? { shard: flags.shard } : {}),
+    ...(flags.shard !== undefined ? { shard: shardFrom(flags.shard) } : {}),
   };
 }

@@ -296,6 +296,8 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     };
     const report = () => options.onProgress?.({ ...progress, elapsedMs: Math.round(performance.now() - started) });
     report();
+    // Every shard leaves its file, even one that holds no sample, so `merge` finds all N.
+    if (options.shard) new JsonlAppender<GeneratedSample>(outFile).close();
     if (!todo.length) return { ...progress, interrupted: false, firstError: null, outFile, elapsedMs: Math.round(performance.now() - started) };
 
     // Samples run their programs concurrently, one call each: the engine shares its workers across calls.
