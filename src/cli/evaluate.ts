@@ -36,7 +36,7 @@ export function registerEvaluate(program: Command): void {
   addSlurmOptions(addEngineOptions(cmd)).action(
     action(async (flags: Flags) => {
       if (flags.rerun !== undefined) {
-        if (flags.shard) throw new UserError('--rerun works on one results file: give it the shard file as --out, without --shard');
+        if (flags.shard || flags.slurm !== undefined) throw new UserError('--rerun works on one results file on this machine: give it the (shard or merged) file as --out, without --shard or --slurm');
         return rerunAction(flags);
       }
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
