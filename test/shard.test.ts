@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { generateSamples } from '../src/generate/generate.js';
+import { mergeShards } from '../src/merge/merge.js';
+import { runPipeline } from '../src/run/run.js';
 import { environmentFileFor } from '../src/core/environment.js';
 import { shardFile } from '../src/core/shard.js';
 import { makeTask } from './helpers/task.js';
@@ -73,4 +75,27 @@ describe('generate --shard', () => {
     expect(existsSync(out)).toBe(false);
     expect(seen.sort()).toEqual([...Array(9).keys()].flatMap((i) => [`T/add#${i}`, `T/sub#${i}`]).sort());
   });
+});
+
+describe('run --shard', () => {
+  it('makes and evaluates one shard per call in one folder; merged, the unsharded run validates and reports without making anything again', async () => {
+    const sub = makeTask({ id: 'T/sub', fixtureName: 'T_sub', entryPoint: 'sub', problem: 'def sub(a, b):\n', secureCode: 'def sub(a, b):\n    return a - b\n', insecureCode: 'def sub(a, b):\n    return b - a\n', test: 'def check(candidate):\n    assert candidate(3, 2) == 1\n' });
+    const plus = { ...add, secureCode: 'def add(a, b):\n    return a + b\n', insecureCode: 'def add(a, b):\n    return a - b\n' };
+    const ds: Dataset = { kind: 'codeseceval', source: 'test-run', tasks: [plus, sub], byId: new Map<string, Task>([[plus.id, plus], [sub.id, sub]]) };
+    const folder = path.join(dir, 'run');
+    const common = { dataset: ds, models: ['reference:insecure'], outDir: folder, experiments: ['direct-generation' as const], engine: { jobs: 2 } };
+    for (const index of [0, 1]) {
+      const s = await runPipeline({ ...common, generate: { n: 4, cacheDir: null, shard: { index, count: 2 } } });
+      expect(s.shard?.results).toBe(path.join(folder, `results.shard-${index}-of-2.jsonl`));
+      expect(s.report).toBeNull();
+    }
+    expect(existsSync(path.join(folder, 'validation.json'))).toBe(false);
+    await mergeShards({ files: [0, 1].map((i) => path.join(folder, `samples.shard-${i}-of-2.jsonl`)), out: path.join(folder, 'samples.jsonl') });
+    await mergeShards({ files: [0, 1].map((i) => path.join(folder, `results.shard-${i}-of-2.jsonl`)), out: path.join(folder, 'results.jsonl') });
+    const whole = await runPipeline({ ...common, generate: { n: 4, cacheDir: null } });
+    expect(whole.generated[0]).toMatchObject({ total: 0, alreadyDone: 8 });
+    expect(whole.evaluated).toMatchObject({ total: 8, resumed: 8 });
+    expect(whole.report).not.toBeNull();
+    expect(existsSync(path.join(folder, 'report.md'))).toBe(true);
+  }, 120_000);
 });

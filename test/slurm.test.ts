@@ -93,5 +93,17 @@ describeWithDataset('evaluate --slurm', () => {
     expect(jobsOf(out).map((j) => j.indices)).toEqual([[0, 1, 2], [1]]);
     expect(verdicts(out)).toEqual(whole);
   }, 300_000);
-});
 
+  it.skipIf(problem !== null)('run --slurm N evaluates on the cluster, then validates and reports as run does', async () => {
+    const ds = loadDataset(dataset);
+    const tasks = ds.tasks.slice(0, 10).map((t) => t.id).join(',');
+    const folder = path.join(dir, 'run');
+    const r = await exited(cli(['run', '-m', 'reference:insecure', '-e', 'direct-generation', '--tasks', tasks, '--dataset', dataset, '-o', folder, '--no-cache', '--slurm', '2']), 300_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/run: shards: 0 pending, 0 running, 2 done; samples 10\/10/);
+    expect(existsSync(path.join(folder, 'report.md'))).toBe(true);
+    const mine = Object.fromEntries(Object.entries(whole).filter(([k]) => k.startsWith('insecure ') || k.startsWith('reference:insecure ')));
+    expect(Object.keys(mine)).toHaveLength(10);
+    expect(verdicts(path.join(folder, 'results.jsonl'))).toEqual(mine);
+  }, 300_000);
+});

@@ -9,7 +9,7 @@ import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
 import type { Shard } from '../core/shard.js';
-import { SHARD_HELP, shardArg } from './parse.js';
+import { SHARD_HELP, shardArg, shardFrom } from './parse.js';
 import { addSlurmOptions, slurmProgressPrinter, slurmSettingsFrom, type SlurmFlags } from './slurm-options.js';
 
 interface Flags extends EngineFlags, DatasetFlags, SlurmFlags {
@@ -18,7 +18,7 @@ interface Flags extends EngineFlags, DatasetFlags, SlurmFlags {
   out: string;
   soft?: boolean;
   fresh?: boolean;
-  shard?: Shard;
+  shard?: Shard | 'auto';
 }
 
 export function registerEvaluate(program: Command): void {
@@ -36,10 +36,11 @@ export function registerEvaluate(program: Command): void {
   addSlurmOptions(addEngineOptions(cmd)).action(
     action(async (flags: Flags) => {
       if (flags.rerun !== undefined) {
-        if (flags.shard) throw new UserError('--rerun works on one results file: give it the shard file as --out, without --shard');
+        if (flags.shard || flags.slurm !== undefined) throw new UserError('--rerun works on one results file on this machine: give it the (shard or merged) file as --out, without --shard or --slurm');
         return rerunAction(flags);
       }
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
+      const shard = shardFrom(flags.shard);
       const dataset = datasetFrom(flags);
       const slurm = slurmSettingsFrom(flags);
       if (slurm && flags.shard) throw new UserError('--slurm makes the shards itself: leave out --shard');
@@ -81,7 +82,7 @@ export function registerEvaluate(program: Command): void {
           dataset,
           soft: flags.soft ?? false,
           fresh: flags.fresh ?? false,
-          ...(flags.shard ? { shard: flags.shard } : {}),
+          ...(shard ? { shard } : {}),
           signal: interrupts.signal,
           onProgress: (p) => bars.update(p),
         });

@@ -15,6 +15,7 @@ import {
   seedArg,
   SHARD_HELP,
   shardArg,
+  shardFrom,
   temperatureArg,
   topPArg,
 } from './parse.js';
@@ -43,7 +44,7 @@ export interface GenerationFlags extends DatasetFlags {
   rounds?: number;
   feedbackBase?: string;
   analyzer?: string;
-  shard?: Shard;
+  shard?: Shard | 'auto';
   batch?: boolean;
   batchDetach?: boolean;
 }
@@ -116,7 +117,7 @@ export function generationOptionsFrom(
     rounds: flags.rounds,
     feedbackBase: flags.feedbackBase,
     analyzer: flags.analyzer,
-    ...(flags.shard ? { shard: flags.shard } : {}),
+    ...(flags.shard !== undefined ? { shard: shardFrom(flags.shard) } : {}),
     batch: flags.batch || flags.batchDetach,
     batchDetach: flags.batchDetach,
   };

@@ -55,13 +55,23 @@ export function timeoutArg(v: string): number | 'auto' {
 }
 
 
-/** `--shard I/N|auto` of generate, evaluate and run; auto reads the scheduler's variables now, so a bad one stops the command before any work. */
-export function shardArg(v: string): Shard {
+/**
+ * `--shard I/N|auto` of generate, evaluate and run. "auto" is kept as it is and read from the
+ * scheduler's variables when the command starts (`shardFrom`), so parsing never depends on
+ * the environment.
+ */
+export function shardArg(v: string): Shard | 'auto' {
+  if (v.trim() === 'auto') return 'auto';
   try {
-    return parseShardSpec(v);
+    return parseShardSpec(v, {});
   } catch (e) {
     throw new InvalidArgumentError(`${(e as Error).message.replace(/^--shard:? ?/, '')}.`);
   }
+}
+
+/** The shard a command works on: "auto" read from the scheduler now (a bad variable is one line, before any work). */
+export function shardFrom(flag: Shard | 'auto' | undefined): Shard | undefined {
+  return flag === 'auto' ? parseShardSpec('auto') : flag;
 }
 
 export const SHARD_HELP = 'only the samples of shard I of N (I from 0 to N-1), by a stable hash of each sample, into <out>.shard-I-of-N; "auto" reads SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (with CODESECEVAL_SHARDS)';

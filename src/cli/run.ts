@@ -8,8 +8,10 @@ import { createProgress, phaseProgress, progressReporter, type Progress } from '
 import { kListArg } from './parse.js';
 import { action } from './error-exit.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
+import { addSlurmOptions, slurmProgressPrinter, slurmSettingsFrom, type SlurmFlags } from './slurm-options.js';
+import { UserError } from '../core/errors.js';
 
-interface RunFlags extends EngineFlags, GenerationFlags {
+interface RunFlags extends EngineFlags, GenerationFlags, SlurmFlags {
   model: string[];
   out?: string;
   k?: number[];
@@ -31,13 +33,15 @@ export function registerRun(program: Command): void {
     .option('--exclude-broken', 'score without the tasks dataset validate finds broken')
     .option('--split', 'also separate wrong from insecure: func@k, func-sec@k, vulnerable rate (doubles evaluation)')
     .option('--analyze', 'also run the static analyzer (--analyzer, default bandit) on every sample and both references; the report gains "Static analysis vs tests"');
-  addEngineOptions(addGenerationOptions(cmd, 'all; replay models: the file\'s own, else direct-generation')).action(
+  addSlurmOptions(addEngineOptions(addGenerationOptions(cmd, 'all; replay models: the file\'s own, else direct-generation'))).action(
     action(async (flags: RunFlags) => {
       const { defaultRunDir, runPipeline } = await import('../run/run.js');
       const generate = generationOptionsFrom(flags);
       // Not given: every experiment, except for replay models (see defaultExperiments in src/models/registry.ts).
       const experiments = flags.experiments === undefined && flags.experiment === undefined ? undefined : experimentsFrom(flags, 'all');
       const dataset = datasetFrom(flags);
+      const slurm = slurmSettingsFrom(flags);
+      if (slurm && flags.shard) throw new UserError('--slurm makes the evaluation shards itself: leave out --shard');
       const outDir = flags.out ?? defaultRunDir(flags.model);
       const interrupts = handleInterrupts('run');
       let reporter = progressReporter(process.stderr);
@@ -55,8 +59,10 @@ export function registerRun(program: Command): void {
           excludeBroken: flags.excludeBroken ?? false,
           split: flags.split ?? false,
           analyze: flags.analyze ?? false,
+          ...(slurm ? { slurm } : {}),
           signal: interrupts.signal,
           on: {
+            slurm: slurmProgressPrinter((l) => err(`run: ${l}\n`)),
             stage: (stage, message) => {
               reporter.finish();
               evaluating.stop();

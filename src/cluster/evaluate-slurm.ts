@@ -129,7 +129,8 @@ export async function evaluateOnSlurm(opts: SlurmEvaluateOptions): Promise<Evalu
         const where = latestTask(state, i);
         const inQueue = where ? queue.get(`${where}_${i}`) : undefined;
         progress.samplesDone += Math.min(watcher.lines(files[i]!), expected[i]!);
-        if (watcher.finished(files[i]!, expected[i]!)) progress.done++;
+        // A finished shard whose task has not left the queue may still hold its file's lock: wait for it to go.
+        if (watcher.finished(files[i]!, expected[i]!) && !inQueue) progress.done++;
         else if (inQueue === 'pending') progress.pending++;
         else if (inQueue) progress.running++;
         else if (attempts[i]! >= maxAttempts) failed.push(i);

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { JsonlAppender } from '../io/write.js';
+import type { GeneratedSample } from '../core/sample.js';
 import { UserError } from '../core/errors.js';
 import type { Executor } from '../core/exec.js';
 import { ProviderError } from '../core/model.js';
@@ -68,6 +70,8 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     const progress: GenerateProgress = { done: 0, total: todo.length, errors: 0, cached: 0, requests: 0, alreadyDone: jobs.length - todo.length, elapsedMs: 0, batched: 0 };
     const report = () => options.onProgress?.({ ...progress, elapsedMs: elapsed() });
     report();
+    // Every shard leaves its file, even one that holds no sample, so `merge` finds all N.
+    if (options.shard) new JsonlAppender<GeneratedSample>(outFile).close();
     if (!todo.length) return { ...progress, interrupted: false, firstError: null, outFile, elapsedMs: elapsed() };
 
     // Samples run their programs concurrently, one call each: the engine shares its workers across calls.

@@ -2,6 +2,7 @@ import { existsSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRun } from '../analyze/analyze.js';
 import { evaluateSamples, type EvaluateProgress, type EvaluateSummary } from '../evaluate/evaluate.js';
+import { evaluateOnSlurm, type SlurmProgress, type SlurmSettings } from '../cluster/evaluate-slurm.js';
 import { validateDataset } from '../evaluate/validate.js';
 import { generateSamples, type GenerateOptions, type GenerateProgress, type GenerateSummary } from '../generate/generate.js';
 import { selectTasks } from '../generate/select.js';
@@ -44,8 +45,11 @@ export interface RunOptions {
   split?: boolean;
   /** Also run the static analyzer (`generate.analyzer`, default bandit) on every sample and both references: analysis.jsonl and the report's "Static analysis vs tests". */
   analyze?: boolean;
+  /** Evaluate as a Slurm job array instead of on this machine (`run --slurm N`). */
+  slurm?: SlurmSettings;
   signal?: AbortSignal;
   on?: {
+    slurm?: (p: SlurmProgress) => void;
     stage?: (stage: RunStage, message: string) => void;
     generate?: (model: string, p: GenerateProgress) => void;
     evaluate?: (p: EvaluateProgress) => void;
@@ -210,8 +214,19 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
   const shard = opts.generate?.shard;
   // A shard evaluates the samples its own generate made (the same key picks both).
   const samplesFile = shard ? shardFile(files.samples, shard) : files.samples;
-  stage('evaluate', `evaluating ${samplesFile} → ${shard ? shardFile(files.results, shard) : files.results}`);
-  summary.evaluated = await evaluateSamples({
+  stage('evaluate', `evaluating ${samplesFile} → ${shard ? shardFile(files.results, shard) : files.results}${opts.slurm ? ` as a Slurm job array of ${opts.slurm.shards}` : ''}`);
+  summary.evaluated = opts.slurm
+    ? await evaluateOnSlurm({
+        samplesFile,
+        outFile: files.results,
+        dataset: opts.dataset,
+        soft: opts.split ?? false,
+        slurm: opts.slurm,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.on?.slurm ? { onProgress: opts.on.slurm } : {}),
+        ...(opts.on?.notice ? { onNotice: opts.on.notice } : {}),
+      })
+    : await evaluateSamples({
     ...engine,
     samplesFile,
     outFile: files.results,

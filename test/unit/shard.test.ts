@@ -2,6 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerEvaluate } from '../../src/cli/evaluate.js';
 import { registerGenerate } from '../../src/cli/generate.js';
 import { runCliInProcess } from '../helpers/cli.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveReportInputs } from '../../src/cli/report-inputs.js';
 import { inShard, parseShardFile, parseShardSpec, shardFile, shardFromEnvironment, shardOfKey } from '../../src/core/shard.js';
 
 const keys = Array.from({ length: 2000 }, (_, i) => JSON.stringify([`Task/${i % 97}`, `model-${i % 3}`, 'direct-generation', i % 10]));
@@ -66,5 +70,20 @@ describe('--shard on the command line', () => {
     expect(bad.stderr).toMatch(/index must be from 0 to 3, got 4/);
     const spec = await runCliInProcess(registerEvaluate, ['evaluate', '--samples', 's', '--out', 'r', '--shard', '3/2']);
     expect(spec.stderr).toMatch(/--shard.*from 0 to 1, got 3/);
+  });
+});
+
+describe('report given shard files directly', () => {
+  it('reads the run\'s samples file once and names the shards left out', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'codeseceval-shard-report-'));
+    try {
+      for (const f of ['samples.jsonl', 'results.shard-0-of-3.jsonl', 'results.shard-1-of-3.jsonl']) writeFileSync(path.join(dir, f), '');
+      const inputs = resolveReportInputs([path.join(dir, 'results.shard-0-of-3.jsonl'), path.join(dir, 'results.shard-1-of-3.jsonl')], {});
+      expect(inputs.samples).toEqual([path.join(dir, 'samples.jsonl')]);
+      expect(inputs.fromRun).toBe(true);
+      expect(inputs.notes).toContain(`shard(s) 2 of 3 of ${path.join(dir, 'results.jsonl')} not given (their samples count as missing)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,27 @@
+# codeseceval in a container: Debian 12 (bookworm), Node 20, the Python packages the datasets'
+# code imports and bubblewrap, all from scripts/debian-packages.txt's [runtime] group (the one
+# list `npm run setup` installs from). Used by the Kubernetes Indexed Job of docs/cluster.md.
+#
+#   docker build -t codeseceval .
+#   docker run --rm codeseceval doctor
+#
+# The sandbox (bubblewrap) needs user namespaces inside the container: see docs/cluster.md.
+FROM node:20-bookworm-slim
+
+WORKDIR /opt/codeseceval
+
+COPY scripts/debian-packages.txt scripts/debian-packages.txt
+RUN apt-get update \
+ && sed -n '/^\[runtime\]/,/^\[/p' scripts/debian-packages.txt | grep -v -e '^\[' -e '^#' -e '^[[:space:]]*$' \
+    | xargs apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/*
+
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src src
+COPY scripts scripts
+# npm ci builds dist/ (the prepare script); the TypeScript compiler is dropped afterwards.
+RUN npm ci && npm prune --omit=dev && npm cache clean --force
+
+ENV CODESECEVAL_PYTHON=/usr/bin/python3
+ENTRYPOINT ["node", "/opt/codeseceval/dist/cli/main.js"]
+CMD ["--help"]
