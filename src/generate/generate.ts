@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { analyze, DEFAULT_ANALYZER, requireAnalyzer } from '../analyzers/registry.js';
 import { taskJob } from '../benchmarks/index.js';
 import { UserError } from '../core/errors.js';
@@ -451,7 +452,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
       options.signal?.removeEventListener('abort', onAbort);
     }
     if (fatal) {
-      const msg = fatal instanceof Error ? fatal.message : String(fatal);
+      const msg = fatal instanceof Error ? fatal.message : inspect(fatal);
       const kept = `${progress.alreadyDone + progress.done} sample(s) are in ${outFile}; fix the cause and run the same command to continue`;
       if (fatal instanceof ProviderError || fatal instanceof UserError) throw new UserError(`${msg} — ${kept}`);
       throw new Error(`${msg} — ${kept}`, { cause: fatal });
