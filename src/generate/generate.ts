@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import path from 'node:path';
 import { JsonlAppender } from '../io/write.js';
 import type { GeneratedSample } from '../core/sample.js';
@@ -136,7 +137,7 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     }
     if (control.fatal) {
       const fatal = control.fatal;
-      const msg = fatal instanceof Error ? fatal.message : String(fatal);
+      const msg = fatal instanceof Error ? fatal.message : inspect(fatal);
       const kept = `${progress.alreadyDone + progress.done} sample(s) are in ${outFile}; fix the cause and run the same command to continue`;
       if (fatal instanceof ProviderError || fatal instanceof UserError) throw new UserError(`${msg} — ${kept}`);
       throw new Error(`${msg} — ${kept}`, { cause: fatal });

@@ -34,7 +34,7 @@ export interface WantedSettings {
 export function settingsDifferences(line: RecordedSettings, want: WantedSettings): string[] {
   const out: string[] = [];
   const p = line.params;
-  const differ = (name: string, had: unknown, now: unknown) => {
+  const differ = (name: string, had: Setting, now: Setting) => {
     if (had !== undefined && had !== now) out.push(`${name} ${show(had)} → ${show(now)}`);
   };
   differ('model', line.model_spec ?? line.model, want.modelSpec);
@@ -52,7 +52,10 @@ export function settingsDifferences(line: RecordedSettings, want: WantedSettings
   return out;
 }
 
-function show(v: unknown): string {
+/** A recorded or wanted setting: a number or text, null when unset. */
+type Setting = string | number | boolean | null | undefined;
+
+function show(v: Setting): string {
   return v === null ? 'unset' : String(v);
 }
 

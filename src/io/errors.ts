@@ -30,6 +30,7 @@ export class FileError extends UserError {
  * control characters in them must not split the CLI's one-line error or move the cursor.
  */
 export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 

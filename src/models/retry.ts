@@ -80,14 +80,20 @@ export interface RetryClock {
   random(): number;
 }
 
+/** The signal's reason as thrown: itself when an Error (the usual case, kept as is), else wrapped. */
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(`aborted: ${String(reason)}`);
+}
+
 export const realClock: RetryClock = {
   now: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) return reject(abortError(signal));
       const onAbort = () => {
         clearTimeout(timer);
-        reject(signal!.reason);
+        reject(abortError(signal!));
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);

@@ -422,7 +422,7 @@ export class ViewData {
   /** Wait for the first report of every source that has results (later rebuilds are not awaited). */
   async reportsReady(): Promise<void> {
     for (let i = 0; i < 3; i++) {
-      const pending = this.sources.filter((s) => !s.report && s.building).map((s) => s.building);
+      const pending = this.sources.flatMap((s) => (!s.report && s.building ? [s.building] : []));
       if (!pending.length) return;
       await Promise.all(pending);
     }

@@ -276,7 +276,11 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
   }
   const loop = isLoopback(host);
   if (loop) for (const h of ['127.0.0.1', 'localhost', '[::1]', host.includes(':') ? `[${host}]` : host]) allowed.add(`${h}:${port}`);
-  server.on('request', handler(opts.data, assets, loop ? allowed : null));
+  const serve = handler(opts.data, assets, loop ? allowed : null);
+  // The handler answers its own errors; anything left (a socket gone mid-answer) ends that answer only.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    serve(req, res).catch(() => res.destroy());
+  });
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/`,

@@ -11,6 +11,7 @@ describe('text from data files on a terminal', () => {
   it('keeps JSON the same value', () => {
     const value = { model: 'a\u009bb\u202e\u007f', esc: '\u001b' };
     const text = jsonTerminalSafe(JSON.stringify(value));
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the test
     expect(text).not.toMatch(/[\u007f-\u009f\u202a-\u202e\u001b]/);
     expect(JSON.parse(text)).toEqual(value);
   });
