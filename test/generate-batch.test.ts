@@ -248,6 +248,26 @@ describeWithDataset('generate --batch', () => {
     expect(server.batches).toHaveLength(1);
   }, 120_000);
 
+  it('run --batch with two models submits both batches before waiting for either', async () => {
+    const server = await fake('openai', { plan: () => ({ polls: 3 }) });
+    const dir = tmp();
+    const summary = await runPipeline({
+      dataset,
+      models: ['a=openai:fake-coder', 'b=openai:other-coder'],
+      outDir: path.join(dir, 'run'),
+      experiments: ['direct-generation'],
+      generate: { tasks: TASKS, baseURL: server.baseURL, env: { OPENAI_API_KEY: 'k', CODESECEVAL_BATCH_POLL_MS: '5' }, cacheDir: path.join(dir, 'cache'), batch: true },
+    });
+    expect(summary.batchesInFlight).toEqual([]);
+    expect(server.batches).toHaveLength(2);
+    const created = server.log.map((l, i) => (l === 'POST /v1/batches' ? i : -1)).filter((i) => i >= 0);
+    const firstRead = server.log.findIndex((l) => /^GET \/v1\/files\/file-out-\d+\/content$/.test(l));
+    expect(created).toHaveLength(2);
+    expect(created[1]!).toBeLessThan(firstRead);
+    expect(summary.generated.reduce((n, g) => n + g.batched, 0)).toBe(6);
+    expect(summary.evaluated?.total).toBe(6);
+  }, 120_000);
+
   it('refuses --batch for a model without a batch API, before any work', async () => {
     const dir = tmp();
     await expect(generateSamples({ dataset, model: 'reference:secure', outFile: path.join(dir, 's.jsonl'), tasks: TASKS, batch: true })).rejects.toThrow(
