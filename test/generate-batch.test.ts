@@ -268,6 +268,21 @@ describeWithDataset('generate --batch', () => {
     expect(summary.evaluated?.total).toBe(6);
   }, 120_000);
 
+  for (const kind of ['openai', 'anthropic'] as const) {
+    it(`${kind}: status checks and result reads that fail with 503 are tried again`, async () => {
+      const server = await fake(kind, { plan: () => ({ polls: 1, failChecks: 2, failReads: 1 }) });
+      const dir = tmp();
+      const notices: string[] = [];
+      const r = await generateSamples(options(kind, server, dir, { batch: true, onNotice: (m) => notices.push(m) }));
+      expect(r.done).toBe(12);
+      expect(r.errors).toBe(0);
+      expect(server.batches).toHaveLength(1);
+      expect(server.batches[0]).toMatchObject({ failedChecks: 2, failedReads: 1 });
+      expect(notices.some((n) => n.includes('status check failed'))).toBe(true);
+      expect(notices.some((n) => n.includes('reading its results failed'))).toBe(true);
+    });
+  }
+
   it('refuses --batch for a model without a batch API, before any work', async () => {
     const dir = tmp();
     await expect(generateSamples({ dataset, model: 'reference:secure', outFile: path.join(dir, 's.jsonl'), tasks: TASKS, batch: true })).rejects.toThrow(

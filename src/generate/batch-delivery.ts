@@ -285,7 +285,8 @@ export class BatchDelivery implements Delivery {
       await this.sleep(wait);
       wait = Math.min(wait * 1.5, this.s.pollMs * 20);
     }
-    const outcomes = await this.call((signal) => api.results(status, signal));
+    const outcomes = await this.resultsOf(status, wait);
+    if (!outcomes) return this.leave(id);
     const byKey = new Map<string, BatchOutcome>();
     for (const o of outcomes) {
       if (!o.customId) continue;
@@ -305,6 +306,23 @@ export class BatchDelivery implements Delivery {
     const waiting = this.collecting.get(id);
     this.collecting.delete(id);
     for (const [key, list] of waiting ?? []) this.wake(list, this.answerOf(id, key, byKey.get(key)));
+  }
+
+  /** The results of an ended batch; a network error or a 5xx is tried again. Null when the run stops meanwhile. */
+  private async resultsOf(status: BatchStatus, wait: number): Promise<BatchOutcome[] | null> {
+    const { api, control } = this.s;
+    for (let attempt = 0; ; attempt++) {
+      if (control.stopping()) return null;
+      try {
+        return await this.call((signal) => api.results(status, signal));
+      } catch (e) {
+        if (control.stopping()) return null;
+        const s = httpStatus(e);
+        if ((s !== undefined && s < 500 && s !== 408 && s !== 429) || attempt >= 5) throw new ProviderError(`${api.provider} batch ${status.id} results: ${messageOf(e)}`, true);
+        this.s.notice(`batch ${status.id}: reading its results failed (${messageOf(e)}); trying again`);
+        await this.sleep(wait * 2 ** attempt);
+      }
+    }
   }
 
   /** Detached: the batch stays with the provider, its requests' jobs stop here. */
