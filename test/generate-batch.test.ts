@@ -174,7 +174,8 @@ describeWithDataset('generate --batch', () => {
     const dir = tmp();
     const samples = path.join(dir, 'samples.jsonl');
     await generateSamples(options('openai', server, dir, { batch: true, n: 1, experiments: ['direct-generation'] }));
-    await generateSamples(options('openai', server, dir, { model: 'plain=openai:fake-coder', n: 1, experiments: ['direct-generation'] }));
+    // Its own cache: answers cached from the batch would count as made by batch (they were).
+    await generateSamples(options('openai', server, dir, { model: 'plain=openai:fake-coder', n: 1, experiments: ['direct-generation'], cacheDir: path.join(dir, 'cache2') }));
     const results = path.join(dir, 'results.jsonl');
     await evaluateSamples({ samplesFile: samples, outFile: results, dataset });
     const report = await buildReport({ resultsFiles: [results], dataset, ks: [1], bootstrap: { resamples: 50 } });
@@ -186,6 +187,46 @@ describeWithDataset('generate --batch', () => {
     expect(md).toMatch(/\| plain \| 3 \| 0 \|/);
     expect(toJson(report).batch_prices).toHaveLength(2);
   }, 120_000);
+
+  it('feedback-repair stopped while round 1 waits: the same call collects round 1, asks round 0 of nothing again', async () => {
+    const tasks = ['CWE-020_codeql_1', 'CWE-078_author_1'];
+    const learner = (body: Record<string, unknown>): FakeAnswer => {
+      const messages = body.messages as { role: string; content: string }[];
+      const task = dataset.tasks.find((t) => messages.find((m) => m.role === 'user')!.content.includes(t.problem.trim()))!;
+      const round = messages.filter((m) => m.role === 'assistant').length;
+      return { text: `\`\`\`python\n${round === 0 ? task.insecureCode : task.secureCode}\n\`\`\`` };
+    };
+    const server = await fake('anthropic', { answer: learner, plan: (i) => ({ polls: i === 0 ? 1 : Number.POSITIVE_INFINITY }) });
+    const dir = tmp();
+    const over = { tasks, n: 1, experiments: ['feedback-repair-tests' as const], rounds: 2, batch: true };
+    const stop = new AbortController();
+    const first = generateSamples(options('anthropic', server, dir, { ...over, signal: stop.signal }));
+    const deadline = Date.now() + 60_000;
+    while ((server.batches[1]?.checks ?? 0) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    const stopped = await first;
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.done).toBe(0);
+    expect(stopped.batch?.inFlight).toEqual([server.batches[1]!.id]);
+    server.batches[1]!.plan.polls = 0;
+    const second = await generateSamples(options('anthropic', server, dir, over));
+    expect(second.done).toBe(2);
+    expect(second.errors).toBe(0);
+    // Round 0 came from the cache, round 1 from the batch already in flight (or from the
+    // cache, for a sample that asked after that batch was read): nothing sent again.
+    expect(second.cached).toBeGreaterThanOrEqual(2);
+    expect(second.requests).toBe(0);
+    expect(second.batched).toBe(0);
+    expect(server.batches.map((b) => b.requests.length)).toEqual([2, 2]);
+    const lines = readSamples(path.join(dir, 'samples.jsonl'));
+    expect(lines.map((l) => l.rounds!.map((r) => r.passed))).toEqual([
+      [false, true],
+      [false, true],
+    ]);
+    // Both rounds were made by batch, round 0's answers now read from the cache.
+    const ids = server.batches.map((b) => b.id).sort();
+    expect(lines.map((l) => (l as Record<string, unknown>).batch_ids)).toEqual([ids, ids]);
+  }, 180_000);
 
   it('splits a round at the batch size limit', async () => {
     const server = await fake('anthropic');

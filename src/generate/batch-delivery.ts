@@ -19,7 +19,7 @@ export interface BatchSettings {
   /** Submit, record, and return without waiting; a later run collects. */
   detach: boolean;
   /** Answers are stored (response cache) as soon as they are read, awaited or not. */
-  store: (customId: string, result: CompletionResult) => void;
+  store: (customId: string, result: CompletionResult, batch: string) => void;
   counts: { requests: number; batched: number };
   notice: (message: string) => void;
   onStatus: () => void;
@@ -291,7 +291,7 @@ export class BatchDelivery implements Delivery {
     for (const o of outcomes) {
       if (!o.customId) continue;
       byKey.set(o.customId, o);
-      if (o.result) this.s.store(o.customId, o.result);
+      if (o.result) this.s.store(o.customId, o.result, id);
     }
     this.read.set(id, byKey);
     const keys = this.s.ledger.requestsOf(id);
