@@ -20,6 +20,7 @@ export { openDataset, openDatasets, locateDataset } from './dataset/locate.js';
 
 // Stages.
 export { generateSamples, type GenerateOptions, type GenerateProgress, type GenerateSummary } from './generate/generate.js';
+export { GenerationSettings, GENERATION_RULES, GENERATION_DEFAULTS } from './generate/options.js';
 export { evaluateSamples, type EvaluateOptions, type EvaluateProgress, type EvaluateSummary } from './evaluate/evaluate.js';
 export { validateDataset, type ValidateOptions } from './evaluate/validate.js';
 export { buildReport, createReport, renderReport, reportChunks, type BuildReportOptions, type Report } from './report/index.js';
