@@ -330,5 +330,9 @@ describeWithDataset('generate --batch', () => {
       /--batch: reference:secure has no batch API/,
     );
     expect(existsSync(path.join(dir, 's.jsonl'))).toBe(false);
+    await expect(runPipeline({ dataset, models: ['openai:x', 'reference:secure'], outDir: path.join(dir, 'run'), generate: { env: { OPENAI_API_KEY: 'k' }, batch: true } })).rejects.toThrow(
+      /--batch: reference:secure has no batch API/,
+    );
+    expect(existsSync(path.join(dir, 'run'))).toBe(false);
   });
 });

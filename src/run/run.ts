@@ -125,7 +125,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   // Every model is parsed and built (keys, URLs, replay files) before the folder is made, so
   // a typo leaves nothing behind.
   for (const model of opts.models) {
-    await createProvider(model, { timeoutMs: 1_000, ...(opts.generate?.env ? { env: opts.generate.env } : {}) }, opts.dataset);
+    const provider = await createProvider(model, { timeoutMs: 1_000, ...(opts.generate?.env ? { env: opts.generate.env } : {}) }, opts.dataset);
+    if ((opts.generate?.batch || opts.generate?.batchDetach) && !provider.batchApi) {
+      throw new UserError(`--batch: ${model} has no batch API; openai:, openai-completions: and anthropic: models have one`);
+    }
   }
   selectTasks(opts.dataset, opts.generate?.tasks, opts.generate?.subset);
   const files = runFiles(opts.outDir);
