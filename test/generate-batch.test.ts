@@ -12,6 +12,7 @@ import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { buildReport } from '../src/report/build.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { toJson } from '../src/report/json.js';
+import { renderHtml } from '../src/report/html.js';
 import { runPipeline } from '../src/run/run.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
@@ -186,6 +187,9 @@ describeWithDataset('generate --batch', () => {
     expect(md).toMatch(new RegExp(`\\| openai:fake-coder \\| 3 \\| 3 \\| ${tokens} \\|`));
     expect(md).toMatch(/\| plain \| 3 \| 0 \|/);
     expect(toJson(report).batch_prices).toHaveLength(2);
+    const html = renderHtml(report);
+    expect(html).toContain('id="table-batch-prices"');
+    expect(html).toContain('Results made at batch prices');
   }, 120_000);
 
   it('feedback-repair stopped while round 1 waits: the same call collects round 1, asks round 0 of nothing again', async () => {
