@@ -54,6 +54,8 @@ export class BatchDelivery implements Delivery {
   private readonly read = new Map<string, Map<string, BatchOutcome>>();
   private readonly view: BatchView = { submitted: [], inFlight: [], statuses: [] };
   private readonly statuses = new Map<string, BatchStatus>();
+  /** Collections under way: the run ends only when they have settled. */
+  private readonly collections = new Set<Promise<void>>();
   /** Aborted at the user's stop or a hard one: the waits between status checks end. */
   private readonly halt: AbortSignal;
 
@@ -85,6 +87,9 @@ export class BatchDelivery implements Delivery {
         }
       }),
     );
+    // A collection still reading results when the jobs stopped finishes (its ledger entry
+    // included) before the run releases the samples file's lock.
+    while (this.collections.size) await Promise.allSettled([...this.collections]);
     for (const id of this.collecting.keys()) if (!this.view.inFlight.includes(id)) this.view.inFlight.push(id);
   }
 
@@ -124,10 +129,12 @@ export class BatchDelivery implements Delivery {
     if (!waiting) {
       waiting = new Map();
       this.collecting.set(batch.id, waiting);
-      void this.collect(batch.id).catch((e: unknown) => {
+      const collecting = this.collect(batch.id).catch((e: unknown) => {
         this.leave(batch.id);
         this.s.control.fail(e);
       });
+      this.collections.add(collecting);
+      void collecting.finally(() => this.collections.delete(collecting));
     }
     const list = waiting.get(key);
     if (list) list.push(waiter);
@@ -188,6 +195,8 @@ export class BatchDelivery implements Delivery {
     }
     if (chunk.length) chunks.push(chunk);
     for (const c of chunks) {
+      // Stopped between two chunks: the ones left are not created (their samples stay to do).
+      if (this.s.control.stopping()) throw new Stopped();
       const id = await this.submitOne(c.map(([key, p]) => toBatchRequest(key, p.req)));
       const batch: LedgerBatch = {
         provider: api.provider,
