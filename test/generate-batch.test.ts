@@ -12,6 +12,7 @@ import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { buildReport } from '../src/report/build.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { toJson } from '../src/report/json.js';
+import { renderHtml } from '../src/report/html.js';
 import { runPipeline } from '../src/run/run.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 
@@ -174,7 +175,8 @@ describeWithDataset('generate --batch', () => {
     const dir = tmp();
     const samples = path.join(dir, 'samples.jsonl');
     await generateSamples(options('openai', server, dir, { batch: true, n: 1, experiments: ['direct-generation'] }));
-    await generateSamples(options('openai', server, dir, { model: 'plain=openai:fake-coder', n: 1, experiments: ['direct-generation'] }));
+    // Its own cache: answers cached from the batch would count as made by batch (they were).
+    await generateSamples(options('openai', server, dir, { model: 'plain=openai:fake-coder', n: 1, experiments: ['direct-generation'], cacheDir: path.join(dir, 'cache2') }));
     const results = path.join(dir, 'results.jsonl');
     await evaluateSamples({ samplesFile: samples, outFile: results, dataset });
     const report = await buildReport({ resultsFiles: [results], dataset, ks: [1], bootstrap: { resamples: 50 } });
@@ -185,7 +187,50 @@ describeWithDataset('generate --batch', () => {
     expect(md).toMatch(new RegExp(`\\| openai:fake-coder \\| 3 \\| 3 \\| ${tokens} \\|`));
     expect(md).toMatch(/\| plain \| 3 \| 0 \|/);
     expect(toJson(report).batch_prices).toHaveLength(2);
+    const html = renderHtml(report);
+    expect(html).toContain('id="table-batch-prices"');
+    expect(html).toContain('Results made at batch prices');
   }, 120_000);
+
+  it('feedback-repair stopped while round 1 waits: the same call collects round 1, asks round 0 of nothing again', async () => {
+    const tasks = ['CWE-020_codeql_1', 'CWE-078_author_1'];
+    const learner = (body: Record<string, unknown>): FakeAnswer => {
+      const messages = body.messages as { role: string; content: string }[];
+      const task = dataset.tasks.find((t) => messages.find((m) => m.role === 'user')!.content.includes(t.problem.trim()))!;
+      const round = messages.filter((m) => m.role === 'assistant').length;
+      return { text: `\`\`\`python\n${round === 0 ? task.insecureCode : task.secureCode}\n\`\`\`` };
+    };
+    const server = await fake('anthropic', { answer: learner, plan: (i) => ({ polls: i === 0 ? 1 : Number.POSITIVE_INFINITY }) });
+    const dir = tmp();
+    const over = { tasks, n: 1, experiments: ['feedback-repair-tests' as const], rounds: 2, batch: true };
+    const stop = new AbortController();
+    const first = generateSamples(options('anthropic', server, dir, { ...over, signal: stop.signal }));
+    const deadline = Date.now() + 60_000;
+    while ((server.batches[1]?.checks ?? 0) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    const stopped = await first;
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.done).toBe(0);
+    expect(stopped.batch?.inFlight).toEqual([server.batches[1]!.id]);
+    server.batches[1]!.plan.polls = 0;
+    const second = await generateSamples(options('anthropic', server, dir, over));
+    expect(second.done).toBe(2);
+    expect(second.errors).toBe(0);
+    // Round 0 came from the cache, round 1 from the batch already in flight (or from the
+    // cache, for a sample that asked after that batch was read): nothing sent again.
+    expect(second.cached).toBeGreaterThanOrEqual(2);
+    expect(second.requests).toBe(0);
+    expect(second.batched).toBe(0);
+    expect(server.batches.map((b) => b.requests.length)).toEqual([2, 2]);
+    const lines = readSamples(path.join(dir, 'samples.jsonl'));
+    expect(lines.map((l) => l.rounds!.map((r) => r.passed))).toEqual([
+      [false, true],
+      [false, true],
+    ]);
+    // Both rounds were made by batch, round 0's answers now read from the cache.
+    const ids = server.batches.map((b) => b.id).sort();
+    expect(lines.map((l) => (l as Record<string, unknown>).batch_ids)).toEqual([ids, ids]);
+  }, 180_000);
 
   it('splits a round at the batch size limit', async () => {
     const server = await fake('anthropic');
@@ -248,11 +293,50 @@ describeWithDataset('generate --batch', () => {
     expect(server.batches).toHaveLength(1);
   }, 120_000);
 
+  it('run --batch with two models submits both batches before waiting for either', async () => {
+    const server = await fake('openai', { plan: () => ({ polls: 3 }) });
+    const dir = tmp();
+    const summary = await runPipeline({
+      dataset,
+      models: ['a=openai:fake-coder', 'b=openai:other-coder'],
+      outDir: path.join(dir, 'run'),
+      experiments: ['direct-generation'],
+      generate: { tasks: TASKS, baseURL: server.baseURL, env: { OPENAI_API_KEY: 'k', CODESECEVAL_BATCH_POLL_MS: '5' }, cacheDir: path.join(dir, 'cache'), batch: true },
+    });
+    expect(summary.batchesInFlight).toEqual([]);
+    expect(server.batches).toHaveLength(2);
+    const created = server.log.map((l, i) => (l === 'POST /v1/batches' ? i : -1)).filter((i) => i >= 0);
+    const firstRead = server.log.findIndex((l) => /^GET \/v1\/files\/file-out-\d+\/content$/.test(l));
+    expect(created).toHaveLength(2);
+    expect(created[1]!).toBeLessThan(firstRead);
+    expect(summary.generated.reduce((n, g) => n + g.batched, 0)).toBe(6);
+    expect(summary.evaluated?.total).toBe(6);
+  }, 120_000);
+
+  for (const kind of ['openai', 'anthropic'] as const) {
+    it(`${kind}: status checks and result reads that fail with 503 are tried again`, async () => {
+      const server = await fake(kind, { plan: () => ({ polls: 1, failChecks: 2, failReads: 1 }) });
+      const dir = tmp();
+      const notices: string[] = [];
+      const r = await generateSamples(options(kind, server, dir, { batch: true, onNotice: (m) => notices.push(m) }));
+      expect(r.done).toBe(12);
+      expect(r.errors).toBe(0);
+      expect(server.batches).toHaveLength(1);
+      expect(server.batches[0]).toMatchObject({ failedChecks: 2, failedReads: 1 });
+      expect(notices.some((n) => n.includes('status check failed'))).toBe(true);
+      expect(notices.some((n) => n.includes('reading its results failed'))).toBe(true);
+    });
+  }
+
   it('refuses --batch for a model without a batch API, before any work', async () => {
     const dir = tmp();
     await expect(generateSamples({ dataset, model: 'reference:secure', outFile: path.join(dir, 's.jsonl'), tasks: TASKS, batch: true })).rejects.toThrow(
       /--batch: reference:secure has no batch API/,
     );
     expect(existsSync(path.join(dir, 's.jsonl'))).toBe(false);
+    await expect(runPipeline({ dataset, models: ['openai:x', 'reference:secure'], outDir: path.join(dir, 'run'), generate: { env: { OPENAI_API_KEY: 'k' }, batch: true } })).rejects.toThrow(
+      /--batch: reference:secure has no batch API/,
+    );
+    expect(existsSync(path.join(dir, 'run'))).toBe(false);
   });
 });

@@ -6,10 +6,17 @@ import type { Delivery } from './delivery.js';
 import type { Job } from './plan.js';
 import type { DeliveryNote } from './record.js';
 
-/** Put an answer in the response cache (no-op without one). */
-export function storeIn(cache: ResponseCache | null): (key: string, result: CompletionResult) => void {
-  return (key, result) =>
-    cache?.put(key, { text: result.text, usage: result.usage, latencyMs: result.latencyMs, finishReason: result.finishReason, createdAt: new Date().toISOString() });
+/** Put an answer in the response cache (no-op without one), with the batch that made it. */
+export function storeIn(cache: ResponseCache | null): (key: string, result: CompletionResult, batch?: string) => void {
+  return (key, result, batch) =>
+    cache?.put(key, {
+      text: result.text,
+      usage: result.usage,
+      latencyMs: result.latencyMs,
+      finishReason: result.finishReason,
+      createdAt: new Date().toISOString(),
+      ...(batch ? { batch } : {}),
+    });
 }
 
 /**
@@ -30,6 +37,8 @@ export function cachedAsk(
     const hit = cache && key ? cache.get(key) : null;
     if (hit) {
       counts.cached++;
+      // Made by a batch in an earlier run (or earlier in this one): still made at batch prices.
+      if (hit.batch) note.batches.add(hit.batch);
       return { result: { text: hit.text, usage: hit.usage, latencyMs: hit.latencyMs, finishReason: hit.finishReason }, cached: true, error: null };
     }
     const answer = await delivery.ask({ job, prompt, params, key });

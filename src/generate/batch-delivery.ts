@@ -19,7 +19,7 @@ export interface BatchSettings {
   /** Submit, record, and return without waiting; a later run collects. */
   detach: boolean;
   /** Answers are stored (response cache) as soon as they are read, awaited or not. */
-  store: (customId: string, result: CompletionResult) => void;
+  store: (customId: string, result: CompletionResult, batch: string) => void;
   counts: { requests: number; batched: number };
   notice: (message: string) => void;
   onStatus: () => void;
@@ -54,6 +54,8 @@ export class BatchDelivery implements Delivery {
   private readonly read = new Map<string, Map<string, BatchOutcome>>();
   private readonly view: BatchView = { submitted: [], inFlight: [], statuses: [] };
   private readonly statuses = new Map<string, BatchStatus>();
+  /** Collections under way: the run ends only when they have settled. */
+  private readonly collections = new Set<Promise<void>>();
   /** Aborted at the user's stop or a hard one: the waits between status checks end. */
   private readonly halt: AbortSignal;
 
@@ -85,6 +87,9 @@ export class BatchDelivery implements Delivery {
         }
       }),
     );
+    // A collection still reading results when the jobs stopped finishes (its ledger entry
+    // included) before the run releases the samples file's lock.
+    while (this.collections.size) await Promise.allSettled([...this.collections]);
     for (const id of this.collecting.keys()) if (!this.view.inFlight.includes(id)) this.view.inFlight.push(id);
   }
 
@@ -124,10 +129,12 @@ export class BatchDelivery implements Delivery {
     if (!waiting) {
       waiting = new Map();
       this.collecting.set(batch.id, waiting);
-      void this.collect(batch.id).catch((e: unknown) => {
+      const collecting = this.collect(batch.id).catch((e: unknown) => {
         this.leave(batch.id);
         this.s.control.fail(e);
       });
+      this.collections.add(collecting);
+      void collecting.finally(() => this.collections.delete(collecting));
     }
     const list = waiting.get(key);
     if (list) list.push(waiter);
@@ -188,6 +195,8 @@ export class BatchDelivery implements Delivery {
     }
     if (chunk.length) chunks.push(chunk);
     for (const c of chunks) {
+      // Stopped between two chunks: the ones left are not created (their samples stay to do).
+      if (this.s.control.stopping()) throw new Stopped();
       const id = await this.submitOne(c.map(([key, p]) => toBatchRequest(key, p.req)));
       const batch: LedgerBatch = {
         provider: api.provider,
@@ -285,12 +294,13 @@ export class BatchDelivery implements Delivery {
       await this.sleep(wait);
       wait = Math.min(wait * 1.5, this.s.pollMs * 20);
     }
-    const outcomes = await this.call((signal) => api.results(status, signal));
+    const outcomes = await this.resultsOf(status, wait);
+    if (!outcomes) return this.leave(id);
     const byKey = new Map<string, BatchOutcome>();
     for (const o of outcomes) {
       if (!o.customId) continue;
       byKey.set(o.customId, o);
-      if (o.result) this.s.store(o.customId, o.result);
+      if (o.result) this.s.store(o.customId, o.result, id);
     }
     this.read.set(id, byKey);
     const keys = this.s.ledger.requestsOf(id);
@@ -305,6 +315,23 @@ export class BatchDelivery implements Delivery {
     const waiting = this.collecting.get(id);
     this.collecting.delete(id);
     for (const [key, list] of waiting ?? []) this.wake(list, this.answerOf(id, key, byKey.get(key)));
+  }
+
+  /** The results of an ended batch; a network error or a 5xx is tried again. Null when the run stops meanwhile. */
+  private async resultsOf(status: BatchStatus, wait: number): Promise<BatchOutcome[] | null> {
+    const { api, control } = this.s;
+    for (let attempt = 0; ; attempt++) {
+      if (control.stopping()) return null;
+      try {
+        return await this.call((signal) => api.results(status, signal));
+      } catch (e) {
+        if (control.stopping()) return null;
+        const s = httpStatus(e);
+        if ((s !== undefined && s < 500 && s !== 408 && s !== 429) || attempt >= 5) throw new ProviderError(`${api.provider} batch ${status.id} results: ${messageOf(e)}`, true);
+        this.s.notice(`batch ${status.id}: reading its results failed (${messageOf(e)}); trying again`);
+        await this.sleep(wait * 2 ** attempt);
+      }
+    }
   }
 
   /** Detached: the batch stays with the provider, its requests' jobs stop here. */

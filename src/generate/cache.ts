@@ -24,6 +24,8 @@ export const CachedResponse = z.object({
   latencyMs: z.number(),
   finishReason: z.string().nullable(),
   createdAt: z.string(),
+  /** The batch that made this answer (at batch prices), when one did. */
+  batch: z.string().optional(),
 });
 export type CachedResponse = z.infer<typeof CachedResponse>;
 

@@ -15,11 +15,13 @@ export interface NumberRule {
   above?: boolean;
   max?: number;
   what: string;
+  /** How the library words it, when not as `what` (code passes numbers, not typed text). */
+  inCode?: string;
 }
 
 export const GENERATION_RULES = {
   n: { flag: '-n', integer: true, min: 1, what: 'a positive integer' },
-  temperature: { flag: '--temperature', min: 0, max: 2, what: 'a number from 0 to 2' },
+  temperature: { flag: '--temperature', min: 0, max: 2, what: 'a number from 0 to 2', inCode: 'between 0 and 2' },
   topP: { flag: '--top-p', min: 0, above: true, max: 1, what: 'a number above 0, at most 1' },
   maxTokens: { flag: '--max-tokens', integer: true, min: 1, what: 'a positive integer' },
   seed: { flag: '--seed', integer: true, what: 'an integer' },
@@ -40,15 +42,11 @@ export function obeys(rule: Omit<NumberRule, 'flag'>, n: number): boolean {
   );
 }
 
-/** How the library words a broken rule: the CLI says "a number from 0 to 2" of the text typed. */
-function ruleText(rule: NumberRule): string {
-  return rule.min !== undefined && rule.max !== undefined && !rule.integer && !rule.above ? `between ${rule.min} and ${rule.max}` : rule.what;
-}
 
 /** A number obeying `rule`; milliseconds options are checked in the seconds their flag takes. */
 function ruled(rule: NumberRule, scale = 1) {
   return z.number().superRefine((v, ctx) => {
-    if (!obeys(rule, v / scale)) ctx.addIssue({ code: 'custom', message: `${rule.flag} must be ${ruleText(rule)}, got ${v / scale}` });
+    if (!obeys(rule, v / scale)) ctx.addIssue({ code: 'custom', message: `${rule.flag} must be ${rule.inCode ?? rule.what}, got ${v / scale}` });
   });
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Usage } from '../core/model.js';
 import { readJsonl } from '../io/jsonl.js';
 import { fallbackModel } from '../score/tally.js';
+import { text, type Table } from './table-model.js';
 
 /** Per model: how many results were made through a provider's batch API, at its half price. */
 export interface ModelDelivery {
@@ -39,4 +40,27 @@ export async function deliverySummary(files: readonly string[]): Promise<ModelDe
   }
   const rows = [...out.values()];
   return rows.some((r) => r.batchSamples > 0) ? rows : [];
+}
+
+/** The "Results made at batch prices" table, or null when no result came by batch. */
+export function batchPricesTable(rows: readonly ModelDelivery[]): Table | null {
+  if (!rows.length) return null;
+  const n = (v: number) => text(String(v));
+  return {
+    id: 'table-batch-prices',
+    title: 'Results made at batch prices',
+    description:
+      'Samples whose answers came through the provider’s batch API (OpenAI Batch, Anthropic Message Batches) were billed at the batch price, half the per-request price. Tokens as the provider reported them.',
+    columns: [
+      { label: 'Model' },
+      { label: 'Samples', numeric: true },
+      { label: 'By batch', numeric: true },
+      { label: 'Input tokens', numeric: true },
+      { label: 'Output tokens', numeric: true },
+      { label: 'Input tokens by batch', numeric: true },
+      { label: 'Output tokens by batch', numeric: true },
+    ],
+    rows: rows.map((r) => [text(r.model), n(r.samples), n(r.batchSamples), n(r.inputTokens), n(r.outputTokens), n(r.batchInputTokens), n(r.batchOutputTokens)]),
+    notes: [],
+  };
 }

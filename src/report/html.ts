@@ -2,6 +2,7 @@ import type { SampleJudgement } from '../score/judge.js';
 import type { Report } from './build.js';
 import { cweCharts, splitCharts } from './charts.js';
 import { escapeHtml as esc, pct } from './display.js';
+import { batchPricesTable } from './delivery.js';
 import {
   brokenTable,
   comparisonTable,
@@ -227,6 +228,8 @@ export function* htmlChunks(report: Report): Generator<string> {
   }
   const rounds = roundsHtml(report, tableHtml, esc);
   if (rounds) sections.push({ id: 'rounds', title: 'Feedback rounds', html: rounds });
+  const batch = batchPricesTable(report.delivery);
+  if (batch) sections.push({ id: batch.id, title: 'Batch prices', html: tableHtml(batch) });
   const ci = intervalTable(report);
   sections.push({ id: ci.id, title: 'Confidence intervals', html: tableHtml(ci) });
   if (cmp) sections.push({ id: cmp.id, title: 'Comparisons', html: tableHtml(cmp) });

@@ -4,6 +4,7 @@ import { roundsMarkdown } from './rounds.js';
 import { splitCweTables, splitTable } from './split-tables.js';
 import { staticAnalysisSection } from './static-analysis.js';
 import { partialLines } from './completeness.js';
+import { batchPricesTable } from './delivery.js';
 import { environmentTables, environmentWarningLines } from './environment.js';
 import {
   brokenTable,
@@ -70,8 +71,8 @@ export function renderMarkdown(report: Report): string {
   if (steps && !headline.some((t) => t.id === 'table-generation')) parts.push(markdownTable(steps));
   const rounds = roundsMarkdown(report, markdownTable);
   if (rounds) parts.push(rounds);
-  const batch = deliveryMarkdown(report);
-  if (batch) parts.push(batch);
+  const batch = batchPricesTable(report.delivery);
+  if (batch) parts.push(markdownTable(batch));
   parts.push(markdownTable(intervalTable(report)));
   const cmp = comparisonTable(report);
   if (cmp) parts.push(markdownTable(cmp));
@@ -97,19 +98,3 @@ export function renderMarkdown(report: Report): string {
   return parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
-/** Which results were made at batch prices (only when some were). */
-function deliveryMarkdown(report: Report): string | null {
-  if (!report.delivery.length) return null;
-  return [
-    '## Results made at batch prices',
-    '',
-    'Samples whose answers came through the provider’s batch API (OpenAI Batch, Anthropic Message Batches) were billed at the batch price, half the per-request price.',
-    '',
-    '| Model | Samples | By batch | Input tokens | Output tokens | Input tokens by batch | Output tokens by batch |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...report.delivery.map(
-      (r) => `| ${markdownCell(r.model)} | ${r.samples} | ${r.batchSamples} | ${r.inputTokens} | ${r.outputTokens} | ${r.batchInputTokens} | ${r.batchOutputTokens} |`,
-    ),
-    '',
-  ].join('\n');
-}

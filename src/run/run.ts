@@ -132,7 +132,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   // Every model is parsed and built (keys, URLs, replay files) before the folder is made, so
   // a typo leaves nothing behind.
   for (const model of opts.models) {
-    await createProvider(model, { timeoutMs: 1_000, ...(opts.generate?.env ? { env: opts.generate.env } : {}) }, opts.dataset);
+    const provider = await createProvider(model, { timeoutMs: 1_000, ...(opts.generate?.env ? { env: opts.generate.env } : {}) }, opts.dataset);
+    if ((opts.generate?.batch || opts.generate?.batchDetach) && !provider.batchApi) {
+      throw new UserError(`--batch: ${model} has no batch API; openai:, openai-completions: and anthropic: models have one`);
+    }
   }
   selectTasks(opts.dataset, opts.generate?.tasks, opts.generate?.subset);
   const files = runFiles(opts.outDir);
@@ -182,31 +185,22 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
   const stage = opts.on?.stage ?? (() => {});
   const summary = emptySummary(files);
 
-  for (const model of opts.models) {
-    const experiments = opts.experiments?.length ? opts.experiments : defaultExperiments(model, PAPER_EXPERIMENTS);
-    stage('generate', `generating ${model}: ${experiments.join(', ')} → ${files.samples}`);
-    const g = await generateSamples({
-      ...opts.generate,
-      dataset: opts.dataset,
-      model,
-      outFile: files.samples,
-      experiments,
-      // Feedback-repair experiments run each round's program while generating: in the same
-      // sandbox as evaluate, and with --split also in soft-assert mode (per-round func/sec split).
-      engine: opts.generate?.engine ?? opts.engine ?? {},
-      soft: opts.split ?? false,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      onProgress: (p) => opts.on?.generate?.(model, p),
-      ...(opts.on?.notice ? { onNotice: opts.on.notice } : {}),
-    });
-    summary.generated.push(g);
-    summary.generationErrors += g.errors;
-    if (g.interrupted || opts.signal?.aborted) {
-      summary.interrupted = true;
-      return summary;
+  // With --batch and several models, every model's batches are submitted first (a pass that
+  // does not wait), so they run at the provider side by side instead of one after another.
+  const batch = Boolean(opts.generate?.batch || opts.generate?.batchDetach);
+  const submitFirst = batch && !opts.generate?.batchDetach && opts.models.length > 1;
+  for (const pass of submitFirst ? (['submit', 'collect'] as const) : (['generate'] as const)) {
+    for (const model of opts.models) {
+      const g = await generateModel(opts, files, model, pass);
+      summary.generated.push(g);
+      summary.generationErrors += g.errors;
+      if (g.interrupted || opts.signal?.aborted) {
+        summary.interrupted = true;
+        return summary;
+      }
+      // Detached batches: nothing is evaluated until the same command has collected them.
+      if (pass !== 'submit' && g.batch?.inFlight.length) summary.batchesInFlight.push(...g.batch.inFlight);
     }
-    // Detached batches: nothing is evaluated until the same command has collected them.
-    if (g.batch?.inFlight.length) summary.batchesInFlight.push(...g.batch.inFlight);
   }
   if (summary.batchesInFlight.length) return summary;
 
@@ -294,6 +288,27 @@ async function runLocked(opts: RunOptions, files: RunFiles): Promise<RunSummary>
   summary.report = report;
   summary.headline = headlineText(report);
   return summary;
+}
+
+/** One model's generation; `submit` only submits its batches (it waits for none). */
+function generateModel(opts: RunOptions, files: RunFiles, model: string, pass: 'generate' | 'submit' | 'collect'): Promise<GenerateSummary> {
+  const experiments = opts.experiments?.length ? opts.experiments : defaultExperiments(model, PAPER_EXPERIMENTS);
+  opts.on?.stage?.('generate', `${pass === 'submit' ? 'submitting the batches of' : 'generating'} ${model}: ${experiments.join(', ')} → ${files.samples}`);
+  return generateSamples({
+    ...opts.generate,
+    ...(pass === 'submit' ? { batchDetach: true } : {}),
+    dataset: opts.dataset,
+    model,
+    outFile: files.samples,
+    experiments,
+    // Feedback-repair experiments run each round's program while generating: in the same
+    // sandbox as evaluate, and with --split also in soft-assert mode (per-round func/sec split).
+    engine: opts.generate?.engine ?? opts.engine ?? {},
+    soft: opts.split ?? false,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onProgress: (p) => opts.on?.generate?.(model, p),
+    ...(opts.on?.notice ? { onNotice: opts.on.notice } : {}),
+  });
 }
 
 /** A validation file left by an earlier run, if it is well-formed and covers every task. */

@@ -15,6 +15,9 @@ export interface BatchPlan {
   end?: 'completed' | 'failed' | 'expired' | 'cancelled';
   /** Requests the batch never answers (it expired or was cancelled before them). */
   unanswered?: (customId: string, index: number) => boolean;
+  /** The first status checks answered 503 (a provider hiccup), and the first result reads. */
+  failChecks?: number;
+  failReads?: number;
 }
 
 export interface FakeBatchOptions {
@@ -28,6 +31,8 @@ interface FakeBatch {
   requests: { customId: string; body: Record<string, unknown> }[];
   plan: BatchPlan;
   checks: number;
+  failedChecks: number;
+  failedReads: number;
 }
 
 export interface FakeBatchServer {
@@ -179,7 +184,7 @@ export async function startFakeBatchServer(kind: 'openai' | 'anthropic', opts: F
 
   const newBatch = (requests: FakeBatch['requests']): FakeBatch => {
     const index = batches.length;
-    const b: FakeBatch = { id: `${kind === 'openai' ? 'batch' : 'msgbatch'}_fake${index}`, index, requests, plan: opts.plan?.(index) ?? {}, checks: 0 };
+    const b: FakeBatch = { id: `${kind === 'openai' ? 'batch' : 'msgbatch'}_fake${index}`, index, requests, plan: opts.plan?.(index) ?? {}, checks: 0, failedChecks: 0, failedReads: 0 };
     batches.push(b);
     return b;
   };
@@ -199,6 +204,20 @@ export async function startFakeBatchServer(kind: 'openai' | 'anthropic', opts: F
       };
       const body = () => JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       let m: RegExpExecArray | null;
+      // Provider hiccups, by batch: status checks and result reads answered 503 at first.
+      const flaky = /^\/v1\/(?:messages\/)?batches\/([^/]+)(\/results)?$/.exec(url) ?? /^\/v1\/files\/file-(?:out|err)-(\d+)\/content$/.exec(url);
+      if (req.method === 'GET' && flaky) {
+        const b = batches.find((x) => x.id === flaky[1] || String(x.index) === flaky[1]);
+        const reading = Boolean(flaky[2]) || url.startsWith('/v1/files/');
+        if (b && !reading && b.failedChecks < (b.plan.failChecks ?? 0)) {
+          b.failedChecks++;
+          return json(503, { error: { message: 'fake overloaded' } });
+        }
+        if (b && reading && b.failedReads < (b.plan.failReads ?? 0)) {
+          b.failedReads++;
+          return json(503, { error: { message: 'fake overloaded' } });
+        }
+      }
       if (req.method === 'POST' && (url === '/v1/chat/completions' || url === '/v1/messages')) {
         const b = body();
         single.push(b);
