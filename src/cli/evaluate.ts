@@ -8,6 +8,8 @@ import { action } from './run-action.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
+import { existsSync } from 'node:fs';
+import { printRepair } from './repair.js';
 
 interface Flags extends EngineFlags, DatasetFlags {
   samples?: string;
@@ -15,6 +17,7 @@ interface Flags extends EngineFlags, DatasetFlags {
   out: string;
   soft?: boolean;
   fresh?: boolean;
+  repair?: boolean;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -27,12 +30,20 @@ export function registerEvaluate(program: Command): void {
     .option('--benchmark <list>', BENCHMARK_HELP)
     .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
     .option('--fresh', 'ignore results already in --out and start over')
+    .option('--repair', 'first move the bad lines of --out aside (as `codeseceval repair`), then resume')
     .option('--rerun <kinds>', 're-run, in place, only the lines of --out with these environment failures: missing-module, network (comma-separated)');
   addEngineOptions(cmd).action(
     action(async (flags: Flags) => {
       if (flags.rerun !== undefined) return rerunAction(flags);
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
       const dataset = datasetFrom(flags);
+      if (flags.repair) {
+        if (flags.fresh) throw new UserError('--repair and --fresh do not go together: --repair keeps the good lines of --out, --fresh none');
+        if (existsSync(flags.out)) {
+          const { repairFile } = await import('../evaluate/repair.js');
+          printRepair(flags.out, await repairFile(flags.out, 'results'), false);
+        }
+      }
       const bars = phaseProgress();
       const interrupts = handleInterrupts('evaluate');
       let summary;

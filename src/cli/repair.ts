@@ -1,7 +1,7 @@
 import { err } from './output.js';
 import { Option, type Command } from 'commander';
 import { action } from './run-action.js';
-import type { RepairKind } from '../evaluate/repair.js';
+import type { RepairKind, RepairOutcome } from '../evaluate/repair.js';
 
 interface Flags {
   kind?: RepairKind;
@@ -20,18 +20,22 @@ export function registerRepair(program: Command): void {
       action(async (file: string, flags: Flags) => {
         // Loaded on use, like the stages of the other commands.
         const { repairFile } = await import('../evaluate/repair.js');
-        const r = await repairFile(file, flags.kind);
-        if (!r.rejected.length) {
-          err(`${file}: ${r.kept} lines, all good; nothing to repair (the file was left as it is)\n`);
-          return;
-        }
-        for (const line of r.rejected.slice(0, LISTED)) err(`  line ${line.line}: ${line.reason}\n`);
-        if (r.rejected.length > LISTED) err(`  ... and ${r.rejected.length - LISTED} more\n`);
-        const next = r.kind === 'results' ? 'run the same `codeseceval evaluate` again to redo those samples' : 'run the same `codeseceval generate` again to make those samples again';
-        err(
-          `${file}: kept ${r.kept} lines, moved ${r.rejected.length} to ${r.rejectedFile} (with their line numbers and reasons); ` +
-            `the original is kept as ${r.backup}; ${next}\n`,
-        );
+        printRepair(file, await repairFile(file, flags.kind), true);
       }),
     );
+}
+
+/** What a repair did, on stderr: each moved line (up to LISTED), then one summary line. */
+export function printRepair(file: string, r: RepairOutcome, sayNext: boolean): void {
+  if (!r.rejected.length) {
+    err(`${file}: ${r.kept} lines, all good; nothing to repair (the file was left as it is)\n`);
+    return;
+  }
+  for (const line of r.rejected.slice(0, LISTED)) err(`  line ${line.line}: ${line.reason}\n`);
+  if (r.rejected.length > LISTED) err(`  ... and ${r.rejected.length - LISTED} more\n`);
+  const next = r.kind === 'results' ? 'run the same `codeseceval evaluate` again to redo those samples' : 'run the same `codeseceval generate` again to make those samples again';
+  err(
+    `${file}: kept ${r.kept} lines, moved ${r.rejected.length} to ${r.rejectedFile} (with their line numbers and reasons); ` +
+      `the original is kept as ${r.backup}${sayNext ? `; ${next}` : ''}\n`,
+  );
 }

@@ -91,7 +91,9 @@ export async function detectKind(file: string): Promise<RepairKind> {
   throw new UserError(`${file}: no line is a JSON object, so it is neither a results nor a samples file; nothing to repair`);
 }
 
-export async function repairFile(file: string, kind?: RepairKind): Promise<RepairReport & { kind: RepairKind }> {
+export type RepairOutcome = RepairReport & { kind: RepairKind };
+
+export async function repairFile(file: string, kind?: RepairKind): Promise<RepairOutcome> {
   const k = kind ?? (await detectKind(file));
   const report = k === 'results' ? await repairJsonl(file, resultsCheck(file)) : await repairJsonl(file, samplesCheck());
   return { ...report, kind: k };
