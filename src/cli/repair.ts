@@ -5,6 +5,7 @@ import type { RepairKind, RepairOutcome } from '../evaluate/repair.js';
 
 interface Flags {
   kind?: RepairKind;
+  force?: boolean;
 }
 
 /** Lines listed one by one up to this many; the rejected file holds them all. */
@@ -16,11 +17,12 @@ export function registerRepair(program: Command): void {
     .description('Move the bad lines of a damaged results or samples file to FILE.rejected (a backup is kept), so the next run resumes it')
     .argument('<file>', 'results .jsonl (of evaluate) or samples .jsonl (of generate)')
     .addOption(new Option('--kind <kind>', 'what the file is (default: told from its first line)').choices(['results', 'samples']))
+    .option('--force', 'repair even when most lines are bad (refused by default: that is usually the wrong file)')
     .action(
       action(async (file: string, flags: Flags) => {
         // Loaded on use, like the stages of the other commands.
         const { repairFile } = await import('../evaluate/repair.js');
-        printRepair(file, await repairFile(file, flags.kind), true);
+        printRepair(file, await repairFile(file, flags.kind, { force: flags.force ?? false }), true);
       }),
     );
 }

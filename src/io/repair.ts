@@ -122,7 +122,15 @@ async function* keptBytes(file: string, size: number, drop: readonly Range[]): A
   }
 }
 
-export async function repairJsonl<T>(file: string, check: RepairCheck<T>, opts: { command?: string } = {}): Promise<RepairReport> {
+export interface RepairOptions {
+  command?: string;
+  /** Repair even when most lines are bad (by default that means the wrong file or kind). */
+  force?: boolean;
+  /** What the file was taken for, for the refusal ("a results file"). */
+  kind?: string;
+}
+
+export async function repairJsonl<T>(file: string, check: RepairCheck<T>, opts: RepairOptions = {}): Promise<RepairReport> {
   checkInputFile(file);
   const lock = acquireLock(file, { command: opts.command ?? 'codeseceval repair' });
   try {
@@ -139,6 +147,14 @@ export async function repairJsonl<T>(file: string, check: RepairCheck<T>, opts: 
       else drop.push({ start: entry.start, end: entry.bytes, line: entry.line, reason });
     }
     if (!drop.length) return { file, kept, rejected: [], backup: null, rejectedFile: null };
+    // Damage hits a few lines; most lines bad means a file of another kind was named.
+    if (drop.length > kept && !opts.force) {
+      throw new FileError(
+        `${file}: ${drop.length} of ${drop.length + kept} lines would be moved aside (line ${drop[0]!.line}: ${drop[0]!.reason}); ` +
+          `is it ${opts.kind ?? 'the right file'}? Nothing was changed; \`codeseceval repair --force ${file}\` repairs it anyway`,
+        file,
+      );
+    }
     const backup = backupName(file);
     // Kept lines are copied from the backup, a copy nothing else writes to; up to its real
     // end, since trailing blank lines are not entries.
