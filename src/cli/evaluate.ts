@@ -1,5 +1,7 @@
 import { err } from './output.js';
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { printRepair } from './repair.js';
 import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
@@ -8,16 +10,14 @@ import { action } from './run-action.js';
 import { handleInterrupts, SIGNAL_EXIT } from './signals.js';
 import { rerunAction } from './evaluate-rerun.js';
 import { UserError } from '../core/errors.js';
-import { existsSync } from 'node:fs';
-import { printRepair } from './repair.js';
 
 interface Flags extends EngineFlags, DatasetFlags {
   samples?: string;
   rerun?: string;
+  repair?: boolean;
   out: string;
   soft?: boolean;
   fresh?: boolean;
-  repair?: boolean;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -28,22 +28,16 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--out <file>', 'results JSONL to write (an interrupted run is resumed)')
     .option('--dataset <dir>', DATASET_HELP, collectDatasets)
     .option('--benchmark <list>', BENCHMARK_HELP)
+    .option('--repair', 'first move the bad lines of --out aside (as `codeseceval repair`), then resume')
     .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
     .option('--fresh', 'ignore results already in --out and start over')
-    .option('--repair', 'first move the bad lines of --out aside (as `codeseceval repair`), then resume')
     .option('--rerun <kinds>', 're-run, in place, only the lines of --out with these environment failures: missing-module, network (comma-separated)');
   addEngineOptions(cmd).action(
     action(async (flags: Flags) => {
       if (flags.rerun !== undefined) return rerunAction(flags);
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
+      if (flags.repair) await repairFirst(flags);
       const dataset = datasetFrom(flags);
-      if (flags.repair) {
-        if (flags.fresh) throw new UserError('--repair and --fresh do not go together: --repair keeps the good lines of --out, --fresh none');
-        if (existsSync(flags.out)) {
-          const { repairFile } = await import('../evaluate/repair.js');
-          printRepair(flags.out, await repairFile(flags.out, 'results'), false);
-        }
-      }
       const bars = phaseProgress();
       const interrupts = handleInterrupts('evaluate');
       let summary;
@@ -74,4 +68,12 @@ export function registerEvaluate(program: Command): void {
       err(`${summary.total} samples${resumed}: ${parts.join(', ') || 'nothing new to run'} → ${summary.outFile}\n`);
     }),
   );
+}
+
+/** `--repair`: what `codeseceval repair --kind results` does to --out, before the resume. */
+async function repairFirst(flags: Flags): Promise<void> {
+  if (flags.fresh) throw new UserError('--repair and --fresh do not go together: --repair keeps the good lines of --out, --fresh none');
+  if (!existsSync(flags.out)) return;
+  const { repairFile } = await import('../evaluate/repair.js');
+  printRepair(flags.out, await repairFile(flags.out, 'results'), false);
 }

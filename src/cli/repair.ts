@@ -1,7 +1,8 @@
 import { err } from './output.js';
 import { Option, type Command } from 'commander';
 import { action } from './run-action.js';
-import type { RepairKind, RepairOutcome } from '../evaluate/repair.js';
+import type { RepairKind } from '../evaluate/repair.js';
+import type { RepairOutcome } from '../evaluate/repair.js';
 
 interface Flags {
   kind?: RepairKind;
