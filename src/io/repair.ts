@@ -10,7 +10,7 @@
  *
  * `text` is the line as UTF-8 text (invalid bytes replaced); the backup keeps the exact bytes.
  */
-import { closeSync, constants, copyFileSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import type { z } from 'zod';
 import { errnoCode, FileError, fsReason } from './errors.js';
 import { scanJsonl } from './jsonl.js';
@@ -75,6 +75,12 @@ function backupName(file: string): string {
       return name;
     } catch (e) {
       if (errnoCode(e) === 'EEXIST') continue;
+      // A copy cut short (a full disk) is no backup: remove it (it was ours, made exclusively).
+      try {
+        unlinkSync(name);
+      } catch {
+        // never created
+      }
       throw new FileError(`${file}: cannot keep a backup as ${name}: ${fsReason(e)}; the file was left as it is`, file);
     }
   }
