@@ -36,12 +36,12 @@ export function registerEvaluate(program: Command): void {
     action(async (flags: Flags) => {
       if (flags.rerun !== undefined) return rerunAction(flags);
       if (flags.samples === undefined) throw new UserError('evaluate needs --samples FILE (or --rerun KINDS to redo lines of --out)');
-      if (flags.repair) await repairFirst(flags);
       const dataset = datasetFrom(flags);
       const bars = phaseProgress();
       const interrupts = handleInterrupts('evaluate');
       let summary;
       try {
+        if (flags.repair) await repairFirst(flags);
         summary = await evaluateSamples({
           ...engineOptionsFrom(flags),
           samplesFile: flags.samples,
