@@ -5,7 +5,7 @@
  * whose machine runs the suite as root.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,6 +107,27 @@ describe.runIf(isRoot || inCI)('file-system errors name their real cause and pat
     const r = run(['repair', secret], true);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toBe(`codeseceval: ${secret}: cannot read: permission denied\n`);
+  });
+
+  it('ENOSPC: repair on a full disk names the backup it could not write and changes nothing', () => {
+    const small = path.join(dir, 'small');
+    mkdirSync(small);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small], { encoding: 'utf8' });
+    expect(m.status, m.stderr).toBe(0);
+    try {
+      const file = path.join(small, 'r.jsonl');
+      const good = JSON.stringify({ task_id: 'T', sample_index: 0, passed: true, status: 'passed', detail: 'x'.repeat(40_000), duration_ms: 1 });
+      const text = `${good}\n{broken\n`;
+      writeFileSync(file, text);
+      const r = run(['repair', file]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toBe(`codeseceval: ${file}: cannot keep a backup as ${file}.bak: no space left on device; the file was left as it is\n`);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      // No half-written backup is left to be mistaken for one.
+      expect(existsSync(`${file}.bak`)).toBe(false);
+    } finally {
+      spawnSync('umount', [small]);
+    }
   });
 
   it('ENOENT: a samples file that is not there', () => {

@@ -16,6 +16,8 @@ import { generateSamples, type GenerateOptions } from '../src/generate/generate.
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 import { startFakeOpenAI, taskOfRequest, type FakeServer } from './helpers/fake-openai.js';
 import { makeTask } from './helpers/task.js';
+import { runCliInProcess } from './helpers/cli.js';
+import { registerEvaluate } from '../src/cli/evaluate.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cse-repair-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,3 +134,29 @@ describeWithDataset('a damaged samples file: repair, then the same generate fini
     expect(server.requests.length).toBe(asked);
   }, 120_000);
 });
+
+describeWithDataset('evaluate --repair', () => {
+  it('moves the bad lines of --out aside, then resumes: the verdicts of an undamaged run', async () => {
+    const ds = loadDataset(CODESECEVAL_DIR);
+    const t = ds.byId.get('CWE-020_codeql_1')!;
+    const samples = path.join(dir, 'cli-samples.jsonl');
+    writeFileSync(samples, [t.secureCode, 'pass', t.secureCode].map((solution) => JSON.stringify({ task_id: t.id, solution })).join('\n') + '\n');
+    const undamaged = path.join(dir, 'cli-undamaged.jsonl');
+    const args = (out: string, ...more: string[]) => ['evaluate', '--samples', samples, '--out', out, '--dataset', CODESECEVAL_DIR, '--jobs', '2', ...more];
+    expect((await runCliInProcess(registerEvaluate, args(undamaged))).exitCode).toBe(0);
+    const out = path.join(dir, 'cli-damaged.jsonl');
+    writeFileSync(out, DAMAGE['a corrupt middle line']!(lines(undamaged)));
+    const refused = await runCliInProcess(registerEvaluate, args(out));
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`\`codeseceval repair ${out}\` moves the bad lines`);
+    expect((await runCliInProcess(registerEvaluate, args(out, '--repair', '--fresh'))).stderr).toMatch(/--repair and --fresh do not go together/);
+    const o = await runCliInProcess(registerEvaluate, args(out, '--repair'));
+    expect(o.exitCode, o.stderr).toBe(0);
+    expect(o.stderr).toContain(`  line 3: invalid JSON`);
+    expect(o.stderr).toContain(`${out}: kept 2 lines, moved 1 to ${out}.rejected`);
+    expect(o.stderr).toContain('3 samples (2 kept from an earlier run)');
+    const verdicts = (f: string) => lines(f).map((l) => { const r = JSON.parse(l) as { sample_index: number; status: string }; return `${r.sample_index}=${r.status}`; }).sort();
+    expect(verdicts(out)).toEqual(verdicts(undamaged));
+  }, 120_000);
+});
+

@@ -1,5 +1,7 @@
 import { err } from './output.js';
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { printRepair } from './repair.js';
 import { BENCHMARK_HELP, DATASET_HELP, collectDatasets, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { evaluateSamples } from '../evaluate/evaluate.js';
 import { addEngineOptions, engineOptionsFrom, type EngineFlags } from './engine-options.js';
@@ -15,6 +17,7 @@ import { addSlurmOptions, slurmProgressPrinter, slurmSettingsFrom, type SlurmFla
 interface Flags extends EngineFlags, DatasetFlags, SlurmFlags {
   samples?: string;
   rerun?: string;
+  repair?: boolean;
   out: string;
   soft?: boolean;
   fresh?: boolean;
@@ -29,6 +32,7 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--out <file>', 'results JSONL to write (an interrupted run is resumed)')
     .option('--dataset <dir>', DATASET_HELP, collectDatasets)
     .option('--benchmark <list>', BENCHMARK_HELP)
+    .option('--repair', 'first move the bad lines of --out aside (as `codeseceval repair`), then resume')
     .option('--soft', 'soft-assert mode: run every statement of check and record each failure')
     .option('--fresh', 'ignore results already in --out and start over')
     .option('--shard <I/N|auto>', SHARD_HELP, shardArg)
@@ -75,6 +79,7 @@ export function registerEvaluate(program: Command): void {
       const interrupts = handleInterrupts('evaluate');
       let summary;
       try {
+        if (flags.repair) await repairFirst(flags);
         summary = await evaluateSamples({
           ...engineOptionsFrom(flags),
           samplesFile: flags.samples,
@@ -102,4 +107,12 @@ export function registerEvaluate(program: Command): void {
       err(`${summary.total} samples${resumed}: ${parts.join(', ') || 'nothing new to run'} → ${summary.outFile}\n`);
     }),
   );
+}
+
+/** `--repair`: what `codeseceval repair --kind results` does to --out, before the resume. */
+async function repairFirst(flags: Flags): Promise<void> {
+  if (flags.fresh) throw new UserError('--repair and --fresh do not go together: --repair keeps the good lines of --out, --fresh none');
+  if (!existsSync(flags.out)) return;
+  const { repairFile } = await import('../evaluate/repair.js');
+  printRepair(flags.out, await repairFile(flags.out, 'results'), false);
 }

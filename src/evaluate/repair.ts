@@ -91,8 +91,11 @@ export async function detectKind(file: string): Promise<RepairKind> {
   throw new UserError(`${file}: no line is a JSON object, so it is neither a results nor a samples file; nothing to repair`);
 }
 
-export async function repairFile(file: string, kind?: RepairKind): Promise<RepairReport & { kind: RepairKind }> {
+export type RepairOutcome = RepairReport & { kind: RepairKind };
+
+export async function repairFile(file: string, kind?: RepairKind, opts: { force?: boolean } = {}): Promise<RepairOutcome> {
   const k = kind ?? (await detectKind(file));
-  const report = k === 'results' ? await repairJsonl(file, resultsCheck(file)) : await repairJsonl(file, samplesCheck());
+  const o = { ...opts, kind: `a ${k} file${kind ? '' : ' (told from its first line; --kind says otherwise)'}` };
+  const report = k === 'results' ? await repairJsonl(file, resultsCheck(file), o) : await repairJsonl(file, samplesCheck(), o);
   return { ...report, kind: k };
 }

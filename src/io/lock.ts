@@ -23,7 +23,7 @@
  * `readLock(target)` returns the current holder's info (or null) for diagnostics.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -40,6 +40,8 @@ const LockInfo = z.object({
   token: z.string(),
   /** The path the holder named (lets an inode lock name the other spelling of the file). */
   target: z.string().optional(),
+  /** Its real path, where an inode lock's taker checks that the holder's file is still that inode. */
+  real: z.string().optional(),
 });
 export type LockInfo = z.infer<typeof LockInfo>;
 
@@ -279,12 +281,38 @@ export function acquireLock(target: string, opts: LockOptions = {}): Lock {
   if (id === null) return byPath;
   try {
     const dir = inodeLockDir();
-    const byInode = acquireLockFile(target, path.join(dir, `${id}.lock`), `${target}.lock`, opts, target, byPath.info.started);
+    const byInode = acquireLockFile(target, path.join(dir, `${id}.lock`), `${target}.lock`, opts, target, byPath.info.started, id);
     return new LockPair(byPath, byInode);
   } catch (e) {
     byPath.release();
     throw e;
   }
+}
+
+/**
+ * An inode lock whose live holder's file is no longer this inode: that file was deleted (or
+ * replaced) and the inode number given to a new file, ours. The lock is then not about our
+ * file, unless the holder still has our inode open (a file replaced under a writer that keeps
+ * writing the old one through another link): Linux's /proc tells. Unknown means in use.
+ */
+function inodeReused(holder: LockInfo, identity: string): boolean {
+  if (holder.real === undefined || fileIdentity(holder.real) === identity) return false;
+  const fds = `/proc/${holder.pid}/fd`;
+  let names: string[];
+  try {
+    names = readdirSync(fds);
+  } catch {
+    return false;
+  }
+  for (const n of names) {
+    try {
+      const st = statSync(path.join(fds, n));
+      if (`${st.dev}-${st.ino}` === identity) return false;
+    } catch {
+      // closed meanwhile, or not a file
+    }
+  }
+  return true;
 }
 
 /** "dev-ino" of an existing regular file, or null. */
@@ -332,7 +360,7 @@ class LockPair implements Lock {
  * Take one lock file. `sameFile` is set for the inode lock: a holder found there wrote the
  * file under another name, which the message gives.
  */
-function acquireLockFile(target: string, file: string, shown: string, opts: LockOptions, sameFile: string | null, started: string): Lock {
+function acquireLockFile(target: string, file: string, shown: string, opts: LockOptions, sameFile: string | null, started: string, identity: string | null = null): Lock {
   if (held.has(file)) throw new FileError(`${target} is already in use by this process`, target);
   const pidStart = procStat(process.pid)?.start ?? null;
   const info: LockInfo = {
@@ -343,7 +371,7 @@ function acquireLockFile(target: string, file: string, shown: string, opts: Lock
     boot: bootId(),
     pidStart,
     token: randomBytes(12).toString('hex'),
-    ...(sameFile !== null ? { target: sameFile } : {}),
+    ...(sameFile !== null ? { target: sameFile, real: realTarget(sameFile) } : {}),
   };
   const content = `${JSON.stringify(info)}\n`;
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -380,7 +408,7 @@ function acquireLockFile(target: string, file: string, shown: string, opts: Lock
         target,
       );
     }
-    if (holderAlive(holder)) {
+    if (holderAlive(holder) && !(identity !== null && inodeReused(holder, identity))) {
       const other = sameFile !== null && holder.target !== undefined ? ` through ${holder.target} (the same file: a hard link or another mount of it)` : '';
       throw new FileError(`${target} is in use${other} by ${describeHolder(holder)}; wait for it to finish or stop it`, target);
     }

@@ -10,7 +10,7 @@
  *
  * `text` is the line as UTF-8 text (invalid bytes replaced); the backup keeps the exact bytes.
  */
-import { closeSync, constants, copyFileSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import type { z } from 'zod';
 import { errnoCode, FileError, fsReason } from './errors.js';
 import { scanJsonl } from './jsonl.js';
@@ -75,6 +75,12 @@ function backupName(file: string): string {
       return name;
     } catch (e) {
       if (errnoCode(e) === 'EEXIST') continue;
+      // A copy cut short (a full disk) is no backup: remove it (it was ours, made exclusively).
+      try {
+        unlinkSync(name);
+      } catch {
+        // never created
+      }
       throw new FileError(`${file}: cannot keep a backup as ${name}: ${fsReason(e)}; the file was left as it is`, file);
     }
   }
@@ -122,7 +128,15 @@ async function* keptBytes(file: string, size: number, drop: readonly Range[]): A
   }
 }
 
-export async function repairJsonl<T>(file: string, check: RepairCheck<T>, opts: { command?: string } = {}): Promise<RepairReport> {
+export interface RepairOptions {
+  command?: string;
+  /** Repair even when most lines are bad (by default that means the wrong file or kind). */
+  force?: boolean;
+  /** What the file was taken for, for the refusal ("a results file"). */
+  kind?: string;
+}
+
+export async function repairJsonl<T>(file: string, check: RepairCheck<T>, opts: RepairOptions = {}): Promise<RepairReport> {
   checkInputFile(file);
   const lock = acquireLock(file, { command: opts.command ?? 'codeseceval repair' });
   try {
@@ -139,6 +153,14 @@ export async function repairJsonl<T>(file: string, check: RepairCheck<T>, opts: 
       else drop.push({ start: entry.start, end: entry.bytes, line: entry.line, reason });
     }
     if (!drop.length) return { file, kept, rejected: [], backup: null, rejectedFile: null };
+    // Damage hits a few lines; most lines bad means a file of another kind was named.
+    if (drop.length > kept && !opts.force) {
+      throw new FileError(
+        `${file}: ${drop.length} of ${drop.length + kept} lines would be moved aside (line ${drop[0]!.line}: ${drop[0]!.reason}); ` +
+          `is it ${opts.kind ?? 'the right file'}? Nothing was changed; \`codeseceval repair --force ${file}\` repairs it anyway`,
+        file,
+      );
+    }
     const backup = backupName(file);
     // Kept lines are copied from the backup, a copy nothing else writes to; up to its real
     // end, since trailing blank lines are not entries.

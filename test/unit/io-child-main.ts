@@ -4,6 +4,7 @@
  * stdout line. Real processes are the point: locks are about other processes, and a file
  * size limit (ulimit -f) only applies to a whole process.
  */
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { acquireLock, JsonlAppender, type Lock } from '../../src/io/index.js';
 
@@ -12,6 +13,7 @@ import { acquireLock, JsonlAppender, type Lock } from '../../src/io/index.js';
 process.on('SIGXFSZ', () => undefined);
 
 const locks = new Map<string, Lock>();
+const fds = new Map<string, number>();
 const reply = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 
 function run(cmd: unknown[]): unknown {
@@ -25,6 +27,14 @@ function run(cmd: unknown[]): unknown {
       }
       case 'release':
         locks.get(args[0] as string)?.release();
+        return { ok: true };
+      // Keep a file open, as a writer does between appends.
+      case 'open':
+        fds.set(args[0] as string, openSync(args[0] as string, 'a'));
+        return { ok: true };
+      case 'close':
+        closeSync(fds.get(args[0] as string)!);
+        fds.delete(args[0] as string);
         return { ok: true };
       case 'append': {
         const [file, count, size] = args as [string, number, number];

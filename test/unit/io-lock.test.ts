@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +188,32 @@ describe('one writer per file, whatever its name', () => {
     const mine = acquireLock(linked);
     expect(await child.send('lock', first, 'again')).toMatchObject({ ok: false, message: expect.stringContaining(`through ${linked}`) });
     mine.release();
+  });
+
+  it('an inode lock whose holder\'s file is no longer that inode is not about ours, unless the holder has it open', async () => {
+    // The holder's name is replaced (rename over it) while a second name keeps the old inode:
+    // what a deleted file whose inode number is given to a new file looks like from here.
+    const first = target();
+    writeFileSync(first, 'old\n');
+    const other = path.join(root, `kept-${path.basename(first)}`);
+    linkSync(first, other);
+    expect(await child.send('lock', first, 'holder')).toEqual({ ok: true });
+    writeFileSync(`${first}.new`, 'new\n');
+    renameSync(`${first}.new`, first);
+    acquireLock(other).release();
+    await child.send('release', first);
+    // The same, but the holder keeps the old inode open (a writer that goes on writing it): refused.
+    const second = target();
+    writeFileSync(second, 'old\n');
+    const kept = path.join(root, `kept-${path.basename(second)}`);
+    linkSync(second, kept);
+    expect(await child.send('lock', second, 'holder')).toEqual({ ok: true });
+    expect(await child.send('open', second)).toEqual({ ok: true });
+    writeFileSync(`${second}.new`, 'new\n');
+    renameSync(`${second}.new`, second);
+    expect(message(() => acquireLock(kept))).toMatch(new RegExp(`is in use through ${second.replace(/[.]/g, '\\.')} .*\\(holder,`));
+    await child.send('close', second);
+    await child.send('release', second);
   });
 
   it('refuses a symbolic link of a file another process writes', async () => {

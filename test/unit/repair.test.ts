@@ -48,13 +48,24 @@ describe('repair of a results file', () => {
   it('moves a garbage last line without a newline, a wrong-shaped line and a repeated sample; keeps the first of a pair', async () => {
     const text = `${result('A', 0)}\n{"task_id":"A"}\n${result('A', 0, { passed: false, status: 'failed' })}\n${result('B', 0)}\n\u001b[2Jgarbage`;
     const f = file('r.jsonl', text);
-    const r = await repairFile(f);
+    // Three bad lines of five: more bad than good needs --force.
+    const r = await repairFile(f, undefined, { force: true });
     expect(r.rejected.map((x) => x.line)).toEqual([2, 3, 5]);
     expect(r.rejected[0]!.reason).toMatch(/^sample_index: /);
     expect(r.rejected[1]!.reason).toMatch(/duplicate sample 0 of m \/ e \(first at line 1\)/);
     expect(r.rejected[2]!.reason).toMatch(/invalid JSON .*may have been cut short/);
     expect(readFileSync(f, 'utf8')).toBe(`${result('A', 0)}\n${result('B', 0)}\n`);
     expect(rejectedOf(f)[2]!.text).toBe('\u001b[2Jgarbage');
+  });
+
+  it('refuses, changing nothing, when most lines are bad: the wrong file or the wrong kind', async () => {
+    const text = `${JSON.stringify({ rule: 'B101', line: 3 })}\n${JSON.stringify({ rule: 'B102', line: 4 })}\n`;
+    const f = file('analysis.jsonl', text);
+    await expect(repairFile(f)).rejects.toThrow(
+      `analysis.jsonl: 2 of 2 lines would be moved aside (line 1: task_id: Invalid input: expected string, received undefined); is it a samples file (told from its first line; --kind says otherwise)? Nothing was changed; \`codeseceval repair --force ${f}\` repairs it anyway`,
+    );
+    expect(readFileSync(f, 'utf8')).toBe(text);
+    expect(existsSync(`${f}.bak`) || existsSync(`${f}.rejected`)).toBe(false);
   });
 
   it('refuses a line whose "passed" contradicts its "status", as report does', async () => {
