@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, readSync } from 'node:fs';
 import { openNoFollow } from './nofollow.js';
 import path from 'node:path';
 import { childRunFolders, Labeller, resolveInputs, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
@@ -25,6 +25,7 @@ import {
   type Validation,
 } from './sources.js';
 import { addUsage, emptyUsage, type UsageTotals } from './usage.js';
+import { analysisFileOf } from './analysis.js';
 
 /**
  * The viewer's index of every result line: small per-sample facts (status, verdict, where the
@@ -414,6 +415,8 @@ export class ViewData {
           ks: this.ks,
           compare: false,
           drilldown: 0,
+          // `run --analyze`: the report's "Static analysis vs tests" figures, per result set.
+          analysisFile: s.spec.samples && existsSync(analysisFileOf(s.spec.dir)) ? analysisFileOf(s.spec.dir) : null,
         });
         const scores = new Map(report.scores.runs.map((r) => [runKey(s.label, r.model, r.experiment), r]));
         const splits = new Map((report.split?.runs ?? []).map((r) => [runKey(s.label, r.model, r.experiment), r]));

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { usageSummary } from './usage.js';
 import { compareSplit, perCweDifferences } from './compare-split.js';
+import { sampleFindings } from './analysis.js';
 import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
@@ -18,8 +19,10 @@ import {
   Resampler,
   SampleRound,
   STATUSES,
+  type AnalysisFile,
   type Dataset,
   type JsonGroup,
+  type JsonReport,
   type PairedColumn,
   type Status,
   type Task,
@@ -184,6 +187,7 @@ export function overview(data: ViewData) {
       cwes: jr ? jr.cwes.map((g) => ({ group: g.group, tasks: g.tasks, pass_at_k: g.pass_at_k, ci: g.ci })) : [],
       split: jr?.split ? { judged_samples: jr.split.judged_samples, subsets: jr.split.subsets } : null,
       usage: usageSummary(r.usage, r.samples),
+      analysis: analysisOverall(rep?.json, r.model, r.experiment),
     };
   });
   // The comparisons `report --compare` would make, offered as links (computed when opened).
@@ -206,6 +210,15 @@ export function overview(data: ViewData) {
     suggestions,
     cweGroups: [...groups].map(([group, tasks]) => ({ group, tasks })),
   };
+}
+
+/** The analyzer's agreement with the tests over all tasks of one result set (`run --analyze`). */
+function analysisOverall(json: JsonReport | undefined, model: string, experiment: string) {
+  const sa = json?.static_analysis;
+  const r = sa?.runs.find((x) => x.model === model && x.experiment === experiment);
+  const g = r?.subsets[0];
+  if (!sa || !r || !g) return null;
+  return { analyzer: sa.analyzer, basis: r.basis, n: g.n, agreement: g.agreement, kappa: g.kappa, flagged_rate: g.flagged_rate, bad_flagged_rate: g.bad_flagged_rate, good_flagged_rate: g.good_flagged_rate };
 }
 
 /**
@@ -517,7 +530,7 @@ export function exceptionTestLine(stderr: string): number | null {
 }
 
 /** One sample in full: its program highlighted, diffs against both references, outputs, rounds. */
-export function sample(data: ViewData, key: string, taskId: string, index: number) {
+export function sample(data: ViewData, key: string, taskId: string, index: number, analysis: AnalysisFile | null = null) {
   const run = data.run(key);
   if (!run) throw new NotFound(`no run ${key}`);
   const entry = run.tasks.get(taskId)?.samples.find((s) => s.index === index);
@@ -571,6 +584,8 @@ export function sample(data: ViewData, key: string, taskId: string, index: numbe
     /** Test-file benchmarks: each test case with its role (functionality / security) and outcome. */
     cases: line.cases ?? null,
     exception_line: entry.status === 'error' ? exceptionTestLine(line.stderr_tail ?? '') : null,
+    /** From the run's analysis.jsonl (`run --analyze`): the analyzer's findings on this program. */
+    analysis: sampleFindings(analysis, line, run.model, run.experiment, t),
     rounds,
     fields: JSON.stringify(rest, null, 1),
   };

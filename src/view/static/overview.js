@@ -58,6 +58,10 @@ function columns(data) {
   }
   cols.push({ id: 'broken', label: 'Broken', title: 'tasks whose own references disagree with their tests (dataset validate)', value: (r) => (overall(r)?.broken_tasks ?? null), num: true });
   cols.push({ id: 'statuses', label: 'Statuses', value: (r) => r.statuses.passed / Math.max(1, r.samples), bar: true });
+  if (data.runs.some((r) => r.analysis)) {
+    cols.push({ id: 'sa', label: 'Analyzer agrees', title: 'run --analyze: share of samples where the static analyzer and the tests agree (flagged = vulnerable with --split, else flagged = failed)', value: (r) => r.analysis?.agreement ?? null, pct: true });
+    cols.push({ id: 'kappa', label: 'κ', title: "Cohen's kappa between the analyzer's flag and the tests' verdict (0: chance agreement, 1: perfect)", value: (r) => (r.analysis?.kappa == null ? null : Number(r.analysis.kappa.toFixed(2))), num: true });
+  }
   if (data.runs.some((r) => r.usage.samples_with_usage)) {
     const tokens = (/** @type {number | null} */ v) => (v === null ? null : Math.round(v));
     cols.push({ id: 'tin', label: 'Tokens in', title: 'mean input tokens per sample (as the provider reported them)', value: (r) => tokens(r.usage.mean_input_tokens), num: true });

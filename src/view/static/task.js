@@ -156,7 +156,34 @@ function promptView(prompt) {
 function codeArea(sample, task, mode) {
   if (mode === 'secure') return diffView(sample.diff.secure, task.secure, sample.program);
   if (mode === 'insecure' && sample.diff.insecure && task.insecure) return diffView(sample.diff.insecure, task.insecure, sample.program);
-  return codeView(sample.program);
+  return codeView(sample.program, findingMarks(sample));
+}
+
+/**
+ * The analyzer's findings on the program's lines (`run --analyze`), noted at each line's end.
+ * @param {SampleAnswer} sample
+ * @returns {Map<number, Mark>}
+ */
+function findingMarks(sample) {
+  /** @type {Map<number, Mark>} */
+  const marks = new Map();
+  for (const f of sample.analysis ? sample.analysis.findings : []) {
+    const m = marks.get(f.line);
+    const note = `${f.rule} ${f.severity.toLowerCase()}${f.cwe ? ` ${f.cwe}` : ''}`;
+    marks.set(f.line, { cls: 'finding', note: m ? `${m.note} · ${note}` : note, noteCls: 'finding' });
+  }
+  return marks;
+}
+
+/** @param {NonNullable<SampleAnswer['analysis']>} a */
+function findingsList(a) {
+  if (a.note) return h('p', { class: 'muted small' }, `${a.analyzer}: ${a.note}`);
+  if (!a.findings.length) return h('p', { class: 'muted small analysis-clean' }, `${a.analyzer}: no finding on this program.`);
+  return h(
+    'ul',
+    { class: 'plain small findings' },
+    a.findings.map((f) => h('li', { 'data-line': f.line }, badge(f.severity.toLowerCase(), f.severity === 'HIGH' ? 's-failed' : 'b-muted', `confidence ${f.confidence.toLowerCase()}`), h('code', null, f.rule), ` line ${f.line}${f.cwe ? ` · ${f.cwe}` : ''}: `, f.message)),
+  );
 }
 
 /**
@@ -241,6 +268,7 @@ function sampleBody(sample, task, ctx) {
     sample.cases && sample.cases.length ? details(`Test cases (${sample.cases.filter((c) => c.outcome === 'passed').length} of ${sample.cases.length} passed)`, casesTable(sample.cases), { key: `${key}:cases`, open: !s.passed }) : null,
     toggle,
     codeBox,
+    sample.analysis ? details(`Static analysis (${sample.analysis.analyzer}): ${sample.analysis.note ?? `${sample.analysis.findings.length} finding${sample.analysis.findings.length === 1 ? '' : 's'}`}`, findingsList(sample.analysis), { key: `${key}:analysis`, open: sample.analysis.findings.length > 0 }) : null,
     sample.stdout_tail ? details('stdout (tail)', textBlock(sample.stdout_tail, 'out'), { key: `${key}:stdout` }) : null,
     sample.stderr_tail ? details('stderr (tail)', textBlock(sample.stderr_tail, 'err'), { key: `${key}:stderr`, open: !s.passed }) : null,
     sample.raw !== null ? details(['raw model answer', sample.extraction ? h('span', { class: 'muted small' }, ` · extraction: ${sample.extraction}`) : null], textBlock(sample.raw), { key: `${key}:raw` }) : null,
