@@ -206,6 +206,14 @@ function* drilldownHtml(report: Report): Generator<string> {
   }
 }
 
+/**
+ * The first figure open, the others folded under their titles: a report of many experiments
+ * stays a page to scroll, not a wall of charts.
+ */
+function collapseAfterFirst(figures: { title: string; html: string }[]): string {
+  return figures.map((f, i) => (i === 0 ? f.html : `<details class="figure"><summary>Chart: ${esc(f.title)}</summary>${f.html}</details>`)).join('\n');
+}
+
 /** The page in pieces, in order; joined they are the report. */
 export function* htmlChunks(report: Report): Generator<string> {
   const headline = headlineTables(report);
@@ -231,9 +239,12 @@ export function* htmlChunks(report: Report): Generator<string> {
   sections.push({ id: ci.id, title: 'Confidence intervals', html: tableHtml(ci) });
   if (cmp) sections.push({ id: cmp.id, title: 'Comparisons', html: tableHtml(cmp) });
   if (charts.length || cwe.length) {
-    const figures = charts
-      .map((c) => `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. Bars: pass@${report.cweK} (%) per CWE; the number after each CWE is its task count. Missing bars are n/a.</figcaption></figure>`)
-      .join('\n');
+    const figures = collapseAfterFirst(
+      charts.map((c) => ({
+        title: c.title,
+        html: `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. Bars: pass@${report.cweK} (%) per CWE; the number after each CWE is its task count. Missing bars are n/a.</figcaption></figure>`,
+      })),
+    );
     const tables = cwe.map((t) => `<details><summary>Table: ${esc(t.title)}</summary>${tableHtml(t, 3)}</details>`).join('\n');
     sections.push({
       id: 'cwe',
@@ -245,9 +256,12 @@ export function* htmlChunks(report: Report): Generator<string> {
   if (cases) sections.push({ id: cases.id, title: 'Test cases', html: tableHtml(cases) });
   const split = splitTable(report);
   if (split) {
-    const figures = splitCharts(report)
-      .map((c) => `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. Bars: func@${report.cweK} and func-sec@${report.cweK} (%) per CWE, over the tasks with a functional and a security check (their number follows each CWE). The gap between the two bars is working but vulnerable code.</figcaption></figure>`)
-      .join('\n');
+    const figures = collapseAfterFirst(
+      splitCharts(report).map((c) => ({
+        title: c.title,
+        html: `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. ${c.title.includes('models compared') ? `Bars: func-sec@${report.cweK} (%) of each model per CWE` : `Bars: func@${report.cweK} and func-sec@${report.cweK} (%) per CWE; the gap between the two bars is working but vulnerable code`}, over the tasks with a functional and a security check (their number follows each CWE).</figcaption></figure>`,
+      })),
+    );
     const tables = splitCweTables(report)
       .map((t) => `<details><summary>Table: ${esc(t.title)}</summary>${tableHtml(t, 3)}</details>`)
       .join('\n');
