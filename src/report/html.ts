@@ -214,6 +214,9 @@ function collapseAfterFirst(figures: { title: string; html: string }[]): string 
   return figures.map((f, i) => (i === 0 ? f.html : `<details class="figure"><summary>Chart: ${esc(f.title)}</summary>${f.html}</details>`)).join('\n');
 }
 
+/** Above this many tasks the per-task list starts folded. */
+const FOLD_TASKS = 30;
+
 /** The page in pieces, in order; joined they are the report. */
 export function* htmlChunks(report: Report): Generator<string> {
   const headline = headlineTables(report);
@@ -300,7 +303,12 @@ export function* htmlChunks(report: Report): Generator<string> {
       `<section id="drilldown"><h2>Per-task results</h2><p class="desc">Each task's samples per run: status (${STATUSES.join(', ')}), ` +
       'the code that was run, and the tail of the test output. Click a task to open it.</p>\n'
     );
+    // Many tasks are one folded list, so the sections above stay a short page to scroll.
+    const tasks = report.datasetRef.tasks.filter((t) => report.scores.runs.some((r) => r.tasks.some((x) => x.taskId === t.id))).length;
+    const fold = tasks > FOLD_TASKS;
+    if (fold) yield `<details class="tasks"><summary>Show the ${tasks} tasks</summary>\n`;
     yield* drilldownHtml(report);
+    if (fold) yield '</details>\n';
     yield '</section>\n';
   }
   yield '</main></body></html>\n';
