@@ -67,7 +67,8 @@ function columns(data) {
     cols.push({ id: 'tin', label: 'Tokens in', title: 'mean input tokens per sample (as the provider reported them)', value: (r) => tokens(r.usage.mean_input_tokens), num: true });
     cols.push({ id: 'tout', label: 'Tokens out', title: 'mean output tokens per sample', value: (r) => tokens(r.usage.mean_output_tokens), num: true });
   }
-  if (data.runs.some((r) => r.usage.mean_latency_ms !== null)) {
+  // Reference and replay answers take no time: a column of zeros would say nothing.
+  if (data.runs.some((r) => (r.usage.mean_latency_ms ?? 0) > 0)) {
     cols.push({ id: 'latency', label: 'Latency s', title: 'mean time per model request, in seconds (answers from the cache not counted)', value: (r) => (r.usage.mean_latency_ms === null ? null : Number((r.usage.mean_latency_ms / 1000).toFixed(2))), num: true });
   }
   return cols;
