@@ -22,7 +22,7 @@ function runSelect(name, runs, value, params) {
     'select',
     {
       id: `pick-${name}`,
-      'aria-label': `run ${name.toUpperCase()}`,
+      'aria-label': `result set ${name.toUpperCase()}`,
       onchange: (/** @type {Event} */ e) => {
         const p = new URLSearchParams(params);
         p.set(name, /** @type {HTMLSelectElement} */ (e.target).value);

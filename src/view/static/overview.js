@@ -151,7 +151,7 @@ function runsTable(data, params, m) {
   const head = h(
     'tr',
     null,
-    h('th', { title: 'pick two runs to compare' }, ''),
+    h('th', { title: 'pick two result sets to compare' }, ''),
     cols.map((c) =>
       h(
         'th',
@@ -197,7 +197,7 @@ function runsTable(data, params, m) {
       ),
       cols.map((c) => {
         const v = c.value(r);
-        if (c.id === 'model') return h('td', null, h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key })), title: 'explore the tasks of this run' }, v));
+        if (c.id === 'model') return h('td', null, h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key })), title: 'explore the tasks of this result set' }, v));
         if (c.bar) return h('td', null, statusBar(r.statuses, Math.max(1, r.samples), m.statuses));
         if (c.pct) {
           const iv = c.ci ? c.ci(r) : null;

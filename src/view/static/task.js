@@ -29,8 +29,11 @@ import { go, href, pick, replaceParams } from './router.js';
  */
 
 const MAX_CARDS = 6;
-/** @type {Record<string, string>} */
-const LABEL_CLS = { functional: 'l-functional', security: 'l-security', broken: 'l-broken', unlabelled: 'l-unlabelled' };
+/**
+ * The style of an assert label as the server names it (functional, security, broken, ...).
+ * @param {string | undefined} label
+ */
+const labelCls = (label) => (label ? `l-${label}` : '');
 
 /** Which sample each run shows: `s=RUNKEY~INDEX` entries in the URL. */
 /**
@@ -66,7 +69,7 @@ function labelMap(labels) {
 function testMarks(labels, failed) {
   /** @type {Map<number, Mark>} */
   const marks = new Map();
-  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: LABEL_CLS[label] ?? '', note: label, noteCls: LABEL_CLS[label] ?? '' });
+  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: labelCls(label), note: label, noteCls: labelCls(label) });
   for (const line of failed) {
     const m = marks.get(line);
     marks.set(line, { cls: `${m ? m.cls : ''} failed`, note: `✗ failed${m ? ` · ${m.note}` : ''}`, noteCls: `fail ${m ? m.noteCls : ''}` });
@@ -254,7 +257,7 @@ function sampleBody(sample, task, ctx) {
             h(
               'li',
               null,
-              badge(labels.get(line) || (line === sample.exception_line ? 'raised' : 'assert'), LABEL_CLS[labels.get(line) ?? ''] || 'b-muted'),
+              badge(labels.get(line) || (line === sample.exception_line ? 'raised' : 'assert'), labelCls(labels.get(line)) || 'b-muted'),
               ' ',
               h('span', { class: 'muted small' }, `Test line ${line}${line === sample.exception_line ? ' (the exception came from here)' : ''}: `),
               h('code', { class: 'failline' }, lineText(task.test, line)),
