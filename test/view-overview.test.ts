@@ -50,7 +50,7 @@ describeWithDataset('codeseceval view: run state, usage, order', () => {
     let k = 0;
     writeMatrixRun(dir, [{ index: 1, name: 'zeta' }, { index: 2, name: 'alpha' }, { index: 3, name: 'model-10' }, { index: 4, name: 'model-9' }], VIEW_TASKS.slice(0, 2), 2, (line) => {
       k++;
-      return { ...line, usage: { input_tokens: 100, output_tokens: 10 * (k % 3) }, latency_ms: k % 4 === 0 ? undefined : 1000, cached: k % 4 === 0 } as typeof line;
+      return { ...line, usage: { input_tokens: 100, output_tokens: 10 * (k % 3) }, latency_ms: k % 4 === 0 ? undefined : 1000, cached: k % 4 === 0 };
     });
     const { data, ov } = open(dir);
     const runs = ov().runs;
