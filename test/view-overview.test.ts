@@ -93,6 +93,18 @@ describeWithDataset('codeseceval view: run state, usage, order', () => {
     data.stop();
   });
 
+  it('keeps the scores when the analysis file cannot be used, and shows no findings from it', async () => {
+    const dir = path.join(root, 'bad-analysis');
+    writeMatrixRun(dir, [{ index: 1, name: 'm' }], VIEW_TASKS.slice(0, 1), 2);
+    writeFileSync(path.join(dir, 'samples.jsonl'), readFileSync(path.join(dir, 'results.jsonl')));
+    writeFileSync(path.join(dir, 'analysis.jsonl'), '{"kind": "sample"}\nnot json\n');
+    const { data, ov } = open(dir);
+    await data.reportsReady();
+    expect(ov().runs[0]).toMatchObject({ scored: true, analysis: null });
+    expect(await loadAnalysis(dir)).toBeNull();
+    data.stop();
+  });
+
   it('finds the Test line an uncaught exception came from in the runner traceback', () => {
     const tb = [
       'Traceback (most recent call last):',
