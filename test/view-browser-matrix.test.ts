@@ -196,6 +196,8 @@ describeWithDataset('codeseceval view: several benchmarks', () => {
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('security');
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('failed');
       expect(await card.locator('tr[data-case="test_correctness"]').innerText()).toContain('functional');
+      // Without --split, the cases' roles still say why it failed: a security case, so vulnerable.
+      expect(await card.locator('.sample-head .badge.v-vulnerable').count()).toBe(1);
       await page.screenshot({ path: path.join(SHOTS, 'task-cases.png'), fullPage: true });
       await page.close();
     });

@@ -10,6 +10,7 @@ import { highlight, lineDiff, type DiffOp } from './highlight.js';
 import {
   compareRuns,
   cweGroupName,
+  judgeCases,
   lockState,
   DEFAULT_BOOTSTRAP,
   defaultPairs,
@@ -21,6 +22,7 @@ import {
   STATUSES,
   type AnalysisFile,
   type Dataset,
+  type ResultLine,
   type JsonGroup,
   type JsonReport,
   type PairedColumn,
@@ -519,6 +521,12 @@ const SHOWN_FIELDS = new Set([
   'solution', 'completion', 'raw', 'extraction', 'prompt', 'rounds', 'soft', 'cases',
 ]);
 
+function caseVerdict(cases: ResultLine['cases']): 'secure' | 'vulnerable' | 'wrong' | null {
+  const j = judgeCases(cases);
+  if (!j.ran) return null;
+  return j.vulnerable ? 'vulnerable' : !j.functional ? 'wrong' : 'secure';
+}
+
 /**
  * The Test line an uncaught exception came from: the innermost frame of the traceback the
  * runner prints that lies in the Test (the runner compiles it under the name `<test>`).
@@ -583,6 +591,11 @@ export function sample(data: ViewData, key: string, taskId: string, index: numbe
     soft: rec.soft === undefined ? null : JSON.stringify(rec.soft, null, 1),
     /** Test-file benchmarks: each test case with its role (functionality / security) and outcome. */
     cases: line.cases ?? null,
+    /**
+     * The verdict the test cases' roles give (score/'s rule), for samples without a soft-assert
+     * judgement: vulnerable when a security case failed, wrong when a functionality case did.
+     */
+    case_verdict: caseVerdict(line.cases),
     exception_line: entry.status === 'error' ? exceptionTestLine(line.stderr_tail ?? '') : null,
     /** From the run's analysis.jsonl (`run --analyze`): the analyzer's findings on this program. */
     analysis: sampleFindings(analysis, line, run.model, run.experiment, t),

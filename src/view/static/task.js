@@ -244,7 +244,7 @@ function sampleBody(sample, task, ctx) {
       'div',
       { class: 'sample-head' },
       statusBadge(s.status),
-      verdictBadge(s.verdict),
+      s.verdict ? verdictBadge(s.verdict) : sample.case_verdict ? badge(sample.case_verdict, `v-${sample.case_verdict}`, 'from the roles of the test cases (functionality / security)') : null,
       h('span', { class: 'muted small' }, `sample ${s.index} · ${s.duration_ms} ms`),
       sample.from_completion ? badge('completion', 'b-muted', 'the program is the Problem followed by this completion') : null,
     ),
