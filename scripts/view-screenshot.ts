@@ -1,7 +1,7 @@
 /**
  * The README's screenshot of the viewer: `npx tsx scripts/view-screenshot.ts RUN_DIR OUT.png`.
  * Starts `codeseceval view RUN_DIR`, opens it in Debian's Chromium and captures the overview's
- * runs table only, so no path of the machine that made it is in the picture.
+ * result-set table only, so no path of the machine that made it is in the picture.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -21,12 +21,12 @@ const browser = await chromium.launch({ executablePath: process.env.CODESECEVAL_
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(url);
-  const table = page.locator('table').first();
-  await table.waitFor();
-  // The runs table and its heading, without the lines above and below it that name folders.
-  const box = (await table.boundingBox())!;
-  const top = Math.max(0, box.y - 56);
-  await page.screenshot({ path: out, clip: { x: 0, y: top, width: 1280, height: Math.ceil(box.y + box.height + 40 - top) } });
+  const card = page.locator('section.card').filter({ has: page.locator('table.runs') });
+  await card.waitFor();
+  // The result-set table's card (heading, table, legend, note), without the lines above and
+  // below it that name folders.
+  const box = (await card.boundingBox())!;
+  await page.screenshot({ path: out, clip: { x: 0, y: Math.max(0, box.y - 12), width: 1280, height: Math.ceil(box.height + 24) } });
   process.stderr.write(`wrote ${out}\n`);
 } finally {
   await browser.close();

@@ -89,18 +89,24 @@ describe('html report', () => {
     expect(modelA).toContain(((11 / 24) * 100).toFixed(1));
     expect(await page.locator('#table-generation thead th.group').allInnerTexts()).toEqual(['CodeSecEval', 'SecEvalBase', 'SecEvalPlus']);
 
-    // One chart per model and family: model-a generation + repair, model-b generation.
+    // Two models: one chart per experiment comparing them, not one per model; only the first
+    // is open, the others are folded under their titles.
     const charts = page.locator('#cwe figure svg');
     expect(await charts.count()).toBe(3);
+    expect(await page.locator('#cwe details.figure').count()).toBe(2);
     const box = await charts.first().boundingBox();
     expect(box!.width).toBeGreaterThan(300);
     expect(box!.height).toBeGreaterThan(150);
-    // model-a's generation chart (charts follow the models' order, which is alphabetical here).
-    const chartText = (await charts.allTextContents()).find((t) => t.includes('vuln-aware-generation'))!;
+    const chartText = (await charts.allTextContents()).find((t) => t.includes('direct-generation'))!;
+    expect(chartText).toContain('models compared');
     expect(chartText).toContain('CWE-20 (3)');
     expect(chartText).toContain('CWE-200 (1)');
-    expect(chartText).toContain('direct-generation');
-    expect(chartText).toContain('vuln-aware-generation');
+    expect(chartText).toContain('model-a');
+    expect(chartText).toContain('<b>model-b</b>');
+    expect(await page.locator('#cwe details.figure summary').allInnerTexts()).toEqual([
+      'Chart: vuln-aware-generation: pass@1 per CWE, models compared',
+      'Chart: explained-repair: pass@1 per CWE, models compared',
+    ]);
 
     // Drill-down: one <details> per task; open one and read a sample's code and output.
     const tasks = page.locator('#drilldown details.task');

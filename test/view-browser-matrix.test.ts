@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -106,6 +107,13 @@ describeWithDataset('codeseceval view: eleven result sets in two run folders of 
     await expect.poll(() => rows.first().getAttribute('data-task')).toBe([...VIEW_TASKS].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))[0]);
     await page.locator('button[data-sort="task"]').click();
     await expect.poll(() => rows.first().getAttribute('data-task')).toBe([...VIEW_TASKS].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1));
+    // Every other sortable header is one the server sorts by.
+    for (const id of await page.locator('thead button[data-sort]:not([data-sort^="rs:"])').evaluateAll((b) => b.map((x) => x.getAttribute('data-sort')!))) {
+      await page.locator(`button[data-sort="${id}"]`).click();
+      await expect.poll(() => page.url()).toContain(`sort=${id}`);
+      await expect.poll(() => rows.count()).toBe(VIEW_TASKS.length);
+      expect(await page.locator('main .error').count()).toBe(0);
+    }
     // Scrolled to its right end, the matrix keeps the task column in view.
     const scroller = page.locator('.matrix-scroll');
     await scroller.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
@@ -188,8 +196,60 @@ describeWithDataset('codeseceval view: several benchmarks', () => {
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('security');
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('failed');
       expect(await card.locator('tr[data-case="test_correctness"]').innerText()).toContain('functional');
+      // Without --split, the cases' roles still say why it failed: a security case, so vulnerable.
+      expect(await card.locator('.sample-head .badge.v-vulnerable').count()).toBe(1);
       await page.screenshot({ path: path.join(SHOTS, 'task-cases.png'), fullPage: true });
       await page.close();
     });
+  });
+});
+
+describeWithDataset('codeseceval view: an interrupted, analysed run with a raised exception', () => {
+  let viewer: Viewer;
+  let browser: Browser;
+  const TASK = VIEW_TASKS[1]!;
+
+  beforeAll(async () => {
+    const ds = loadDataset(CODESECEVAL_DIR);
+    const dir = path.join(tempDir('codeseceval-view-extra-'), 'stopped');
+    // Sample 1 of the task raised inside the Test at line 3 (the runner names the Test `<test>`).
+    writeMatrixRun(dir, [{ index: 1, name: 'm' }], [TASK], 2, (line) =>
+      line.sample_index === 1
+        ? ({ ...line, passed: false, status: 'error', detail: 'KeyError: x', stderr_tail: 'Traceback (most recent call last):\n  File "/w/<test>", line 3, in check\n    candidate(1)\nKeyError: x\n' })
+        : line,
+    );
+    const lines = readFileSync(path.join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { sample_index: number; solution: string });
+    // Three samples were made, two judged, and no command holds the run: interrupted.
+    writeFileSync(path.join(dir, 'samples.jsonl'), [...lines, lines[0]].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const header = { kind: 'header', format: 'codeseceval-analysis', version: 1, analyzer: 'bandit', analyzer_version: '1.7.10', rule_table: 'test', results: ['results.jsonl'], dataset: null, created_at: '2026-01-01T00:00:00Z' };
+    const analysed = lines.map((l) => ({
+      kind: 'sample', model: 'm', experiment: 'direct-generation', task_id: TASK, sample_index: l.sample_index,
+      program_sha256: createHash('sha256').update(l.solution, 'utf8').digest('hex'), empty: false, error: null,
+      findings: [{ rule: 'B307', severity: 'MEDIUM', confidence: 'HIGH', cwe: 'CWE-78', line: 2, message: 'use of possibly insecure function' }],
+    }));
+    writeFileSync(path.join(dir, 'analysis.jsonl'), [header, ...analysed].map((x) => JSON.stringify(x)).join('\n') + '\n');
+    viewer = await startViewer([dir], ds);
+    browser = await launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await viewer?.close();
+  });
+
+  it('calls the run interrupted, marks the Test line the exception came from, and puts findings on code lines', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${viewer.url}#/`);
+    await expect.poll(() => page.locator('li.source .badge').allInnerTexts()).toContain('interrupted');
+    expect(await page.locator('li.source').innerText()).not.toContain('in progress');
+    await page.goto(`${viewer.url}#/task/${TASK}?s=${encodeURIComponent(`stopped|m|direct-generation~1`)}&focus=${encodeURIComponent('stopped|m|direct-generation~1')}`);
+    const card = page.locator('.run-card').first();
+    await expect.poll(() => card.locator('.sample').getAttribute('data-sample')).toBe('stopped|m|direct-generation~1');
+    await expect.poll(() => page.locator('.test-box .ln.failed').getAttribute('data-line')).toBe('3');
+    expect(await card.locator('.fails').innerText()).toContain('the exception came from here');
+    expect(await card.locator('.code .ln.finding').getAttribute('data-line')).toBe('2');
+    expect(await card.locator('.code .ln.finding .note').innerText()).toContain('B307');
+    await page.screenshot({ path: path.join(SHOTS, 'task-exception-findings.png'), fullPage: true });
+    await page.close();
   });
 });

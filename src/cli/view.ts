@@ -1,15 +1,14 @@
 import { err, out } from './output.js';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { openDataset } from '../dataset/locate.js';
+import { BENCHMARK_HELP, collectDatasets, DATASET_HELP, datasetFrom, type DatasetFlags } from './dataset-options.js';
 import { numberArg } from './parse.js';
 import { action } from './error-exit.js';
 
-interface Flags {
+interface Flags extends DatasetFlags {
   port: number;
   host: string;
   open?: boolean;
-  dataset?: string;
   poll: number;
 }
 
@@ -32,12 +31,14 @@ export function registerView(program: Command): void {
     .option('--port <n>', 'first port to try; a busy one moves to the next', numberArg('--port', { integer: true, min: 0, max: 65535, what: 'a port from 0 to 65535' }), 8484)
     .option('--host <host>', 'address to listen on (anything but loopback shares your results with your network)', '127.0.0.1')
     .option('--open', 'open the viewer in the default browser')
-    .option('--dataset <dir>', 'dataset folder or HumanEval .jsonl (default: $CODESECEVAL_DATASET, else the fetched copy)')
+    .option('--dataset <dir>', DATASET_HELP, collectDatasets)
+    .option('--benchmark <list>', BENCHMARK_HELP)
     .option('--poll <ms>', 'how often to look for new results, in milliseconds (0: never)', numberArg('--poll', { integer: true, min: 0, what: 'a whole number of milliseconds, 0 or more' }), 1000)
     .action(
       action(async (runs: string[], flags: Flags) => {
         const { port, poll: pollMs } = flags;
-        const dataset = openDataset(flags.dataset);
+        // A run over several benchmarks is viewed with all of them (the Tasks page filters by benchmark).
+        const dataset = datasetFrom(flags);
         // Loaded on use: the other commands need none of the viewer.
         const { ViewData } = await import('../view/data.js');
         const { startViewServer, isLoopback } = await import('../view/server.js');

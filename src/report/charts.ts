@@ -21,13 +21,48 @@ const FIGURE: Record<ExperimentFamily, string> = {
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 
 /**
- * Per-CWE pass@k bar charts, one per model and experiment family, one bar per experiment.
- * Rendered server-side by ECharts to static SVG, so the HTML report needs no script.
+ * Per-CWE pass@k bar charts, rendered server-side by ECharts to static SVG, so the HTML report
+ * needs no script. With several models, one chart per experiment with one bar per model (the
+ * models compared, however many there are); with one model, one chart per experiment family
+ * with one bar per experiment.
  */
 export function cweCharts(report: Report): Chart[] {
+  const models = [...new Set(report.scores.runs.map((r) => r.model))];
+  return models.length > 1 ? modelCharts(report) : experimentCharts(report, models);
+}
+
+function modelCharts(report: Report): Chart[] {
+  const j = report.ks.indexOf(report.cweK);
+  const experiments = [...new Set(report.scores.runs.map((r) => r.experiment))];
+  return experiments.flatMap((experiment, ei) => {
+    const runs = report.scores.runs.filter((r) => r.experiment === experiment);
+    const rows = report.scores.groups.cwes.map((g, gi) => ({ label: g.label, gi })).filter(({ gi }) => runs.some((r) => r.cwes[gi]!.tasks > 0));
+    if (!rows.length) return [];
+    const title = `${experiment}: pass@${report.cweK} per CWE, models compared`;
+    return [
+      {
+        id: `chart-cwe-${ei + 1}`,
+        title,
+        svg: barChart(
+          title,
+          rows.map((r) => `${shortCwe(r.label)} (${Math.max(...runs.map((run) => run.cwes[r.gi]!.tasks))})`),
+          runs.map((r) => ({
+            name: r.model,
+            values: rows.map(({ gi }) => {
+              const v = r.cwes[gi]!.passAtK[j] ?? null;
+              return v === null ? null : Math.round(v * 1000) / 10;
+            }),
+          })),
+          `pass@${report.cweK} (%)`,
+        ),
+      },
+    ];
+  });
+}
+
+function experimentCharts(report: Report, models: string[]): Chart[] {
   const j = report.ks.indexOf(report.cweK);
   const charts: Chart[] = [];
-  const models = [...new Set(report.scores.runs.map((r) => r.model))];
   models.forEach((model, mi) => {
     for (const family of ['generation', 'repair', 'other'] as const) {
       const runs = report.scores.runs.filter((r) => r.model === model && familyOf(r.experiment) === family);
@@ -68,7 +103,30 @@ export function splitCharts(report: Report): Chart[] {
   const j = report.ks.indexOf(report.cweK);
   const k = report.cweK;
   const asPct = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 10);
-  return report.split.runs.flatMap((run, ri) => {
+  const splitRuns = report.split.runs;
+  if (new Set(splitRuns.map((r) => r.model)).size > 1) {
+    // Several models: one chart per experiment, func-sec@k of each model side by side.
+    const experiments = [...new Set(splitRuns.map((r) => r.experiment))];
+    return experiments.flatMap((experiment, ei) => {
+      const runs = splitRuns.filter((r) => r.experiment === experiment);
+      const rows = report.scores.groups.cwes.map((g, gi) => ({ label: g.label, gi })).filter(({ gi }) => runs.some((r) => r.cwes[gi]!.tasks > 0));
+      if (!rows.length) return [];
+      const title = `${experiment}: func-sec@${k} per CWE, models compared`;
+      return [
+        {
+          id: `chart-split-${ei + 1}`,
+          title,
+          svg: barChart(
+            title,
+            rows.map((r) => `${shortCwe(r.label)} (${Math.max(...runs.map((run) => run.cwes[r.gi]!.tasks))})`),
+            runs.map((run) => ({ name: run.model, values: rows.map(({ gi }) => asPct(run.cwes[gi]!.funcSec.passAtK[j] ?? null)) })),
+            `func-sec@${k} (%)`,
+          ),
+        },
+      ];
+    });
+  }
+  return splitRuns.flatMap((run, ri) => {
     const rows = report.scores.groups.cwes.map((g, gi) => ({ label: g.label, gi })).filter(({ gi }) => run.cwes[gi]!.tasks > 0);
     if (!rows.length) return [];
     const title = `${run.model} / ${run.experiment}: functional vs secure per CWE`;

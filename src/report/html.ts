@@ -207,6 +207,17 @@ function* drilldownHtml(report: Report): Generator<string> {
   }
 }
 
+/**
+ * The first figure open, the others folded under their titles: a report of many experiments
+ * stays a page to scroll, not a wall of charts.
+ */
+function collapseAfterFirst(figures: { title: string; html: string }[]): string {
+  return figures.map((f, i) => (i === 0 ? f.html : `<details class="figure"><summary>Chart: ${esc(f.title)}</summary>${f.html}</details>`)).join('\n');
+}
+
+/** Above this many tasks the per-task list starts folded. */
+const FOLD_TASKS = 30;
+
 /** The page in pieces, in order; joined they are the report. */
 export function* htmlChunks(report: Report): Generator<string> {
   const headline = headlineTables(report);
@@ -234,9 +245,12 @@ export function* htmlChunks(report: Report): Generator<string> {
   sections.push({ id: ci.id, title: 'Confidence intervals', html: tableHtml(ci) });
   if (cmp) sections.push({ id: cmp.id, title: 'Comparisons', html: tableHtml(cmp) });
   if (charts.length || cwe.length) {
-    const figures = charts
-      .map((c) => `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. Bars: pass@${report.cweK} (%) per CWE; the number after each CWE is its task count. Missing bars are n/a.</figcaption></figure>`)
-      .join('\n');
+    const figures = collapseAfterFirst(
+      charts.map((c) => ({
+        title: c.title,
+        html: `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. Bars: pass@${report.cweK} (%) per CWE; the number after each CWE is its task count. Missing bars are n/a.</figcaption></figure>`,
+      })),
+    );
     const tables = cwe.map((t) => `<details><summary>Table: ${esc(t.title)}</summary>${tableHtml(t, 3)}</details>`).join('\n');
     sections.push({
       id: 'cwe',
@@ -248,9 +262,12 @@ export function* htmlChunks(report: Report): Generator<string> {
   if (cases) sections.push({ id: cases.id, title: 'Test cases', html: tableHtml(cases) });
   const split = splitTable(report);
   if (split) {
-    const figures = splitCharts(report)
-      .map((c) => `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. Bars: func@${report.cweK} and func-sec@${report.cweK} (%) per CWE, over the tasks with a functional and a security check (their number follows each CWE). The gap between the two bars is working but vulnerable code.</figcaption></figure>`)
-      .join('\n');
+    const figures = collapseAfterFirst(
+      splitCharts(report).map((c) => ({
+        title: c.title,
+        html: `<figure id="${esc(c.id)}">${c.svg}<figcaption>${esc(c.title)}. ${c.title.includes('models compared') ? `Bars: func-sec@${report.cweK} (%) of each model per CWE` : `Bars: func@${report.cweK} and func-sec@${report.cweK} (%) per CWE; the gap between the two bars is working but vulnerable code`}, over the tasks with a functional and a security check (their number follows each CWE).</figcaption></figure>`,
+      })),
+    );
     const tables = splitCweTables(report)
       .map((t) => `<details><summary>Table: ${esc(t.title)}</summary>${tableHtml(t, 3)}</details>`)
       .join('\n');
@@ -289,7 +306,12 @@ export function* htmlChunks(report: Report): Generator<string> {
       `<section id="drilldown"><h2>Per-task results</h2><p class="desc">Each task's samples per run: status (${STATUSES.join(', ')}), ` +
       'the code that was run, and the tail of the test output. Click a task to open it.</p>\n'
     );
+    // Many tasks are one folded list, so the sections above stay a short page to scroll.
+    const tasks = report.datasetRef.tasks.filter((t) => report.scores.runs.some((r) => r.tasks.some((x) => x.taskId === t.id))).length;
+    const fold = tasks > FOLD_TASKS;
+    if (fold) yield `<details class="tasks"><summary>Show the ${tasks} tasks</summary>\n`;
     yield* drilldownHtml(report);
+    if (fold) yield '</details>\n';
     yield '</section>\n';
   }
   yield '</main></body></html>\n';

@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { childRunFolders, Labeller, resolveInputs, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
 import {
@@ -29,6 +29,7 @@ import {
   type Validation,
 } from './sources.js';
 import { addUsage, emptyUsage, type UsageTotals } from './usage.js';
+import { analysisFileOf } from './analysis.js';
 
 /**
  * The viewer's index of every result line: small per-sample facts (status, verdict, where the
@@ -396,14 +397,12 @@ export class ViewData {
     const lines = s.lines;
     s.building = (async () => {
       try {
-        const report = await buildReport({
-          resultsFiles: [s.spec.results],
-          dataset: this.dataset,
-          validation: s.validation,
-          ks: this.ks,
-          compare: false,
-          drilldown: 0,
-        });
+        const build = (analysisFile: string | null) =>
+          buildReport({ resultsFiles: [s.spec.results], dataset: this.dataset, validation: s.validation, ks: this.ks, compare: false, drilldown: 0, analysisFile });
+        // `run --analyze`: the report's "Static analysis vs tests" figures, per result set. An
+        // analysis file that cannot be used costs those figures only, never the scores.
+        const analysis = s.spec.samples && existsSync(analysisFileOf(s.spec.dir)) ? analysisFileOf(s.spec.dir) : null;
+        const report = analysis ? await build(analysis).catch(() => build(null)) : await build(null);
         const scores = new Map(report.scores.runs.map((r) => [runKey(s.label, r.model, r.experiment), r]));
         const splits = new Map((report.split?.runs ?? []).map((r) => [runKey(s.label, r.model, r.experiment), r]));
         s.report = { json: toJson(report), scores, splits, lines };

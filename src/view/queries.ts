@@ -2,15 +2,17 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { usageSummary } from './usage.js';
 import { compareSplit, perCweDifferences } from './compare-split.js';
+import { sampleFindings } from './analysis.js';
 import { formatPValue } from '../score/p-value.js';
 import { z } from 'zod';
 import { VERDICTS, type RunInfo, type SampleEntry, type TaskRun, type Verdict, type ViewData } from './data.js';
 import { highlight } from './highlight.js';
-import { lineText, renderLine } from './sample-pool.js';
+import { INLINE_BYTES, lineText, renderLine } from './sample-pool.js';
 import type { TextField } from './sample-render.js';
 import {
   compareRuns,
   cweGroupName,
+  judgeCases,
   lockState,
   DEFAULT_BOOTSTRAP,
   defaultPairs,
@@ -19,8 +21,11 @@ import {
   passAtK,
   Resampler,
   STATUSES,
+  type AnalysisFile,
   type Dataset,
+  type ResultLine,
   type JsonGroup,
+  type JsonReport,
   type PairedColumn,
   type Status,
   type Task,
@@ -211,6 +216,7 @@ export function overview(data: ViewData) {
       cwes: jr ? jr.cwes.map((g) => ({ group: g.group, tasks: g.tasks, pass_at_k: g.pass_at_k, ci: g.ci })) : [],
       split: jr?.split ? { judged_samples: jr.split.judged_samples, subsets: jr.split.subsets } : null,
       usage: usageSummary(r.usage, r.samples),
+      analysis: analysisOverall(rep?.json, r.model, r.experiment),
     };
   });
   // The comparisons `report --compare` would make, offered as links (computed when opened).
@@ -233,6 +239,15 @@ export function overview(data: ViewData) {
     suggestions,
     cweGroups: [...groups].map(([group, tasks]) => ({ group, tasks })),
   };
+}
+
+/** The analyzer's agreement with the tests over all tasks of one result set (`run --analyze`). */
+function analysisOverall(json: JsonReport | undefined, model: string, experiment: string) {
+  const sa = json?.static_analysis;
+  const r = sa?.runs.find((x) => x.model === model && x.experiment === experiment);
+  const g = r?.subsets[0];
+  if (!sa || !r || !g) return null;
+  return { analyzer: sa.analyzer, basis: r.basis, n: g.n, agreement: g.agreement, kappa: g.kappa, flagged_rate: g.flagged_rate, bad_flagged_rate: g.bad_flagged_rate, good_flagged_rate: g.good_flagged_rate };
 }
 
 /**
@@ -534,6 +549,12 @@ function taskRun(r: RunInfo, taskId: string, selected: boolean) {
   };
 }
 
+function caseVerdict(cases: ResultLine['cases'] | null | undefined): 'secure' | 'vulnerable' | 'wrong' | null {
+  const j = judgeCases(cases ?? undefined);
+  if (!j.ran) return null;
+  return j.vulnerable ? 'vulnerable' : !j.functional ? 'wrong' : 'secure';
+}
+
 function findSample(data: ViewData, key: string, taskId: string, index: number) {
   const run = data.run(key);
   if (!run) throw new NotFound(`no run ${key}`);
@@ -551,7 +572,7 @@ export function sampleTextUrl(key: string, taskId: string, index: number, field:
  * One sample in full: its program highlighted, diffs against both references, outputs,
  * rounds. A big line is rendered off the request path and shown in part (sample-render.ts).
  */
-export async function sample(data: ViewData, key: string, taskId: string, index: number) {
+export async function sample(data: ViewData, key: string, taskId: string, index: number, analysis: AnalysisFile | null = null) {
   const { run, entry } = findSample(data, key, taskId, index);
   // A task outside the dataset: no references to compare with.
   const t = data.dataset.byId.get(taskId);
@@ -564,7 +585,22 @@ export async function sample(data: ViewData, key: string, taskId: string, index:
     unknown_task: !t,
     summary: sampleSummary(entry),
     ...body,
+    /**
+     * The verdict the test cases' roles give (score/'s rule), for samples without a soft-assert
+     * judgement: vulnerable when a security case failed, wrong when a functionality case did.
+     */
+    case_verdict: caseVerdict(body.cases),
+    /** From the run's analysis.jsonl (`run --analyze`): the analyzer's findings on this program. */
+    analysis: findingsFor(data, analysis, entry, run, t),
   };
+}
+
+/** Findings for a program read in the request (a big one is not read here: it is only noted). */
+function findingsFor(data: ViewData, analysis: AnalysisFile | null, entry: SampleEntry, run: RunInfo, task: Task | undefined) {
+  if (!analysis) return null;
+  if (!task) return { analyzer: analysis.header.analyzer, note: 'the task is not in the dataset', findings: [] };
+  if (entry.length > INLINE_BYTES) return { analyzer: analysis.header.analyzer, note: 'not shown for a sample this big', findings: [] };
+  return sampleFindings(analysis, data.readSample(entry), run.model, run.experiment, task);
 }
 
 export async function sampleFieldText(data: ViewData, key: string, taskId: string, index: number, field: TextField): Promise<Uint8Array> {

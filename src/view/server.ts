@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ViewData } from './data.js';
+import { loadAnalysis } from './analysis.js';
 import { tasksCsv } from './csv.js';
 import { compare, filterFromParams, meta, NotFound, overview, sample, sampleFieldText, sortFromParams, task, tasks } from './queries.js';
 import { TEXT_FIELDS } from './sample-render.js';
@@ -166,7 +167,9 @@ export function handler(data: ViewData, assets: Map<string, Asset>, allowedHosts
       if (p === '/api/sample') {
         const run = z.string().min(1).parse(q.get('run'));
         const id = z.string().min(1).parse(q.get('task'));
-        return json(req, res, 200, await sample(data, run, id, Index.parse(q.get('index'))));
+        const r = data.run(run);
+        const analysis = r && r.source.spec.samples ? await loadAnalysis(r.source.spec.dir) : null;
+        return json(req, res, 200, await sample(data, run, id, Index.parse(q.get('index')), analysis));
       }
       if (p === '/api/sample-text') {
         const run = z.string().min(1).parse(q.get('run'));

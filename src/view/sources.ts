@@ -28,3 +28,6 @@ export { fallbackModel } from '../score/tally.js';
 export { acceptResultLine, SampleRegister, type AcceptedLine } from '../score/accept.js';
 export { packageFile } from '../io/paths.js';
 export { lockState } from '../io/lock.js';
+export { readAnalysisFile, sha256, type AnalysisFile } from '../analyze/format.js';
+export { sampleKey } from '../core/sample.js';
+export { judgeCases } from '../score/case-judge.js';

@@ -17,9 +17,13 @@ export interface MatrixLine {
   experiment: string;
   solution: string;
   passed: boolean;
-  status: 'passed' | 'failed';
+  status: 'passed' | 'failed' | 'error';
   detail: string;
   duration_ms: number;
+  stderr_tail?: string;
+  usage?: { input_tokens: number; output_tokens: number };
+  latency_ms?: number;
+  cached?: boolean;
   cases?: { name: string; role: 'functionality' | 'security'; outcome: 'passed' | 'failed'; detail?: string }[];
 }
 

@@ -3,7 +3,7 @@
 // p-value, then the tasks where they differ, each opening both runs side by side.
 import { api, meta } from './api.js';
 import { go, href } from './router.js';
-import { badge, ci, h, pct } from './dom.js';
+import { badge, ci, h, pct, resultSetTitle } from './dom.js';
 
 /**
  * @typedef {import('../api-types.js').OverviewAnswer} OverviewAnswer
@@ -22,7 +22,7 @@ function runSelect(name, runs, value, params) {
     'select',
     {
       id: `pick-${name}`,
-      'aria-label': `run ${name.toUpperCase()}`,
+      'aria-label': `result set ${name.toUpperCase()}`,
       onchange: (/** @type {Event} */ e) => {
         const p = new URLSearchParams(params);
         p.set(name, /** @type {HTMLSelectElement} */ (e.target).value);
@@ -30,7 +30,7 @@ function runSelect(name, runs, value, params) {
       },
     },
     h('option', { value: '' }, 'choose a result set…'),
-    runs.map((r) => h('option', { value: r.key, selected: r.key === value }, `${r.model} · ${r.experiment}${r.multi ? ` · ${r.source}` : ''}`)),
+    runs.map((r) => h('option', { value: r.key, selected: r.key === value, title: resultSetTitle(r) }, `${r.model} · ${r.experiment}${r.multi ? ` · run ${r.source}` : ''}`)),
   );
 }
 
@@ -179,7 +179,7 @@ export async function comparePage(params) {
     differ: data.rows.filter((r) => r.diff !== 0).length,
     all: data.rows.length,
   };
-  const name = (/** @type {{ model: string, experiment: string }} */ r) => `${r.model} · ${r.experiment}`;
+  const name = (/** @type {{ model: string, experiment: string, source: string }} */ r) => `${r.model} · ${r.experiment}${multi ? ` · run ${r.source}` : ''}`;
   const sideBySide = new URLSearchParams();
   sideBySide.append('run', a);
   sideBySide.append('run', b);

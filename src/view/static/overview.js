@@ -58,12 +58,17 @@ function columns(data) {
   }
   cols.push({ id: 'broken', label: 'Broken', title: 'tasks whose own references disagree with their tests (dataset validate)', value: (r) => (overall(r)?.broken_tasks ?? null), num: true });
   cols.push({ id: 'statuses', label: 'Statuses', value: (r) => r.statuses.passed / Math.max(1, r.samples), bar: true });
+  if (data.runs.some((r) => r.analysis)) {
+    cols.push({ id: 'sa', label: 'Analyzer agrees', title: 'run --analyze: share of samples where the static analyzer and the tests agree (flagged = vulnerable with --split, else flagged = failed)', value: (r) => r.analysis?.agreement ?? null, pct: true });
+    cols.push({ id: 'kappa', label: 'κ', title: "Cohen's kappa between the analyzer's flag and the tests' verdict (0: chance agreement, 1: perfect)", value: (r) => (r.analysis?.kappa == null ? null : Number(r.analysis.kappa.toFixed(2))), num: true });
+  }
   if (data.runs.some((r) => r.usage.samples_with_usage)) {
     const tokens = (/** @type {number | null} */ v) => (v === null ? null : Math.round(v));
     cols.push({ id: 'tin', label: 'Tokens in', title: 'mean input tokens per sample (as the provider reported them)', value: (r) => tokens(r.usage.mean_input_tokens), num: true });
     cols.push({ id: 'tout', label: 'Tokens out', title: 'mean output tokens per sample', value: (r) => tokens(r.usage.mean_output_tokens), num: true });
   }
-  if (data.runs.some((r) => r.usage.mean_latency_ms !== null)) {
+  // Reference and replay answers take no time: a column of zeros would say nothing.
+  if (data.runs.some((r) => (r.usage.mean_latency_ms ?? 0) > 0)) {
     cols.push({ id: 'latency', label: 'Latency s', title: 'mean time per model request, in seconds (answers from the cache not counted)', value: (r) => (r.usage.mean_latency_ms === null ? null : Number((r.usage.mean_latency_ms / 1000).toFixed(2))), num: true });
   }
   return cols;
@@ -146,7 +151,7 @@ function runsTable(data, params, m) {
   const head = h(
     'tr',
     null,
-    h('th', { title: 'pick two runs to compare' }, ''),
+    h('th', { title: 'pick two result sets to compare' }, ''),
     cols.map((c) =>
       h(
         'th',
@@ -192,7 +197,7 @@ function runsTable(data, params, m) {
       ),
       cols.map((c) => {
         const v = c.value(r);
-        if (c.id === 'model') return h('td', null, h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key })), title: 'explore the tasks of this run' }, v));
+        if (c.id === 'model') return h('td', null, h('a', { href: href(['tasks'], new URLSearchParams({ run: r.key })), title: 'explore the tasks of this result set' }, v));
         if (c.bar) return h('td', null, statusBar(r.statuses, Math.max(1, r.samples), m.statuses));
         if (c.pct) {
           const iv = c.ci ? c.ci(r) : null;

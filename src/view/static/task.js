@@ -29,8 +29,11 @@ import { go, href, pick, replaceParams } from './router.js';
  */
 
 const MAX_CARDS = 6;
-/** @type {Record<string, string>} */
-const LABEL_CLS = { functional: 'l-functional', security: 'l-security', broken: 'l-broken', unlabelled: 'l-unlabelled' };
+/**
+ * The style of an assert label as the server names it (functional, security, broken, ...).
+ * @param {string | undefined} label
+ */
+const labelCls = (label) => (label ? `l-${label}` : '');
 
 /** Which sample each run shows: `s=RUNKEY~INDEX` entries in the URL. */
 /**
@@ -66,7 +69,7 @@ function labelMap(labels) {
 function testMarks(labels, failed) {
   /** @type {Map<number, Mark>} */
   const marks = new Map();
-  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: LABEL_CLS[label] ?? '', note: label, noteCls: LABEL_CLS[label] ?? '' });
+  for (const [line, label] of labelMap(labels)) marks.set(line, { cls: labelCls(label), note: label, noteCls: labelCls(label) });
   for (const line of failed) {
     const m = marks.get(line);
     marks.set(line, { cls: `${m ? m.cls : ''} failed`, note: `✗ failed${m ? ` · ${m.note}` : ''}`, noteCls: `fail ${m ? m.noteCls : ''}` });
@@ -157,7 +160,34 @@ function codeArea(sample, task, mode) {
   // A diff is null for a program shown in part (a big sample): the program alone is shown.
   if (mode === 'secure' && sample.diff.secure) return diffView(sample.diff.secure, task.secure, sample.program);
   if (mode === 'insecure' && sample.diff.insecure && task.insecure) return diffView(sample.diff.insecure, task.insecure, sample.program);
-  return codeView(sample.program);
+  return codeView(sample.program, findingMarks(sample));
+}
+
+/**
+ * The analyzer's findings on the program's lines (`run --analyze`), noted at each line's end.
+ * @param {SampleAnswer} sample
+ * @returns {Map<number, Mark>}
+ */
+function findingMarks(sample) {
+  /** @type {Map<number, Mark>} */
+  const marks = new Map();
+  for (const f of sample.analysis ? sample.analysis.findings : []) {
+    const m = marks.get(f.line);
+    const note = `${f.rule} ${f.severity.toLowerCase()}${f.cwe ? ` ${f.cwe}` : ''}`;
+    marks.set(f.line, { cls: 'finding', note: m ? `${m.note} · ${note}` : note, noteCls: 'finding' });
+  }
+  return marks;
+}
+
+/** @param {NonNullable<SampleAnswer['analysis']>} a */
+function findingsList(a) {
+  if (a.note) return h('p', { class: 'muted small' }, `${a.analyzer}: ${a.note}`);
+  if (!a.findings.length) return h('p', { class: 'muted small analysis-clean' }, `${a.analyzer}: no finding on this program.`);
+  return h(
+    'ul',
+    { class: 'plain small findings' },
+    a.findings.map((f) => h('li', { 'data-line': f.line }, badge(f.severity.toLowerCase(), f.severity === 'HIGH' ? 's-failed' : 'b-muted', `confidence ${f.confidence.toLowerCase()}`), h('code', null, f.rule), ` line ${f.line}${f.cwe ? ` · ${f.cwe}` : ''}: `, f.message)),
+  );
 }
 
 /**
@@ -215,7 +245,7 @@ function sampleBody(sample, task, ctx) {
       'div',
       { class: 'sample-head' },
       statusBadge(s.status),
-      verdictBadge(s.verdict),
+      s.verdict ? verdictBadge(s.verdict) : sample.case_verdict ? badge(sample.case_verdict, `v-${sample.case_verdict}`, 'from the roles of the test cases (functionality / security)') : null,
       h('span', { class: 'muted small' }, `sample ${s.index} · ${s.duration_ms} ms`),
       sample.from_completion ? badge('completion', 'b-muted', 'the program is the Problem followed by this completion') : null,
     ),
@@ -228,7 +258,7 @@ function sampleBody(sample, task, ctx) {
             h(
               'li',
               null,
-              badge(labels.get(line) || (line === sample.exception_line ? 'raised' : 'assert'), LABEL_CLS[labels.get(line) ?? ''] || 'b-muted'),
+              badge(labels.get(line) || (line === sample.exception_line ? 'raised' : 'assert'), labelCls(labels.get(line)) || 'b-muted'),
               ' ',
               h('span', { class: 'muted small' }, `Test line ${line}${line === sample.exception_line ? ' (the exception came from here)' : ''}: `),
               h('code', { class: 'failline' }, lineText(task.test, line)),
@@ -242,6 +272,7 @@ function sampleBody(sample, task, ctx) {
     sample.cases && sample.cases.length ? details(`Test cases (${sample.cases.filter((c) => c.outcome === 'passed').length} of ${sample.cases.length} passed)`, casesTable(sample.cases), { key: `${key}:cases`, open: !s.passed }) : null,
     toggle,
     codeBox,
+    sample.analysis ? details(`Static analysis (${sample.analysis.analyzer}): ${sample.analysis.note ?? `${sample.analysis.findings.length} finding${sample.analysis.findings.length === 1 ? '' : 's'}`}`, findingsList(sample.analysis), { key: `${key}:analysis`, open: sample.analysis.findings.length > 0 }) : null,
     sample.stdout_tail ? details('stdout (tail)', textBlock(sample.stdout_tail, 'out'), { key: `${key}:stdout` }) : null,
     sample.stderr_tail ? details('stderr (tail)', textBlock(sample.stderr_tail, 'err'), { key: `${key}:stderr`, open: !s.passed }) : null,
     sample.raw !== null ? details(['raw model answer', sample.extraction ? h('span', { class: 'muted small' }, ` · extraction: ${sample.extraction}`) : null], textBlock(sample.raw), { key: `${key}:raw` }) : null,

@@ -146,12 +146,15 @@ function taskRow(row, data, params, m) {
 
 /**
  * A header that sorts the table by its column (the order is kept in the URL, the server sorts).
+ * @param {Meta} m
  * @param {import('./dom.js').Child} label
  * @param {string} id
  * @param {URLSearchParams} params
  * @param {{ class?: string, title?: string }} [opts]
  */
-function sortHeader(label, id, params, opts = {}) {
+function sortHeader(m, label, id, params, opts = {}) {
+  // Only the columns the server sorts by get a sort button (its list comes from /api/meta).
+  if (!/** @type {readonly string[]} */ (m.sortKeys).includes(id) && !id.startsWith('rs:')) return h('th', { class: opts.class, title: opts.title }, label);
   const on = params.get('sort') === id;
   const desc = params.get('dir') === 'desc';
   return h(
@@ -195,16 +198,16 @@ function taskTable(data, params, m) {
         h(
           'tr',
           null,
-          sortHeader('Task', 'task', params, { class: 'sticky' }),
-          data.facets.benchmark.length > 1 ? sortHeader('Benchmark', 'benchmark', params) : null,
-          sortHeader('Subset', 'subset', params),
-          sortHeader('CWE', 'cwe', params),
-          sortHeader('Broken', 'broken', params, { title: 'tasks whose own references disagree with their tests' }),
-          sortHeader('Passed', 'passed', params, { class: 'num', title: 'samples that pass, over the selected result sets' }),
+          sortHeader(m, 'Task', 'task', params, { class: 'sticky' }),
+          data.facets.benchmark.length > 1 ? sortHeader(m, 'Benchmark', 'benchmark', params) : null,
+          sortHeader(m, 'Subset', 'subset', params),
+          sortHeader(m, 'CWE', 'cwe', params),
+          sortHeader(m, 'Broken', 'broken', params, { title: 'tasks whose own references disagree with their tests' }),
+          sortHeader(m, 'Passed', 'passed', params, { class: 'num', title: 'samples that pass, over the selected result sets' }),
           h('th', null, 'Statuses'),
-          sortHeader('Verdicts', 'vulnerable', params, { title: 'secure / vulnerable / wrong samples (sorts by vulnerable)' }),
+          sortHeader(m, 'Verdicts', 'vulnerable', params, { title: 'secure / vulnerable / wrong samples (sorts by vulnerable)' }),
           data.runs.map((r) =>
-            sortHeader(h('span', null, `${r.model} · ${shortExperiment(r.experiment)}${multiSource ? ` · ${r.source}` : ''}`), `rs:${r.key}`, params, { class: 'rot', title: resultSetTitle(r) }),
+            sortHeader(m, h('span', null, `${r.model} · ${shortExperiment(r.experiment)}${multiSource ? ` · ${r.source}` : ''}`), `rs:${r.key}`, params, { class: 'rot', title: resultSetTitle(r) }),
           ),
         ),
       ),
