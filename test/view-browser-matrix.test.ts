@@ -192,6 +192,8 @@ describeWithDataset('codeseceval view: several benchmarks', () => {
       await expect.poll(() => card.locator('.sample').count()).toBe(1);
       // Sample 0 of model-01 on the first SALLM task (j = 2) fails: (1 + 2 + 0) % 3 === 0 passes, so pick sample 1.
       await card.locator('.chip[data-index="1"]').click();
+      // Sample 0 (passed) also has a cases table, folded: wait for sample 1's, which is open.
+      await expect.poll(() => card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('failed');
       await expect.poll(() => card.locator('table.cases tbody tr').count()).toBe(2);
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('security');
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('failed');
