@@ -309,19 +309,8 @@ function span(opts: ReadJsonlOptions): { to: number; splitter: LineSplitter } {
 const openFlags = (opts: ReadJsonlOptions) => constants.O_RDONLY | (opts.noFollow ? constants.O_NOFOLLOW : 0);
 
 export function* scanJsonlSync<T>(file: string, schema: z.ZodType<T>, opts: InternalOptions = {}): Generator<WithText<T>> {
-  let fd: number;
+  const fd = openSyncChecked(file, opts);
   try {
-    fd = openSync(file, openFlags(opts));
-  } catch (e) {
-    throw openError(file, e);
-  }
-  try {
-    try {
-      if (fstatSync(fd).isDirectory()) throw new FileError(`${file}: is a directory, not a file`, file);
-    } catch (e) {
-      if (e instanceof FileError) throw e;
-      throw readError(file, e);
-    }
     const size = opts.chunkSize ?? DEFAULT_CHUNK;
     const { to, splitter } = span(opts);
     let pos = opts.from?.offset ?? 0;

@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { vi } from 'vitest';
 
@@ -31,4 +33,28 @@ export async function runCliInProcess(register: (program: Command) => void, argv
     err.mockRestore();
     process.exitCode = before;
   }
+}
+
+export interface CliChild {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/**
+ * The real CLI in a child process, as a user runs it; the child is added to `children` so
+ * the test's cleanup can kill what is still running.
+ */
+export function spawnCli(args: string[], env: Record<string, string>, children: ChildProcess[]): CliChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: path.resolve('.'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, done };
 }
