@@ -8,7 +8,7 @@ import type { Experiment } from '../src/core/experiments.js';
 import type { Dataset, Task } from '../src/core/task.js';
 import { evaluateSamples } from '../src/evaluate/evaluate.js';
 import { generateSamples } from '../src/generate/generate.js';
-import { type FakeServer, type RecordedRequest, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
+import { type FakeServer, type RecordedRequest, messagesOf, promptOf, startFakeOpenAI } from './helpers/fake-openai.js';
 import { CWEVAL_DIR, SALLM_DIR, describeWithCweval, describeWithSallm } from './helpers/datasets.js';
 
 /**
@@ -120,6 +120,19 @@ describeWithSallm('SALLM end to end', () => {
     for (const model of ['openai:module-coder', 'openai:function-coder', 'openai-completions:base-coder']) {
       const rs = await run(ds, `sallm-${model.split(':')[1]}`, model, TASKS);
       expect(caseSummary(rs), model).toEqual(insecure);
+    }
+  });
+
+  it("chat models get SALLM's own prompt: the task's prompt itself as the user message, code asked for in a system message", () => {
+    const firsts = server.requests.filter((r) => r.body?.model === 'module-coder' && Array.isArray(r.body?.messages));
+    const byTask = new Map(firsts.map((r) => [taskOf(r).id, messagesOf(r)]));
+    expect([...byTask.keys()].sort()).toEqual([...TASKS].sort());
+    for (const id of TASKS) {
+      const [system, user, ...rest] = byTask.get(id)!;
+      expect(rest).toEqual([]);
+      expect(system!.role).toBe('system');
+      expect(system!.content).toMatch(/code only/);
+      expect(user).toEqual({ role: 'user', content: ds.tasks.find((t) => t.id === id)!.problem });
     }
   });
 

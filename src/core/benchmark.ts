@@ -53,6 +53,11 @@ export interface Benchmark {
   /** Third-party modules its code imports, by top-level name. */
   readonly modules: Readonly<Record<string, ModuleSource>>;
   readonly protocol: TestProtocol;
+  /**
+   * A folder of its own `<experiment>.<style>.txt` prompt templates, used instead of the
+   * built-in ones for its tasks (a user's --prompt-template still wins), or undefined.
+   */
+  readonly prompts?: string;
   /** Whether its tasks carry a secure / an insecure reference program (`reference:secure`, `reference:insecure`). */
   readonly references: { readonly secure: boolean; readonly insecure: boolean };
   /** Whether the file or folder at `location` (absolute, existing) is in this benchmark's layout. */

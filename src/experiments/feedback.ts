@@ -7,8 +7,7 @@ import { feedbackExperimentName, FEEDBACK_KINDS, type FeedbackKind, PAPER_EXPERI
 import type { ChatTurn, Prompt, Usage } from '../core/model.js';
 import type { SampleRound } from '../core/sample.js';
 import type { Task } from '../core/task.js';
-import { loadTemplates } from '../prompts/load.js';
-import { answerOnce, promptFor, refuseMissingFields } from './single-shot.js';
+import { answerOnce, promptFor, templatesFor } from './single-shot.js';
 import { findingsReport, type FeedbackPlaceholder, type FeedbackTemplate, loadFeedbackTemplate, renderFeedback, testReport } from './feedback-text.js';
 import type { ExperimentContext, ExperimentStrategy, PreparedExperiment, PrepareSetup, SampleDraft } from './types.js';
 
@@ -71,14 +70,13 @@ export function feedbackRepair(kind: FeedbackKind): ExperimentStrategy {
         throw new UserError(`--feedback-base: "${base}" is not a single-shot experiment (use ${PAPER_EXPERIMENTS.join(', ')})`);
       }
       // A single template file (--prompt-template FILE) is round 0's prompt; a folder may hold both.
-      const first = loadTemplates([base], 'chat', setup.override).get(base)!;
-      refuseMissingFields(base, first, setup.tasks);
+      const first = templatesFor(base, 'chat', setup.override, setup.tasks);
       const required: FeedbackPlaceholder[] = [...(rules.analyzer ? (['findings'] as const) : []), ...(rules.tests ? (['test_results'] as const) : [])];
       const turn = loadFeedbackTemplate(kind, setup.override, required);
       const analyzer = rules.analyzer ? setup.analyzer : null;
       return {
-        firstPrompt: (task) => promptFor(first, task),
-        run: (ctx) => runLoop(ctx, { kind, rules, base, rounds: setup.rounds, first: promptFor(first, ctx.task), turn, analyzer }),
+        firstPrompt: (task) => promptFor(first(task), task),
+        run: (ctx) => runLoop(ctx, { kind, rules, base, rounds: setup.rounds, first: promptFor(first(ctx.task), ctx.task), turn, analyzer }),
       };
     },
   };

@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import type { Prompt, SamplingParams } from '../core/model.js';
 import type { Task } from '../core/task.js';
 import { loadTemplates } from '../prompts/load.js';
-import { missingFields, renderPrompt, type Template } from '../prompts/template.js';
+import { missingFields, renderPrompt, type Template, type TemplateStyle } from '../prompts/template.js';
 import { scanLines, topLevelSegments } from '../text/python-text.js';
 import type { ExperimentContext, ExperimentStrategy, PreparedExperiment, PrepareSetup, SampleDraft } from './types.js';
 
@@ -36,6 +36,39 @@ export function refuseMissingFields(experiment: string, template: Template, task
   );
 }
 
+function ownPromptsOf(task: Task): { name: string; dir: string } | undefined {
+  try {
+    const b = benchmarkForTask(task);
+    return b.prompts ? { name: b.kind, dir: b.prompts } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The template of `experiment` for each task: its benchmark's own when it has one (SALLM's
+ * prompts are sent the way SALLM sends them), else the shared one; a user's
+ * --prompt-template wins over both. Tasks lacking a field the template needs are refused here.
+ */
+export function templatesFor(experiment: string, style: TemplateStyle, override: string | undefined, tasks: readonly Task[]): (task: Task) => Template {
+  const shared = loadTemplates([experiment], style, override).get(experiment)!;
+  const own = new Map<string, Template>();
+  const groups = new Map<Template, Task[]>();
+  const pick = (task: Task): Template => {
+    const prompts = ownPromptsOf(task);
+    if (!prompts) return shared;
+    let t = own.get(prompts.name);
+    if (!t) own.set(prompts.name, (t = loadTemplates([experiment], style, override, prompts).get(experiment)!));
+    return t;
+  };
+  for (const task of tasks) {
+    const t = pick(task);
+    groups.set(t, [...(groups.get(t) ?? []), task]);
+  }
+  for (const [t, group] of groups) refuseMissingFields(experiment, t, group);
+  return pick;
+}
+
 /** A prepared template: the first prompt of every task, with stops for completions that end inside the entry point. */
 export function promptFor(template: Template, task: Task): { prompt: Prompt; template: string; stop?: string[] } {
   const prompt = renderPrompt(template, task);
@@ -53,12 +86,11 @@ export function singleShot(name: string, problemOf: (task: Task) => string = (t)
     name,
     needs: { executor: false, analyzer: false },
     prepare(setup: PrepareSetup): PreparedExperiment {
-      const template = loadTemplates([name], setup.style, setup.override).get(name)!;
-      refuseMissingFields(name, template, setup.tasks);
+      const templateOf = templatesFor(name, setup.style, setup.override, setup.tasks);
       return {
-        firstPrompt: (task) => promptFor(template, task),
+        firstPrompt: (task) => promptFor(templateOf(task), task),
         async run(ctx: ExperimentContext): Promise<SampleDraft> {
-          const first = promptFor(template, ctx.task);
+          const first = promptFor(templateOf(ctx.task), ctx.task);
           return answerOnce(ctx, first.prompt, first.template, first.stop, problemOf(ctx.task));
         },
       };

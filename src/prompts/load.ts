@@ -20,12 +20,19 @@ function readTemplate(file: string, style: TemplateStyle, name: string): Templat
   return parseTemplate(text, style, name, file);
 }
 
+/** A benchmark's own template folder, with the name its templates are known by ("sallm"). */
+export interface BenchmarkPrompts {
+  name: string;
+  dir: string;
+}
+
 /**
  * The template for each experiment. `override` (--prompt-template) is a file, used for the
  * one experiment being run, or a folder holding `<experiment>.<style>.txt` files; experiments
- * it has no file for keep the built-in template.
+ * it has no file for take the benchmark's own template when `benchmark` has one, else the
+ * built-in template.
  */
-export function loadTemplates(experiments: Experiment[], style: TemplateStyle, override?: string): Map<Experiment, Template> {
+export function loadTemplates(experiments: Experiment[], style: TemplateStyle, override?: string, benchmark?: BenchmarkPrompts): Map<Experiment, Template> {
   const out = new Map<Experiment, Template>();
   const overrideIsDir = override !== undefined && existsSync(override) && statSync(override).isDirectory();
   if (override !== undefined && !existsSync(override)) throw new UserError(`--prompt-template: no such file or folder: ${override}`);
@@ -41,7 +48,9 @@ export function loadTemplates(experiments: Experiment[], style: TemplateStyle, o
       continue;
     }
     const custom = overrideIsDir ? path.join(override, fileName) : null;
+    const own = benchmark ? path.join(benchmark.dir, fileName) : null;
     if (custom && existsSync(custom)) out.set(exp, readTemplate(custom, style, path.resolve(custom)));
+    else if (own && existsSync(own)) out.set(exp, readTemplate(own, style, `${benchmark!.name}/${exp}.${style}`));
     else out.set(exp, readTemplate(packageFile('prompts', fileName), style, `${exp}.${style}`));
   }
   return out;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Benchmark, SampleCode } from '../../core/benchmark.js';
 import type { ExecJob, FixtureSet } from '../../core/exec.js';
 import type { Task } from '../../core/task.js';
+import { packageFile } from '../../io/paths.js';
 import { readFixtureSet } from '../fixtures.js';
 import { filesBelow } from '../load-shared.js';
 import { SALLM_FOLDER, SALLM_TECHNIQUES, isSallmFolder, sallmBase, isSallmTaskFile, loadSallm, modulesIn, sallmTestFile } from './load.js';
@@ -20,6 +21,9 @@ export const sallm: Benchmark = {
   fetch: { manifest: SALLM_MANIFEST, urlEnv: null },
   modules: SALLM_MODULES,
   protocol: 'unittest',
+  // SALLM's own scripts send the prompt itself as the user message (Generation/gpt_model.py)
+  // and ask for code only in a system message (its Gemini and Ollama scripts).
+  prompts: packageFile('benchmarks', 'sallm', 'prompts'),
   references: { secure: false, insecure: true },
   recognises: (abs) => isSallmFolder(abs),
   load: (abs) => loadSallm(abs),

@@ -6,6 +6,9 @@ import type { Benchmark } from '../../../src/core/benchmark.js';
 import { UserError } from '../../../src/core/errors.js';
 import type { ExecJob, FixtureSet } from '../../../src/core/exec.js';
 import { Task, type Dataset } from '../../../src/core/task.js';
+import { PAPER_EXPERIMENTS } from '../../../src/core/experiments.js';
+import { loadTemplates } from '../../../src/prompts/load.js';
+import { missingFields, renderPrompt } from '../../../src/prompts/template.js';
 
 /**
  * What every benchmark must do, whatever its file layout: one suite, run once per entry of
@@ -168,6 +171,24 @@ export function benchmarkContract(name: string, make: () => Benchmark, data: Ben
         expect(bench.program(t, { solution })).toBe(solution);
         expect(bench.program(t, { completion: '    return 1\n' })).toBe(t.problem + '    return 1\n');
         expect(bench.program(t, { completion: '' })).toBe(t.problem);
+      }
+    });
+
+    it('has prompt templates of its own only as <experiment>.<style>.txt files that render for every task', () => {
+      if (bench.prompts === undefined) return;
+      const files = readdirSync(bench.prompts);
+      expect(files.length, `${bench.prompts} is empty`).toBeGreaterThan(0);
+      for (const file of files) {
+        const m = /^(.+)\.(chat|completion)\.txt$/.exec(file);
+        expect(m, file).not.toBeNull();
+        expect(PAPER_EXPERIMENTS, file).toContain(m![1]);
+        const t = loadTemplates([m![1]!], m![2] as 'chat' | 'completion', undefined, { name: bench.kind, dir: bench.prompts }).get(m![1]!)!;
+        expect(t.name).toBe(`${bench.kind}/${m![1]}.${m![2]}`);
+        for (const task of dataset().tasks) {
+          if (missingFields(t, task).length) continue;
+          const p = renderPrompt(t, task);
+          expect(p.style === 'chat' ? p.user : p.text, task.id).toBeTruthy();
+        }
       }
     });
 
