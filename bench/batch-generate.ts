@@ -14,18 +14,16 @@ import { loadDataset } from '../src/benchmarks/index.js';
 import { PAPER_EXPERIMENTS } from '../src/core/experiments.js';
 import { generateSamples } from '../src/generate/generate.js';
 import { PACKAGE_ROOT } from '../src/io/paths.js';
+import { benchFlags, countFlag } from './args.js';
 import { startFakeBatchServer, userTextOf } from '../test/helpers/fake-batch.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i !== -1 ? process.argv[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
-  const dir = arg('--dataset') ?? process.env.CODESECEVAL_DATASET ?? path.join(PACKAGE_ROOT, '..', 'shared', 'datasets', 'codeseceval');
+  const flags = benchFlags({ dataset: { type: 'string' }, n: { type: 'string' }, 'max-requests': { type: 'string' }, keep: { type: 'boolean' } });
+  const dir = flags.dataset ?? process.env.CODESECEVAL_DATASET ?? path.join(PACKAGE_ROOT, '..', 'shared', 'datasets', 'codeseceval');
   const dataset = loadDataset(dir);
-  const n = Number(arg('--n') ?? 10);
-  const maxRequests = arg('--max-requests');
+  const n = countFlag(flags.n, '--n', 10);
+  const maxRequests = flags['max-requests'];
   const problems = dataset.tasks.map((t) => [t.problem.trim(), t] as const);
   const server = await startFakeBatchServer('openai', {
     answer: (body) => {
@@ -72,7 +70,7 @@ async function main(): Promise<void> {
     if (!ok) process.exitCode = 1;
   } finally {
     await server.close();
-    if (process.argv.includes('--keep')) process.stdout.write(`kept ${outDir}\n`);
+    if (flags.keep) process.stdout.write(`kept ${outDir}\n`);
     else rmSync(outDir, { recursive: true, force: true });
   }
 }

@@ -14,6 +14,7 @@ import { loadDataset } from '../src/benchmarks/index.js';
 import type { Dataset, Task } from '../src/core/task.js';
 import { generateSamples } from '../src/generate/generate.js';
 import { PACKAGE_ROOT } from '../src/io/paths.js';
+import { benchFlags, countFlag } from './args.js';
 import { type FakeReply, type RecordedRequest, promptOf, startFakeOpenAI } from '../test/helpers/fake-openai.js';
 
 export interface SoakOptions {
@@ -109,17 +110,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakFigures> {
   };
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i !== -1 ? process.argv[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
-  const dir = arg('--dataset') ?? process.env.CODESECEVAL_DATASET ?? path.join(PACKAGE_ROOT, '..', 'shared', 'datasets', 'codeseceval');
+  const flags = benchFlags({ dataset: { type: 'string' }, n: { type: 'string' }, concurrency: { type: 'string' }, keep: { type: 'boolean' } });
+  const dir = flags.dataset ?? process.env.CODESECEVAL_DATASET ?? path.join(PACKAGE_ROOT, '..', 'shared', 'datasets', 'codeseceval');
   const dataset = loadDataset(dir);
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'cse-soak-'));
-  const n = Number(arg('--n') ?? 2);
-  const concurrency = Number(arg('--concurrency') ?? 8);
+  const n = countFlag(flags.n, '--n', 2);
+  const concurrency = countFlag(flags.concurrency, '--concurrency', 8);
   try {
     const f = await runSoak({ dataset, n, concurrency, retryAfter: '1', outDir });
     const rows: [string, string | number][] = [
@@ -137,7 +135,7 @@ async function main(): Promise<void> {
     process.stdout.write(ok ? 'OK: every sample exactly once\n' : 'FAILED: samples lost, failed or duplicated\n');
     if (!ok) process.exitCode = 1;
   } finally {
-    if (process.argv.includes('--keep')) process.stdout.write(`kept ${outDir}\n`);
+    if (flags.keep) process.stdout.write(`kept ${outDir}\n`);
     else rmSync(outDir, { recursive: true, force: true });
   }
 }
