@@ -63,11 +63,16 @@ describeWithDataset('codeseceval view in a browser', () => {
     expect(await secure.innerText()).toContain('80.0');
     expect(await page.locator(`table.runs tr[data-run="${INSECURE}"]`).innerText()).toMatch(/\b0\.0\b/);
     // Sorting by pass@1, best first, then worst first; the order is in the URL.
+    // Each click re-renders the page: wait for the new page's header (its arrow) before the next
+    // click, which the old page's button would answer by sorting the same way again.
+    const sorted = () => page.locator('button.sort.on').allTextContents();
     await page.locator('button.sort', { hasText: 'pass@1' }).click();
-    await expect.poll(() => rows.first().getAttribute('data-run')).toBe(SECURE);
+    await expect.poll(() => sorted()).toEqual(['pass@1 ▼']);
+    expect(await rows.first().getAttribute('data-run')).toBe(SECURE);
     expect(page.url()).toContain('sort=p1');
     await page.locator('button.sort', { hasText: 'pass@1' }).click();
-    await expect.poll(() => rows.last().getAttribute('data-run')).toBe(SECURE);
+    await expect.poll(() => sorted()).toEqual(['pass@1 ▲']);
+    expect(await rows.last().getAttribute('data-run')).toBe(SECURE);
     expect(await page.locator('table.heat tbody tr').count()).toBe(4);
     await page.screenshot({ path: path.join(SHOTS, 'overview.png'), fullPage: true });
     await page.close();
