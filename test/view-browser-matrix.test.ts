@@ -9,7 +9,10 @@ import { CODESECEVAL_DIR, describeWithDataset, describeWithSallm, SALLM_DIR } fr
 import { tempDir } from './helpers/report.js';
 import { passes, writeMatrixRun } from './helpers/view-matrix.js';
 import { startViewer, VIEW_TASKS, type Viewer } from './helpers/view-run.js';
+import { patientPolls } from './helpers/browser-waits.js';
 
+
+patientPolls();
 const CHROMIUM = process.env.CODESECEVAL_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots for a person to look at (not compared by the test). */
 const SHOTS = process.env.CODESECEVAL_VIEW_SHOTS ?? path.join(os.tmpdir(), 'view-shots');

@@ -7,7 +7,10 @@ import { loadDataset } from '../src/benchmarks/index.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 import { tempDir } from './helpers/report.js';
 import { INJECTED, INJECTED_TASK, makeReferenceRun, startViewer, writeInjectedRun, type Viewer } from './helpers/view-run.js';
+import { patientPolls } from './helpers/browser-waits.js';
 
+
+patientPolls();
 const CHROMIUM = process.env.CODESECEVAL_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of the main pages, for a person to look at (not compared by the test). */
 const SHOTS = process.env.CODESECEVAL_VIEW_SHOTS ?? path.join(os.tmpdir(), 'view-shots');
