@@ -106,17 +106,23 @@ describeWithDataset('codeseceval view in a browser', () => {
     expect(await insecure.locator('.fails .badge.l-security').count()).toBeGreaterThan(0);
     expect(await page.locator('.test-box .ln.l-security').count()).toBeGreaterThan(0);
 
+    // Each toggle redraws the sample: wait for the redrawn one (its toggle shows the mode), not
+    // for a count the previous drawing could also have.
+    const mode = () => insecure.locator('button.diff-mode.on').evaluateAll((b) => b.map((x) => x.getAttribute('data-mode')));
     await insecure.locator('button.diff-mode[data-mode="secure"]').click();
-    await expect.poll(() => insecure.locator('.code.diff .ln.add').count()).toBeGreaterThan(0);
+    await expect.poll(() => mode()).toEqual(['secure']);
+    expect(await insecure.locator('.code.diff .ln.add').count()).toBeGreaterThan(0);
     expect(await insecure.locator('.code.diff .ln.del').count()).toBeGreaterThan(0);
     expect(page.url()).toContain('diff=secure');
     await page.screenshot({ path: path.join(SHOTS, 'task-diff.png'), fullPage: true });
 
     await insecure.locator('button.diff-mode[data-mode="insecure"]').click();
-    await expect.poll(() => insecure.locator('.code.diff .ln.same').count()).toBe(1);
+    await expect.poll(() => mode()).toEqual(['insecure']);
+    expect(await insecure.locator('.code.diff .ln.same').count()).toBe(1);
     expect(await insecure.locator('.code.diff .ln.add, .code.diff .ln.del').count()).toBe(0);
     await insecure.locator('button.diff-mode[data-mode="none"]').click();
-    await expect.poll(() => insecure.locator('.code.diff').count()).toBe(0);
+    await expect.poll(() => mode()).toEqual(['none']);
+    expect(await insecure.locator('.code.diff').count()).toBe(0);
     await page.close();
   });
 
