@@ -9,7 +9,10 @@ import { CODESECEVAL_DIR, describeWithDataset, describeWithSallm, SALLM_DIR } fr
 import { tempDir } from './helpers/report.js';
 import { passes, writeMatrixRun } from './helpers/view-matrix.js';
 import { startViewer, VIEW_TASKS, type Viewer } from './helpers/view-run.js';
+import { patientPolls } from './helpers/browser-waits.js';
 
+
+patientPolls();
 const CHROMIUM = process.env.CODESECEVAL_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots for a person to look at (not compared by the test). */
 const SHOTS = process.env.CODESECEVAL_VIEW_SHOTS ?? path.join(os.tmpdir(), 'view-shots');
@@ -96,21 +99,30 @@ describeWithDataset('codeseceval view: eleven result sets in two run folders of 
       const want = [...FOLDER_A, ...FOLDER_B].map((m) => `${[0, 1, 2, 3].filter((s) => passes(m.index, j, s)).length}/${N}`);
       expect(cells).toEqual(want);
     }
+    // The sort buttons the page shows as on, with their direction: a click re-renders the page, and
+    // the next click must reach the new page's button, not the old one (which sorts the same way again).
+    const sorted = () => page.locator('th[aria-sort] button.sort.on').evaluateAll((b) => b.map((x) => `${x.getAttribute('data-sort')} ${x.parentElement?.getAttribute('aria-sort')}`));
     // Sort by one result set, best first: its 2/4 tasks come first.
-    await page.locator(`th.rot button[data-sort="rs:${key('good', 'model-01')}"]`).click();
-    await page.locator(`th.rot button[data-sort="rs:${key('good', 'model-01')}"]`).click();
-    await expect.poll(() => page.url()).toContain('dir=desc');
+    const rs = `rs:${key('good', 'model-01')}`;
+    await page.locator(`th.rot button[data-sort="${rs}"]`).click();
+    await expect.poll(() => sorted()).toEqual([`${rs} ascending`]);
+    await page.locator(`th.rot button[data-sort="${rs}"]`).click();
+    await expect.poll(() => sorted()).toEqual([`${rs} descending`]);
+    expect(page.url()).toContain('dir=desc');
     const best = VIEW_TASKS.filter((_, j) => passes(1, j, 0));
     await expect.poll(() => rows.evaluateAll((tr) => tr.map((x) => x.getAttribute('data-task')))).toEqual([...datasetOrder(best), ...datasetOrder(VIEW_TASKS.filter((t) => !best.includes(t)))]);
     // By task ID (numbers in IDs by value: CWE-79 before CWE-276), then reversed.
     await page.locator('button[data-sort="task"]').click();
+    await expect.poll(() => sorted()).toEqual(['task ascending']);
     await expect.poll(() => rows.first().getAttribute('data-task')).toBe([...VIEW_TASKS].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))[0]);
     await page.locator('button[data-sort="task"]').click();
+    await expect.poll(() => sorted()).toEqual(['task descending']);
     await expect.poll(() => rows.first().getAttribute('data-task')).toBe([...VIEW_TASKS].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1));
     // Every other sortable header is one the server sorts by.
     for (const id of await page.locator('thead button[data-sort]:not([data-sort^="rs:"])').evaluateAll((b) => b.map((x) => x.getAttribute('data-sort')!))) {
       await page.locator(`button[data-sort="${id}"]`).click();
-      await expect.poll(() => page.url()).toContain(`sort=${id}`);
+      await expect.poll(() => sorted()).toEqual([`${id} ascending`]);
+      expect(page.url()).toContain(`sort=${id}`);
       await expect.poll(() => rows.count()).toBe(VIEW_TASKS.length);
       expect(await page.locator('main .error').count()).toBe(0);
     }
@@ -192,9 +204,10 @@ describeWithDataset('codeseceval view: several benchmarks', () => {
       await expect.poll(() => card.locator('.sample').count()).toBe(1);
       // Sample 0 of model-01 on the first SALLM task (j = 2) fails: (1 + 2 + 0) % 3 === 0 passes, so pick sample 1.
       await card.locator('.chip[data-index="1"]').click();
-      // Sample 0 (passed) also has a cases table, folded: wait for sample 1's, which is open.
-      await expect.poll(() => card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('failed');
-      await expect.poll(() => card.locator('table.cases tbody tr').count()).toBe(2);
+      // Sample 0 (passed) also has a cases table, folded: wait for sample 1 itself.
+      const chosen = `${await card.getAttribute('data-run')}~1`;
+      await expect.poll(() => card.locator('.sample').evaluateAll((s) => s.map((x) => x.getAttribute('data-sample')))).toEqual([chosen]);
+      expect(await card.locator('table.cases tbody tr').count()).toBe(2);
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('security');
       expect(await card.locator('tr[data-case="test_vulnerability"]').innerText()).toContain('failed');
       expect(await card.locator('tr[data-case="test_correctness"]').innerText()).toContain('functional');

@@ -7,7 +7,10 @@ import { loadDataset } from '../src/benchmarks/index.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 import { tempDir } from './helpers/report.js';
 import { INJECTED, INJECTED_TASK, makeReferenceRun, startViewer, writeInjectedRun, type Viewer } from './helpers/view-run.js';
+import { patientPolls } from './helpers/browser-waits.js';
 
+
+patientPolls();
 const CHROMIUM = process.env.CODESECEVAL_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of the main pages, for a person to look at (not compared by the test). */
 const SHOTS = process.env.CODESECEVAL_VIEW_SHOTS ?? path.join(os.tmpdir(), 'view-shots');
@@ -63,11 +66,16 @@ describeWithDataset('codeseceval view in a browser', () => {
     expect(await secure.innerText()).toContain('80.0');
     expect(await page.locator(`table.runs tr[data-run="${INSECURE}"]`).innerText()).toMatch(/\b0\.0\b/);
     // Sorting by pass@1, best first, then worst first; the order is in the URL.
+    // Each click re-renders the page: wait for the new page's header (its arrow) before the next
+    // click, which the old page's button would answer by sorting the same way again.
+    const sorted = () => page.locator('button.sort.on').allTextContents();
     await page.locator('button.sort', { hasText: 'pass@1' }).click();
-    await expect.poll(() => rows.first().getAttribute('data-run')).toBe(SECURE);
+    await expect.poll(() => sorted()).toEqual(['pass@1 ▼']);
+    expect(await rows.first().getAttribute('data-run')).toBe(SECURE);
     expect(page.url()).toContain('sort=p1');
     await page.locator('button.sort', { hasText: 'pass@1' }).click();
-    await expect.poll(() => rows.last().getAttribute('data-run')).toBe(SECURE);
+    await expect.poll(() => sorted()).toEqual(['pass@1 ▲']);
+    expect(await rows.last().getAttribute('data-run')).toBe(SECURE);
     expect(await page.locator('table.heat tbody tr').count()).toBe(4);
     await page.screenshot({ path: path.join(SHOTS, 'overview.png'), fullPage: true });
     await page.close();
@@ -98,17 +106,23 @@ describeWithDataset('codeseceval view in a browser', () => {
     expect(await insecure.locator('.fails .badge.l-security').count()).toBeGreaterThan(0);
     expect(await page.locator('.test-box .ln.l-security').count()).toBeGreaterThan(0);
 
+    // Each toggle redraws the sample: wait for the redrawn one (its toggle shows the mode), not
+    // for a count the previous drawing could also have.
+    const mode = () => insecure.locator('button.diff-mode.on').evaluateAll((b) => b.map((x) => x.getAttribute('data-mode')));
     await insecure.locator('button.diff-mode[data-mode="secure"]').click();
-    await expect.poll(() => insecure.locator('.code.diff .ln.add').count()).toBeGreaterThan(0);
+    await expect.poll(() => mode()).toEqual(['secure']);
+    expect(await insecure.locator('.code.diff .ln.add').count()).toBeGreaterThan(0);
     expect(await insecure.locator('.code.diff .ln.del').count()).toBeGreaterThan(0);
     expect(page.url()).toContain('diff=secure');
     await page.screenshot({ path: path.join(SHOTS, 'task-diff.png'), fullPage: true });
 
     await insecure.locator('button.diff-mode[data-mode="insecure"]').click();
-    await expect.poll(() => insecure.locator('.code.diff .ln.same').count()).toBe(1);
+    await expect.poll(() => mode()).toEqual(['insecure']);
+    expect(await insecure.locator('.code.diff .ln.same').count()).toBe(1);
     expect(await insecure.locator('.code.diff .ln.add, .code.diff .ln.del').count()).toBe(0);
     await insecure.locator('button.diff-mode[data-mode="none"]').click();
-    await expect.poll(() => insecure.locator('.code.diff').count()).toBe(0);
+    await expect.poll(() => mode()).toEqual(['none']);
+    expect(await insecure.locator('.code.diff').count()).toBe(0);
     await page.close();
   });
 

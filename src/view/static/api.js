@@ -19,14 +19,16 @@ export function setSeenVersion(v) {
 }
 
 /**
- * GET /api/PATH?PARAMS as JSON; a non-2xx answer throws its `error` text.
+ * GET /api/PATH?PARAMS as JSON; a non-2xx answer throws its `error` text. `signal` drops a
+ * request whose answer is no longer wanted (it then throws an AbortError).
  * @param {string} path
  * @param {URLSearchParams} [params]
+ * @param {AbortSignal} [signal]
  * @returns {Promise<any>}
  */
-export async function api(path, params) {
+export async function api(path, params, signal) {
   const q = params ? `?${params.toString()}` : '';
-  const res = await fetch(`/api/${path}${q}`, { headers: { Accept: 'application/json' } });
+  const res = await fetch(`/api/${path}${q}`, { headers: { Accept: 'application/json' }, signal });
   let body;
   try {
     body = await res.json();

@@ -13,6 +13,13 @@ const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const live = /** @type {HTMLElement} */ (document.getElementById('live'));
 /** The render in flight; an older one that finishes late is dropped. */
 let rendering = {};
+/**
+ * Clicks and typing on the page shown. A live refresh builds the new page from the URL it read
+ * when it started; if the user acted on the old page meanwhile (chose a sample, ...), that page
+ * is stale before it is shown, and the refresh starts again from the URL as it is now.
+ */
+let actions = 0;
+for (const type of ['click', 'input', 'change']) main.addEventListener(type, () => actions++, true);
 
 /** @param {{ refresh?: boolean }} [opts] */
 async function render({ refresh = false } = {}) {
@@ -24,6 +31,7 @@ async function render({ refresh = false } = {}) {
   const scroll = refresh ? window.scrollY : 0;
   const token = {};
   rendering = token;
+  const acted = actions;
   try {
     let page;
     if (name === 'overview') page = await overviewPage(params);
@@ -32,6 +40,7 @@ async function render({ refresh = false } = {}) {
     else if (name === 'compare') page = await comparePage(params);
     else page = h('p', { class: 'pad' }, 'No such page. ', h('a', { href: '#/' }, 'Overview'));
     if (rendering !== token) return;
+    if (refresh && actions !== acted) return render({ refresh });
     clear(main).appendChild(page);
     restoreDetails(main);
     main.dataset.page = name;

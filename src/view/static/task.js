@@ -292,13 +292,23 @@ function runCard(run, task, ctx) {
   const body = h('div', { class: 'sample-slot' }, h('p', { class: 'muted' }, 'Loading sample…'));
   const chips = h('div', { class: 'chips' });
   const open = ctx.open.get(run.key) ?? (run.samples[0] ? run.samples[0].index : null);
+  /** The request of the sample shown last: answers can come in any order, only its is drawn. */
+  let pending = new AbortController();
   const load = async (/** @type {number} */ index, /** @type {boolean} */ focus) => {
     for (const c of chips.children) if (c instanceof HTMLElement) c.classList.toggle('on', Number(c.dataset.index) === index);
     ctx.open.set(run.key, index);
-    if (focus) ctx.focus = `${run.key}~${index}`;
-    ctx.saveUrl();
+    // Only a choice of the user goes into the URL: a page being built (a live update the user
+    // may meanwhile have acted before) must not write back the state it started from.
+    if (focus) {
+      ctx.focus = `${run.key}~${index}`;
+      ctx.saveUrl();
+    }
+    pending.abort();
+    const mine = new AbortController();
+    pending = mine;
     try {
-      const sample = /** @type {SampleAnswer} */ (await api('sample', new URLSearchParams({ run: run.key, task: task.id, index: String(index) })));
+      const sample = /** @type {SampleAnswer} */ (await api('sample', new URLSearchParams({ run: run.key, task: task.id, index: String(index) }), mine.signal));
+      if (mine.signal.aborted) return;
       clear(body).appendChild(sampleBody(sample, task, ctx));
       restoreDetails(body);
       // Without a chosen sample, the Test shows the first failure that arrives.
@@ -308,6 +318,7 @@ function runCard(run, task, ctx) {
         ctx.markTest(sample, `${run.model} · ${run.experiment}`);
       }
     } catch (e) {
+      if (mine.signal.aborted) return;
       clear(body).appendChild(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
     }
   };
@@ -377,6 +388,10 @@ function runPicker(id, data, shown, params) {
   const apply = () => {
     const q = filter.value.trim().toLowerCase();
     for (const li of items) li.hidden = !!q && !(li.dataset.hay ?? '').includes(q);
+  };
+  // Typed by the user: kept in the URL. (A page being built only applies the filter its URL has.)
+  const typed = () => {
+    apply();
     const p = new URLSearchParams(params);
     if (filter.value) p.set('rf', filter.value);
     else p.delete('rf');
@@ -384,8 +399,8 @@ function runPicker(id, data, shown, params) {
     params.delete('rf');
     if (filter.value) params.set('rf', filter.value);
   };
-  filter.addEventListener('input', apply);
-  if (filter.value) queueMicrotask(apply);
+  filter.addEventListener('input', typed);
+  if (filter.value) apply();
   return h(
     'details',
     { class: 'card picker', 'data-key': `pick:${id}`, open: data.runs.length > shown.length || undefined },
