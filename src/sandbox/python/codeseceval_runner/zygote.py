@@ -14,7 +14,7 @@ import traceback
 
 from .protocol import BadJob, encode, error_line, parse_job, ready_line
 from .supervise import kill_all_others, on_terminate, run_job, set_dumpable, set_subreaper
-from .testfile import warm_up_frameworks
+from .testfile import prepare_pytest, warm_up_frameworks
 
 # Heavy third-party and stdlib modules the dataset imports; whichever exist are preloaded.
 PRELOAD = [
@@ -122,6 +122,7 @@ def main():
     loaded = preload()
     warm_up()
     warm_up_frameworks()
+    prepare_pytest()
     # Move everything imported so far out of the collector's reach: otherwise the first
     # collection in each child walks (and so copies, page by page) the parent's whole heap.
     gc.collect()
