@@ -15,7 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import { parseArgs } from 'node:util';
-import { benchmarkOf, loadDataset, taskJob } from '../src/benchmarks/index.js';
+import { benchmarkOf, loadDataset, preloadFor, taskJob } from '../src/benchmarks/index.js';
 import { defaultJobs, Engine } from '../src/sandbox/engine.js';
 import { runPlain, runPlainTestFile } from './plain-runner.js';
 
@@ -88,7 +88,8 @@ const mode = values.only;
 let engineRun: Awaited<ReturnType<typeof measure<boolean[]>>> | undefined;
 if (mode !== 'plain') {
   engineRun = await measure(async () => {
-    const engine = new Engine({ jobs, timeoutSec });
+    // What `codeseceval evaluate` gives these tasks' runners to import before forking.
+    const engine = new Engine({ jobs, timeoutSec, preload: preloadFor(work.map((s) => s.task)) });
     try {
       const results = await engine.run(work.map((s) => taskJob(s.task, s.program)));
       return results.map((r) => r.status === 'passed');

@@ -52,6 +52,13 @@ export interface Benchmark {
   readonly fetch: FetchSource | null;
   /** Third-party modules its code imports, by top-level name. */
   readonly modules: Readonly<Record<string, ModuleSource>>;
+  /**
+   * Modules (dotted names) the sandbox's runner imports once, before it forks this
+   * benchmark's samples: every module its data imports, so no sample pays for them and none
+   * pays for modules it never uses. Unset: the runner's own list, made for all the built-in
+   * benchmarks at once.
+   */
+  readonly preload?: readonly string[];
   readonly protocol: TestProtocol;
   /** Whether its tasks carry a secure / an insecure reference program (`reference:secure`, `reference:insecure`). */
   readonly references: { readonly secure: boolean; readonly insecure: boolean };

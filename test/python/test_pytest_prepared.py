@@ -80,6 +80,7 @@ CONFTEST = "import pytest\n\n\n@pytest.fixture\ndef shared():\n    return 42\n"
 # two forked children, one with the prepared Config and one without.
 SCRIPT = textwrap.dedent('''
     import json, os, sys, tempfile
+    import pytest  # preloaded, as in the zygote
     from codeseceval_runner import testfile
 
     job = json.loads(sys.stdin.read())

@@ -138,8 +138,11 @@ _prepared = []
 
 
 def prepare_pytest():
-    """In the zygote, after the frameworks' warm-up: one pytest Config for the next sample."""
+    """In the zygote, after the frameworks' warm-up: one pytest Config for the next sample
+    (when pytest was preloaded: otherwise the sample imports it, and pays for all of it)."""
     del _prepared[:]
+    if "pytest" not in sys.modules:
+        return False
     try:
         import pathlib
 
@@ -250,13 +253,7 @@ def run_test_file_job(job, workdir):
     return summarise(cases), cases, exc
 
 
-_WARM_TEST = '''import unittest
-import pytest
-
-
-@pytest.mark.parametrize("x", [pytest.param(1, marks=pytest.mark.functionality), pytest.param(2, marks=pytest.mark.security)])
-def test_warm(x):
-    assert x > 0
+_WARM_UNITTEST = '''import unittest
 
 
 class TestWarm(unittest.TestCase):
@@ -264,11 +261,19 @@ class TestWarm(unittest.TestCase):
         self.assertEqual(1, 1)
 '''
 
+_WARM_PYTEST = '''import pytest
+
+
+@pytest.mark.parametrize("x", [pytest.param(1, marks=pytest.mark.functionality), pytest.param(2, marks=pytest.mark.security)])
+def test_warm(x):
+    assert x > 0
+'''
+
 
 def warm_up_frameworks():
-    """Run both frameworks once in the zygote, output discarded: pytest imports most of its
-    plugins (and pdb, argparse, ...) only on its first run, which every forked sample would
-    otherwise pay again. Stdout is the protocol channel, so fds 1 and 2 point elsewhere
+    """Run unittest, and pytest when it was preloaded, once in the zygote, output discarded:
+    pytest imports most of its plugins (and pdb, argparse, ...) only on its first run, which
+    every forked sample would otherwise pay again. Stdout is the protocol channel, so fds 1 and 2 point elsewhere
     meanwhile. Nothing is left behind but imported modules."""
     import shutil
     import tempfile
@@ -282,16 +287,16 @@ def warm_up_frameworks():
         sys.stderr.flush()
         os.dup2(null, 1)
         os.dup2(null, 2)
-        test_file = os.path.join(folder, "codeseceval_warm_test.py")
-        with open(test_file, "w", encoding="utf-8") as f:
-            f.write(_WARM_TEST)
+        for name, source in (("codeseceval_warm_unittest", _WARM_UNITTEST), ("codeseceval_warm_pytest", _WARM_PYTEST)):
+            with open(os.path.join(folder, name + ".py"), "w", encoding="utf-8") as f:
+                f.write(source)
         sys.path.insert(0, folder)
-        module = importlib.import_module("codeseceval_warm_test")
-        run_unittest(module)
-        saved_env = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        run_pytest(test_file)
-        if saved_env is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        run_unittest(importlib.import_module("codeseceval_warm_unittest"))
+        if "pytest" in sys.modules:
+            saved_env = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+            run_pytest(os.path.join(folder, "codeseceval_warm_pytest.py"))
+            if saved_env is None:
+                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
     except Exception:
         pass
     finally:
@@ -305,5 +310,6 @@ def warm_up_frameworks():
         for fd in saved + [null]:
             os.close(fd)
         sys.path[:] = path_before
-        sys.modules.pop("codeseceval_warm_test", None)
+        for name in ("codeseceval_warm_unittest", "codeseceval_warm_pytest"):
+            sys.modules.pop(name, None)
         shutil.rmtree(folder, ignore_errors=True)
