@@ -159,8 +159,37 @@ def prepare_pytest():
         return False
 
 
-def _take_prepared_config():
-    return _prepared.pop() if _prepared else None
+def take_prepared_config():
+    """In the child, before the candidate runs: the prepared Config, out of this module's
+    reach, with a fingerprint of what the candidate could change in it to steer the run
+    (registered plugins and hook functions, options, ini values). A Config that no longer
+    matches its fingerprint is not used: pytest.main then builds its own, as it always did."""
+    if not _prepared:
+        return None
+    config = _prepared.pop()
+    try:
+        return config, _fingerprint(config)
+    except Exception:
+        return None
+
+
+def _fingerprint(config):
+    pm = config.pluginmanager
+    hooks = []
+    for name, caller in sorted(vars(pm.hook).items()):
+        impls = getattr(caller, "get_hookimpls", None)
+        if impls is not None:
+            hooks.append((name, [(i.plugin_name, id(i.plugin), id(i.function), i.hookwrapper, i.tryfirst, i.trylast)
+                                 for i in impls()]))
+    return repr((
+        hooks,
+        [(name, id(plugin)) for name, plugin in pm.list_name_plugin()],
+        sorted(vars(config.option).items()),
+        sorted(config._inicache.items()),
+        config._override_ini,
+        config._configured,
+        len(config._cleanup),
+    ))
 
 
 def _serve_once(config):
@@ -181,14 +210,24 @@ def _serve_once(config):
     pytest_config.get_config = get_config
 
 
-def run_pytest(test_file):
-    """Every collected pytest case, with its markers' role; the first non-assertion exception."""
+NOT_RUN = "never ran: the test session stopped before it"
+
+
+def run_pytest(test_file, prepared=None):
+    """Every collected pytest case, with its markers' role; the first non-assertion exception.
+
+    `prepared`: (Config, its fingerprint) from take_prepared_config, taken before the
+    candidate ran; used only when the candidate left it as it was."""
     import pytest
 
     cases = {}
     order = []
     first_error = []
     collect_errors = []
+    # A case counts once it has an outcome of its own: a call report, or a setup that failed
+    # or skipped. One collected but never run (pytest.exit(), a deselection, a session cut
+    # short) is an error, never a pass.
+    finished = set()
 
     class Collect:
         def pytest_itemcollected(self, item):
@@ -209,6 +248,8 @@ def run_pytest(test_file):
             case = cases.get(report.nodeid)
             if case is None or case["outcome"] != "passed":
                 return
+            if report.when == "call" or not report.passed:
+                finished.add(report.nodeid)
             if report.skipped:
                 case["outcome"] = "skipped"
             elif report.failed:
@@ -217,13 +258,19 @@ def run_pytest(test_file):
                 case["detail"] = (text[-1] if text else "failed")[:DETAIL_CHARS]
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # Options and plugins come from the runner alone: the sandbox's environment is built from
+    # scratch, so these could only have been set by the candidate.
+    for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+        os.environ.pop(name, None)
     args = pytest_args(test_file)
-    config = _take_prepared_config()
-    if config is not None:
-        _serve_once(config)
+    if prepared is not None and _fingerprint(prepared[0]) == prepared[1]:
+        _serve_once(prepared[0])
     pytest.main(args, plugins=[Collect()])
     if collect_errors:
         raise RuntimeError(f"pytest could not collect the test file: {collect_errors[0][0]}"[:DETAIL_CHARS])
+    for nodeid in order:
+        if nodeid not in finished and cases[nodeid]["outcome"] == "passed":
+            cases[nodeid].update(outcome="error", detail=NOT_RUN)
     return [cases[n] for n in order], (first_error[0] if first_error else None)
 
 
@@ -244,10 +291,11 @@ def summarise(cases):
 
 def run_test_file_job(job, workdir):
     """-> (verdict, cases, exception that decided it or None). Import-time failures raise."""
+    prepared = take_prepared_config() if job["framework"] == "pytest" else None
     _here, module_file, test_file = stage(job, workdir)
     test_module = import_both(job, module_file, test_file)
     if job["framework"] == "pytest":
-        cases, exc = run_pytest(test_file)
+        cases, exc = run_pytest(test_file, prepared)
     else:
         cases, exc = run_unittest(test_module)
     return summarise(cases), cases, exc
