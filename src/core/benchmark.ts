@@ -53,9 +53,9 @@ export interface Benchmark {
   /** Third-party modules its code imports, by top-level name. */
   readonly modules: Readonly<Record<string, ModuleSource>>;
   /**
-   * Modules (dotted names) the sandbox's runner imports once, before it forks this
-   * benchmark's samples: every module its data imports, so no sample pays for them and none
-   * pays for modules it never uses. Unset: the runner's own list, made for all the built-in
+   * Modules (dotted names, standard library included) the sandbox's runner imports once,
+   * before it forks this benchmark's samples: every module its data imports, so no sample
+   * pays for them and the runner pays for none it never uses. Unset: the runner's own list, made for all the built-in
    * benchmarks at once.
    */
   readonly preload?: readonly string[];

@@ -34,9 +34,9 @@ export interface EngineOptions {
   /** Where to look for cgroups (tests); default: detected under /sys/fs/cgroup. */
   cgroups?: CgroupSupport;
   /**
-   * Modules (dotted names) each runner imports before it forks samples, besides a few of the
-   * standard library: the samples' benchmarks' own lists (`preloadFor`). Default: the
-   * runner's list for all built-in benchmarks. Only start-up time and speed depend on it.
+   * Modules (dotted names, standard library included) each runner imports before it forks
+   * samples: the samples' benchmarks' own lists (`preloadFor`). Default: the runner's list
+   * for all built-in benchmarks. Only start-up time and speed depend on it.
    */
   preload?: readonly string[];
 }

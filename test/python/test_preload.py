@@ -15,15 +15,14 @@ def test_default_list_without_the_variable():
     assert "flask" in preload_list({}) and "pytest" in preload_list({})
 
 
-def test_named_modules_replace_the_third_party_default():
-    got = preload_list({PRELOAD_ENV: "pytest, Crypto.Cipher.AES,json"})
-    assert got == STDLIB_PRELOAD + ["pytest", "Crypto.Cipher.AES"]
-    assert preload_list({PRELOAD_ENV: ""}) == STDLIB_PRELOAD
+def test_named_modules_replace_both_lists():
+    assert preload_list({PRELOAD_ENV: "pytest, Crypto.Cipher.AES,json"}) == ["pytest", "Crypto.Cipher.AES", "json"]
+    assert preload_list({PRELOAD_ENV: ""}) == []
 
 
 def test_names_that_are_not_module_names_are_ignored():
     got = preload_list({PRELOAD_ENV: "yaml,os; print(1),../x,a..b,.rel,x-y,ok_1.sub"})
-    assert got == STDLIB_PRELOAD + ["yaml", "ok_1.sub"]
+    assert got == ["yaml", "ok_1.sub"]
 
 
 def test_warm_up_touches_only_what_was_preloaded():
@@ -36,9 +35,10 @@ def test_warm_up_touches_only_what_was_preloaded():
         "zygote.warm_up()\n"
         "testfile.warm_up_frameworks()\n"
         "prepared = testfile.prepare_pytest()\n"
-        "print(json.dumps({m: m in sys.modules for m in ('fractions', 'yaml', 'flask', 'pytest', 'lxml.etree', 'jwt')} | {'prepared': prepared}))\n"
+        "print(json.dumps({m: m in sys.modules for m in ('fractions', 'yaml', 'flask', 'pytest', 'lxml.etree', 'jwt', 'asyncio')} | {'prepared': prepared}))\n"
     )
     env = {**os.environ, "PYTHONPATH": RUNNER_DIR, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run([sys.executable, "-s", "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True)
     got = json.loads(done.stdout.strip().splitlines()[-1])
-    assert got == {"fractions": True, "yaml": False, "flask": False, "pytest": False, "lxml.etree": False, "jwt": False, "prepared": False}
+    assert got == {"fractions": True, "yaml": False, "flask": False, "pytest": False, "lxml.etree": False, "jwt": False,
+                   "asyncio": False, "prepared": False}

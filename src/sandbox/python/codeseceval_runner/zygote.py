@@ -17,16 +17,17 @@ from .protocol import BadJob, encode, error_line, parse_job, ready_line
 from .supervise import kill_all_others, on_terminate, run_job, set_dumpable, set_subreaper
 from .testfile import prepare_pytest, warm_up_frameworks
 
-# Standard-library modules the benchmarks' code uses: always preloaded (cheap).
+# Standard-library modules the built-in benchmarks' code uses.
 STDLIB_PRELOAD = [
     "sqlite3", "xml.etree.ElementTree", "xml.sax", "unittest.mock", "subprocess", "tempfile",
     "pickle", "hashlib", "hmac", "secrets", "json", "re", "html", "urllib.request", "shutil",
     "logging", "io", "ctypes", "tarfile", "zipfile", "unittest", "typing", "datetime", "urllib.parse",
 ]
-# Third-party modules (and test frameworks) the built-in benchmarks import: preloaded unless
-# the engine names the ones its samples need in $CODESECEVAL_PRELOAD (a benchmark's own
-# list). Importing a module costs the runner its start-up time once, and saves it in every
-# sample that imports it; a module not preloaded is imported by the sample itself, as usual.
+# Third-party modules (and test frameworks) the built-in benchmarks import. Both lists are
+# preloaded unless the engine names the modules its samples need in $CODESECEVAL_PRELOAD (its
+# benchmarks' own lists, standard library included). Importing a module costs the runner its
+# start-up time once, and saves it in every sample that imports it; a module not preloaded
+# is imported by the sample itself, as usual.
 DEFAULT_PRELOAD = [
     "flask", "werkzeug", "jinja2", "yaml", "lxml.etree", "bleach", "jwt",
     "PIL.Image", "defusedxml.ElementTree", "cryptography.fernet", "requests", "psutil",
@@ -43,15 +44,12 @@ _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def preload_list(environ):
-    """What to import before forking: the stdlib list, then $CODESECEVAL_PRELOAD's
-    comma-separated module names (a name that is not a dotted identifier is ignored) or, when
-    it is not set, the default list."""
+    """What to import before forking: $CODESECEVAL_PRELOAD's comma-separated module names (a
+    name that is not a dotted identifier is ignored) or, when it is not set, both lists."""
     named = environ.get(PRELOAD_ENV)
     if named is None:
-        extra = DEFAULT_PRELOAD
-    else:
-        extra = [n for n in (part.strip() for part in named.split(",")) if _MODULE_NAME.fullmatch(n)]
-    return STDLIB_PRELOAD + [n for n in extra if n not in STDLIB_PRELOAD]
+        return STDLIB_PRELOAD + DEFAULT_PRELOAD
+    return [n for n in (part.strip() for part in named.split(",")) if _MODULE_NAME.fullmatch(n)]
 
 
 def preload(names):
