@@ -30,11 +30,11 @@ def test_warm_up_touches_only_what_was_preloaded():
     # outside the runner's own list, so the test does not depend on what is installed).
     script = (
         "import json, os, sys\n"
-        "from codeseceval_runner import zygote, testfile\n"
+        "from codeseceval_runner import zygote, testfile, pytest_setup\n"
         "zygote.preload(zygote.preload_list({'CODESECEVAL_PRELOAD': 'fractions'}))\n"
         "zygote.warm_up()\n"
         "testfile.warm_up_frameworks()\n"
-        "prepared = testfile.prepare_pytest()\n"
+        "prepared = pytest_setup.prepare_pytest()\n"
         "print(json.dumps({m: m in sys.modules for m in ('fractions', 'yaml', 'flask', 'pytest', 'lxml.etree', 'jwt', 'asyncio')} | {'prepared': prepared}))\n"
     )
     env = {**os.environ, "PYTHONPATH": RUNNER_DIR, "PYTHONDONTWRITEBYTECODE": "1"}

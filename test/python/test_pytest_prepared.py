@@ -1,4 +1,4 @@
-"""The zygote's prepared pytest Config (testfile.prepare_pytest) must change nothing but time:
+"""The zygote's prepared pytest Config (pytest_setup.prepare_pytest) must change nothing but time:
 the same cases, outcomes, roles and details as a plain pytest.main, conftest.py files still
 honoured, and pytest's own get_config back in place after one use."""
 
@@ -81,10 +81,10 @@ CONFTEST = "import pytest\n\n\n@pytest.fixture\ndef shared():\n    return 42\n"
 SCRIPT = textwrap.dedent('''
     import json, os, sys, tempfile
     import pytest  # preloaded, as in the zygote
-    from codeseceval_runner import testfile
+    from codeseceval_runner import pytest_setup, testfile
 
     job = json.loads(sys.stdin.read())
-    assert testfile.prepare_pytest()
+    assert pytest_setup.prepare_pytest()
 
     def child(use_prepared):
         r, w = os.pipe()
@@ -94,18 +94,21 @@ SCRIPT = textwrap.dedent('''
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 1)
             if not use_prepared:
-                del testfile._prepared[:]
+                del pytest_setup._prepared[:]
             workdir = tempfile.mkdtemp()
             os.makedirs(os.path.join(workdir, "Test", job["fixture_name"]))
             with open(os.path.join(workdir, "Test", job["fixture_name"], "conftest.py"), "w") as f:
                 f.write(job["conftest"])
             import _pytest.config
             before = _pytest.config.get_config
+            served = []
+            real_serve = testfile.serve_once
+            testfile.serve_once = lambda config: (served.append(True), real_serve(config))
             verdict, cases, exc = testfile.run_test_file_job(job, workdir)
             out = {"verdict": verdict, "cases": cases, "exc": repr(exc),
                    "restored": _pytest.config.get_config is before if not use_prepared else
                                _pytest.config.get_config.__module__ == "_pytest.config",
-                   "left": len(testfile._prepared)}
+                   "left": len(pytest_setup._prepared), "served": bool(served)}
             os.write(w, json.dumps(out).encode())
             os._exit(0)
         os.close(w)
@@ -133,8 +136,9 @@ def test_prepared_config_gives_the_same_cases():
     plain, prepared = json.loads(done.stdout)
     assert plain["left"] == 0 and prepared["left"] == 0
     assert plain["restored"] and prepared["restored"]
+    assert prepared["served"] and not plain["served"]
     for result in (plain, prepared):
-        del result["left"], result["restored"]
+        del result["left"], result["restored"], result["served"]
     assert prepared == plain
     outcomes = {c["name"]: (c["outcome"], c["role"]) for c in plain["cases"]}
     assert outcomes["test_double[1-2]"] == ("passed", "functionality")

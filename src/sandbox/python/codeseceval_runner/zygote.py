@@ -15,7 +15,8 @@ import traceback
 
 from .protocol import BadJob, encode, error_line, parse_job, ready_line
 from .supervise import kill_all_others, on_terminate, run_job, set_dumpable, set_subreaper
-from .testfile import prepare_pytest, warm_up_frameworks
+from .pytest_setup import prepare_pytest
+from .testfile import warm_up_frameworks
 
 # Standard-library modules the built-in benchmarks' code uses.
 STDLIB_PRELOAD = [
