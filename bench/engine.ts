@@ -15,7 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import { parseArgs } from 'node:util';
-import { benchmarkOf, loadDataset, taskJob } from '../src/benchmarks/index.js';
+import { benchmarkOf, loadDataset, preloadFor, taskJob } from '../src/benchmarks/index.js';
 import { defaultJobs, Engine } from '../src/sandbox/engine.js';
 import { runPlain, runPlainTestFile } from './plain-runner.js';
 
@@ -85,12 +85,17 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: nu
 console.log(`${bench.label}${excluded.size ? ` without ${[...excluded].join(', ')}` : ''}: ${reference.length} reference samples × ${rounds} rounds = ${work.length} samples, ${jobs} at once, timeout ${timeoutSec} s, ${os.availableParallelism()} cores`);
 
 const mode = values.only;
+/** Per-sample seconds of each run, by task, for the slowest-task shares. */
+const engineSeconds: number[] = [];
+const plainSeconds: number[] = [];
 let engineRun: Awaited<ReturnType<typeof measure<boolean[]>>> | undefined;
 if (mode !== 'plain') {
   engineRun = await measure(async () => {
-    const engine = new Engine({ jobs, timeoutSec });
+    // What `codeseceval evaluate` gives these tasks' runners to import before forking.
+    const engine = new Engine({ jobs, timeoutSec, preload: preloadFor(work.map((s) => s.task)) });
     try {
       const results = await engine.run(work.map((s) => taskJob(s.task, s.program)));
+      results.forEach((r, i) => (engineSeconds[i] = r.durationMs / 1000));
       return results.map((r) => r.status === 'passed');
     } finally {
       engine.close();
@@ -102,11 +107,14 @@ let plainRun: Awaited<ReturnType<typeof measure<boolean[]>>> | undefined;
 if (mode !== 'engine') {
   const limit = pLimit(jobs);
   const python = new Engine({ jobs: 1 }).interpreter.path;
-  const one = (s: (typeof work)[number]) => {
+  const one = async (s: (typeof work)[number], i: number) => {
     const job = taskJob(s.task, s.program);
-    return job.harness === 'test-file' ? runPlainTestFile(python, job, timeoutSec) : runPlain(python, s.task, s.program, timeoutSec);
+    const t0 = performance.now();
+    const passed = await (job.harness === 'test-file' ? runPlainTestFile(python, job, timeoutSec) : runPlain(python, s.task, s.program, timeoutSec));
+    plainSeconds[i] = (performance.now() - t0) / 1000;
+    return passed;
   };
-  plainRun = await measure(() => Promise.all(work.map((s) => limit(() => one(s)))));
+  plainRun = await measure(() => Promise.all(work.map((s, i) => limit(() => one(s, i)))));
   const how = testFiles ? `fresh \`python3 -m ${bench.protocol}\` per sample` : 'fresh python3 per sample';
   console.log(`plain (${how}, no sandbox): ${(work.length / plainRun.seconds).toFixed(1)} samples/s (${plainRun.seconds.toFixed(1)} s), peak RSS ${plainRun.peakMb.toFixed(0)} MiB`);
 }
@@ -121,4 +129,39 @@ if (engineRun && plainRun) {
     seen.add(key);
     console.log(`  differs: ${key} engine=${d.e ? 'pass' : 'fail'} plain=${d.p ? 'pass' : 'fail'}`);
   }
+}
+
+if (plainRun) printSlowestShare();
+
+/**
+ * Amdahl, made visible: the share of the plain runner's sample time spent in its slowest
+ * tasks. When that time is the tasks' own computation (CWEval's key generation), the engine
+ * spends it too, and no runner can make the whole set faster than 1 / share.
+ */
+function printSlowestShare(): void {
+  const byTask = (seconds: number[]) => {
+    const m = new Map<string, number>();
+    work.forEach((s, i) => m.set(s.task.id, (m.get(s.task.id) ?? 0) + (seconds[i] ?? 0)));
+    return m;
+  };
+  const plain = byTask(plainSeconds);
+  const total = [...plain.values()].reduce((a, b) => a + b, 0);
+  if (!total) return;
+  const slowest = [...plain.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  const share = slowest.reduce((a, [, v]) => a + v, 0) / total;
+  const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+  console.log(`plain runner's sample time in its 3 slowest tasks: ${pct(share)} (${slowest.map(([id, v]) => `${id} ${pct(v / total)}`).join(', ')})`);
+  if (engineSeconds.length) {
+    const engine = byTask(engineSeconds);
+    const engineTotal = [...engine.values()].reduce((a, b) => a + b, 0);
+    const engineSlow = slowest.reduce((a, [id]) => a + (engine.get(id) ?? 0), 0);
+    if (engineTotal) console.log(`engine's sample time in the same tasks: ${pct(engineSlow / engineTotal)}`);
+  }
+  console.log(`if those tasks took as long on any runner, the whole set could not run more than ${(1 / share).toFixed(1)}x faster than plain`);
+  // A run lasts at least as long as its longest sample, whatever runs beside it.
+  const longest = (seconds: number[]) => {
+    const i = seconds.reduce((best, v, k) => (v > (seconds[best] ?? 0) ? k : best), 0);
+    return `${(seconds[i] ?? 0).toFixed(1)} s (${work[i]?.task.id})`;
+  };
+  console.log(`longest single sample: ${engineSeconds.length ? `engine ${longest(engineSeconds)}, ` : ''}plain ${longest(plainSeconds)}`);
 }

@@ -98,6 +98,21 @@ export function sampleProgram(task: Task, sample: SampleCode): string {
   return benchmarkForTask(task).program(task, sample);
 }
 
+/**
+ * What the sandbox's runner should import before forking samples of these tasks: the union
+ * of their benchmarks' `preload` lists, or undefined (the runner's own list) when one of
+ * them has none.
+ */
+export function preloadFor(tasks: readonly Task[]): string[] | undefined {
+  if (!tasks.length) return undefined;
+  const names = new Set<string>();
+  for (const bench of new Set(tasks.map(benchmarkForTask))) {
+    if (!bench.preload) return undefined;
+    for (const name of bench.preload) names.add(name);
+  }
+  return [...names];
+}
+
 /** The benchmark a task came from, found by its subset. */
 export function benchmarkForTask(task: Task): Benchmark {
   const b = BENCHMARKS.find((x) => x.subsets.includes(task.subset));

@@ -52,6 +52,13 @@ export interface Benchmark {
   readonly fetch: FetchSource | null;
   /** Third-party modules its code imports, by top-level name. */
   readonly modules: Readonly<Record<string, ModuleSource>>;
+  /**
+   * Modules (dotted names, standard library included) the sandbox's runner imports once,
+   * before it forks this benchmark's samples: every module its data imports, so no sample
+   * pays for them and the runner pays for none it never uses. Unset: the runner's own list, made for all the built-in
+   * benchmarks at once.
+   */
+  readonly preload?: readonly string[];
   readonly protocol: TestProtocol;
   /**
    * A folder of its own `<experiment>.<style>.txt` prompt templates, used instead of the

@@ -17,7 +17,7 @@ import { emptyStatusCounts, type Status } from '../core/status.js';
 import type { Dataset } from '../core/task.js';
 import type { ShardRecord } from '../core/environment.js';
 import { inShard, shardFile, shardKey, type Shard } from '../core/shard.js';
-import { taskJob } from '../benchmarks/index.js';
+import { preloadFor, taskJob } from '../benchmarks/index.js';
 import { evaluationEnvironment } from './environment.js';
 import { environmentFailureField, type ModuleKnowledge } from './modules.js';
 
@@ -99,7 +99,7 @@ async function evaluateLocked(opts: EvaluateOptions, samples: LoadedSample[], sh
   const summary = (interrupted: boolean): EvaluateSummary => ({ total: samples.length, resumed, counts, outFile: opts.outFile, interrupted });
   // The interpreter and sandbox are checked (and the environment recorded, a resume under
   // another environment refused) before the results file is changed.
-  const executor = todo.length ? createExecutor(opts) : null;
+  const executor = todo.length ? createExecutor({ ...opts, preload: opts.preload ?? preloadFor(todo.map((s) => s.task)) }) : null;
   try {
     const env = await evaluationEnvironment(opts, samples, resumed, executor?.info, shard);
     // The probes above block the event loop; a Ctrl-C that arrived meanwhile is handled in

@@ -4,7 +4,7 @@ import type { ExecResult } from '../core/exec.js';
 import { ResultLine } from '../core/result.js';
 import { type Status, STATUSES } from '../core/status.js';
 import type { Dataset } from '../core/task.js';
-import { sampleProgram, taskJob } from '../benchmarks/index.js';
+import { preloadFor, sampleProgram, taskJob } from '../benchmarks/index.js';
 import { readJsonl } from '../io/jsonl.js';
 import { acquireLock } from '../io/lock.js';
 import { writeFileAtomic } from '../io/write.js';
@@ -83,7 +83,7 @@ export async function rerunResults(opts: RerunOptions): Promise<RerunSummary> {
     });
     const wantsSoft = chosen.map((e) => 'soft' in e.value);
 
-    const engine = createExecutor(opts);
+    const engine = createExecutor({ ...opts, preload: opts.preload ?? preloadFor(samples.map((s) => s.task)) });
     let results: ExecResult[];
     let softResults = new Map<number, ExecResult>();
     const { record, known } = buildEnvironmentRecord({

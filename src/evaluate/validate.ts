@@ -5,7 +5,7 @@ import { autoTimeouts } from './timeouts.js';
 import type { ExecResult } from '../core/exec.js';
 import type { Dataset, Task } from '../core/task.js';
 import type { ValidationFile, ValidationRecord, ValidationVerdict } from '../core/validation.js';
-import { benchmarkForTask, taskJob } from '../benchmarks/index.js';
+import { benchmarkForTask, preloadFor, taskJob } from '../benchmarks/index.js';
 
 export interface ValidateOptions extends EngineOptions {
   timeout?: number | 'auto';
@@ -40,7 +40,7 @@ function labelled(task: Task): boolean {
  */
 export async function validateDataset(dataset: Dataset, opts: ValidateOptions = {}): Promise<ValidationFile> {
   const tasks = opts.tasks ?? dataset.tasks;
-  const engine = createExecutor(opts);
+  const engine = createExecutor({ ...opts, preload: opts.preload ?? preloadFor(tasks) });
   try {
     const limits = opts.timeout === 'auto' ? await autoTimeouts(tasks, engine, undefined, opts.signal) : undefined;
     const fixed = typeof opts.timeout === 'number' ? opts.timeout : undefined;

@@ -23,6 +23,8 @@ const ROOT_SYSTEM_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 export interface BwrapOptions {
   interpreter: Interpreter;
+  /** More variables for the runner (set after the environment is cleared). */
+  env?: Readonly<Record<string, string>>;
   /** Size of each of the sample's writable filesystems (/ws, /tmp, /dev/shm), in MiB. */
   diskMb: number;
   fixturesHost: string;
@@ -96,6 +98,7 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     '--setenv', 'CODESECEVAL_SHIMS', `${SANDBOX.runner}/shims`,
     // Emptied by the runner after every sample (only inside the sandbox: they are its own).
     '--setenv', 'CODESECEVAL_SCRATCH', '/tmp:/dev/shm',
+    ...Object.entries(o.env ?? {}).flatMap(([name, value]) => ['--setenv', name, value]),
     '--chdir', SANDBOX.workspace,
   );
   if (o.seccompFd !== undefined) args.push('--seccomp', String(o.seccompFd));

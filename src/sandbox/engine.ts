@@ -33,7 +33,17 @@ export interface EngineOptions {
   onWarning?: (message: string) => void;
   /** Where to look for cgroups (tests); default: detected under /sys/fs/cgroup. */
   cgroups?: CgroupSupport;
+  /**
+   * Modules (dotted names, standard library included) each runner imports before it forks
+   * samples: the samples' benchmarks' own lists (`preloadFor`). Default: the runner's list
+   * for all built-in benchmarks. Only start-up time and speed depend on it.
+   */
+  preload?: readonly string[];
 }
+
+/** Read by the runner's zygote (zygote.py). */
+const PRELOAD_ENV = 'CODESECEVAL_PRELOAD';
+const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
 
 /**
  * The smallest --memory accepted. The limit is the address space of each sample's process,
@@ -70,7 +80,9 @@ export class Engine implements Executor {
   private nextJobId = 0;
   private closed = false;
   readonly interpreter: Interpreter;
-  readonly options: Required<Omit<EngineOptions, 'python' | 'onWarning' | 'cgroups'>>;
+  readonly options: Required<Omit<EngineOptions, 'python' | 'onWarning' | 'cgroups' | 'preload'>>;
+  /** The runner's $CODESECEVAL_PRELOAD, or undefined for its default list. */
+  private readonly preload: string | undefined;
   private readonly cgroups: SampleCgroups | undefined;
 
   constructor(opts: EngineOptions = {}) {
@@ -89,6 +101,9 @@ export class Engine implements Executor {
     if (!Number.isInteger(this.options.diskMb) || this.options.diskMb < MIN_DISK_MB) {
       throw new UserError(`--disk ${this.options.diskMb} is too small: at least ${MIN_DISK_MB} MiB`);
     }
+    const badModule = opts.preload?.find((m) => !MODULE_NAME.test(m));
+    if (badModule !== undefined) throw new Error(`preload: not a module name: ${JSON.stringify(badModule)}`);
+    this.preload = opts.preload?.join(',');
     this.interpreter = resolveInterpreter(opts.python);
     if (this.options.sandbox === 'bwrap') checkBwrap();
     else opts.onWarning?.('--sandbox none: candidate code runs UNSANDBOXED with your user\'s rights (files, network, processes), and only per-process limits bound it');
@@ -302,6 +317,7 @@ export class Engine implements Executor {
           HOME: workspaceHost,
           PYTHONDONTWRITEBYTECODE: '1',
           CODESECEVAL_SHIMS: path.join(runnerHost, 'shims'),
+          ...(this.preload !== undefined ? { [PRELOAD_ENV]: this.preload } : {}),
         },
         cwd: workspaceHost,
       };
@@ -315,6 +331,7 @@ export class Engine implements Executor {
       privileged: this.privileged,
       ...(this.seccompFile ? { seccompFd: 3 } : {}),
       ...(this.cgroups ? { cgroups: this.cgroups.forSlot(slot) } : {}),
+      ...(this.preload !== undefined ? { env: { [PRELOAD_ENV]: this.preload } } : {}),
     });
     return {
       command: 'bwrap',

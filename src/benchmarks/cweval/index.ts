@@ -4,7 +4,7 @@ import type { Task } from '../../core/task.js';
 import { filesBelow } from '../load-shared.js';
 import { cwevalTaskDir, cwevalTestFile, loadCweval } from './load.js';
 import { CWEVAL_MANIFEST } from './manifest.js';
-import { CWEVAL_MODULES } from './modules.js';
+import { CWEVAL_MODULES, CWEVAL_PRELOAD } from './modules.js';
 
 export const cweval: Benchmark = {
   kind: 'cweval',
@@ -15,6 +15,7 @@ export const cweval: Benchmark = {
   datasetEnv: 'CODESECEVAL_CWEVAL',
   fetch: { manifest: CWEVAL_MANIFEST, urlEnv: null },
   modules: CWEVAL_MODULES,
+  preload: CWEVAL_PRELOAD,
   protocol: 'pytest',
   references: { secure: true, insecure: false },
   recognises: (abs) => cwevalTaskDir(abs) !== null,

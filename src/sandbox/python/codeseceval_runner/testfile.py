@@ -15,6 +15,8 @@ import os
 import sys
 import traceback
 
+from .pytest_setup import pytest_args, serve_once, take_prepared_config, unchanged
+
 DETAIL_CHARS = 300
 
 
@@ -112,14 +114,24 @@ def run_unittest(test_module):
     return cases, (first_error[0] if first_error else None)
 
 
-def run_pytest(test_file):
-    """Every collected pytest case, with its markers' role; the first non-assertion exception."""
+NOT_RUN = "never ran: the test session stopped before it"
+
+
+def run_pytest(test_file, prepared=None):
+    """Every collected pytest case, with its markers' role; the first non-assertion exception.
+
+    `prepared`: (Config, its fingerprint) from take_prepared_config, taken before the
+    candidate ran; used only when the candidate left it as it was."""
     import pytest
 
     cases = {}
     order = []
     first_error = []
     collect_errors = []
+    # A case counts once it has an outcome of its own: a call report, or a setup that failed
+    # or skipped. One collected but never run (pytest.exit(), a deselection, a session cut
+    # short) is an error, never a pass.
+    finished = set()
 
     class Collect:
         def pytest_itemcollected(self, item):
@@ -140,6 +152,8 @@ def run_pytest(test_file):
             case = cases.get(report.nodeid)
             if case is None or case["outcome"] != "passed":
                 return
+            if report.when == "call" or not report.passed:
+                finished.add(report.nodeid)
             if report.skipped:
                 case["outcome"] = "skipped"
             elif report.failed:
@@ -147,19 +161,20 @@ def run_pytest(test_file):
                 text = str(report.longrepr).strip().splitlines()
                 case["detail"] = (text[-1] if text else "failed")[:DETAIL_CHARS]
 
-    # Plugins a sample never needs cost time in every run; output capture is ours already
-    # (the child's stdout and stderr are the sample's).
-    # The test module is already imported (import_both), so assertion rewriting could not
-    # apply anyway; plugins installed on the machine stay out (faster, and the same run
-    # everywhere).
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    args = ["-q", "-s", "--tb=short", "--assert=plain", "--rootdir", os.path.dirname(test_file),
-            "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:junitxml", "-p", "no:pastebin",
-            "-p", "no:doctest", "-p", "no:faulthandler",
-            "-W", "ignore::pytest.PytestUnknownMarkWarning", test_file]
+    # Options and plugins come from the runner alone: the sandbox's environment is built from
+    # scratch, so these could only have been set by the candidate.
+    for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+        os.environ.pop(name, None)
+    args = pytest_args(test_file)
+    if prepared is not None and unchanged(prepared):
+        serve_once(prepared[0])
     pytest.main(args, plugins=[Collect()])
     if collect_errors:
         raise RuntimeError(f"pytest could not collect the test file: {collect_errors[0][0]}"[:DETAIL_CHARS])
+    for nodeid in order:
+        if nodeid not in finished and cases[nodeid]["outcome"] == "passed":
+            cases[nodeid].update(outcome="error", detail=NOT_RUN)
     return [cases[n] for n in order], (first_error[0] if first_error else None)
 
 
@@ -180,22 +195,17 @@ def summarise(cases):
 
 def run_test_file_job(job, workdir):
     """-> (verdict, cases, exception that decided it or None). Import-time failures raise."""
+    prepared = take_prepared_config() if job["framework"] == "pytest" else None
     _here, module_file, test_file = stage(job, workdir)
     test_module = import_both(job, module_file, test_file)
     if job["framework"] == "pytest":
-        cases, exc = run_pytest(test_file)
+        cases, exc = run_pytest(test_file, prepared)
     else:
         cases, exc = run_unittest(test_module)
     return summarise(cases), cases, exc
 
 
-_WARM_TEST = '''import unittest
-import pytest
-
-
-@pytest.mark.parametrize("x", [pytest.param(1, marks=pytest.mark.functionality), pytest.param(2, marks=pytest.mark.security)])
-def test_warm(x):
-    assert x > 0
+_WARM_UNITTEST = '''import unittest
 
 
 class TestWarm(unittest.TestCase):
@@ -203,12 +213,20 @@ class TestWarm(unittest.TestCase):
         self.assertEqual(1, 1)
 '''
 
+_WARM_PYTEST = '''import pytest
+
+
+@pytest.mark.parametrize("x", [pytest.param(1, marks=pytest.mark.functionality), pytest.param(2, marks=pytest.mark.security)])
+def test_warm(x):
+    assert x > 0
+'''
+
 
 def warm_up_frameworks():
-    """Run both frameworks once in the zygote, output discarded: pytest imports most of its
-    plugins (and pdb, argparse, ...) only on its first run, which every forked sample would
-    otherwise pay again. Stdout is the protocol channel, so fds 1 and 2 point elsewhere
-    meanwhile. Nothing is left behind but imported modules."""
+    """Run unittest, and pytest when it was preloaded, once in the zygote, output discarded:
+    pytest imports most of its plugins (and pdb, argparse, ...) only on its first run, which
+    every forked sample would otherwise pay again. Stdout is the protocol channel, so fds 1
+    and 2 point elsewhere meanwhile. Nothing is left behind but imported modules."""
     import shutil
     import tempfile
 
@@ -221,16 +239,16 @@ def warm_up_frameworks():
         sys.stderr.flush()
         os.dup2(null, 1)
         os.dup2(null, 2)
-        test_file = os.path.join(folder, "codeseceval_warm_test.py")
-        with open(test_file, "w", encoding="utf-8") as f:
-            f.write(_WARM_TEST)
+        for name, source in (("codeseceval_warm_unittest", _WARM_UNITTEST), ("codeseceval_warm_pytest", _WARM_PYTEST)):
+            with open(os.path.join(folder, name + ".py"), "w", encoding="utf-8") as f:
+                f.write(source)
         sys.path.insert(0, folder)
-        module = importlib.import_module("codeseceval_warm_test")
-        run_unittest(module)
-        saved_env = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        run_pytest(test_file)
-        if saved_env is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        run_unittest(importlib.import_module("codeseceval_warm_unittest"))
+        if "pytest" in sys.modules:
+            saved_env = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+            run_pytest(os.path.join(folder, "codeseceval_warm_pytest.py"))
+            if saved_env is None:
+                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
     except Exception:
         pass
     finally:
@@ -244,5 +262,6 @@ def warm_up_frameworks():
         for fd in saved + [null]:
             os.close(fd)
         sys.path[:] = path_before
-        sys.modules.pop("codeseceval_warm_test", None)
+        for name in ("codeseceval_warm_unittest", "codeseceval_warm_pytest"):
+            sys.modules.pop(name, None)
         shutil.rmtree(folder, ignore_errors=True)
