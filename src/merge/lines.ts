@@ -33,6 +33,8 @@ export interface ShardToCheck {
   file: string;
   shard: Shard;
   kind: MergeKind;
+  /** Bytes per read (tests use small ones to cross many buffers). */
+  chunkSize?: number;
 }
 
 /** A run of whole checked lines: bytes [start, end) of `buf`, newline included. */
@@ -61,7 +63,7 @@ export function* checkedShardRuns(input: ShardToCheck): Generator<CheckedRun, nu
   const seen = new Map<string, number>();
   let run: CheckedRun | null = null;
   let lines = 0;
-  for (const raw of rawLines(file)) {
+  for (const raw of rawLines(file, input.chunkSize)) {
     const blank = isBlank(raw.buf, raw.start, raw.end);
     if (!raw.terminated) {
       if (blank) break;

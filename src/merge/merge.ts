@@ -7,13 +7,15 @@ import { writeEnvironmentFile } from '../evaluate/environment.js';
 import { acquireLock, type Lock } from '../io/lock.js';
 import { checkOutputFile } from '../io/paths.js';
 import { writeFileAtomic } from '../io/write.js';
-import { checkedShardRuns } from './lines.js';
+import { checkedShardsInOrder } from './parallel.js';
 import { checkShardSet, describeInputs, type MergeKind, type ShardInput } from './inputs.js';
 
 export interface MergeOptions {
   files: readonly string[];
   out: string;
   onProgress?: (linesDone: number, shardsDone: number, shards: number) => void;
+  /** Threads checking lines (default: one per core, at most 4). */
+  workers?: number;
 }
 
 export interface MergeSummary {
@@ -26,9 +28,10 @@ export interface MergeSummary {
 /**
  * Shard files (of `generate --shard` or `evaluate --shard`) → one file, as if one machine had
  * made it. Every check that needs no line runs first (one kind, one shard count, no shard
- * missing or given twice; for results one samples file and one environment); then each line
- * is proven a valid line of its kind (strict JSON and the schema its reader applies), checked to belong to its file's shard (a misnamed or overlapping file), no sample comes
- * twice, and each results shard is complete. The output (and its environment record, the
+ * missing or given twice; for results one samples file and one environment); then, on worker
+ * threads, each line is proven a valid line of its kind (UTF-8, strict JSON and the schema its
+ * reader applies) and checked to belong to its file's shard (a misnamed or overlapping file),
+ * no sample comes twice, and each results shard is complete. The output (and its environment record, the
  * shards' records with their line numbers moved) is written by temporary file and rename, so
  * a failed merge leaves an earlier file as it was. The inputs are locked while they are read.
  */
@@ -42,12 +45,10 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeSummary> {
     for (const i of ordered) locks.push(acquireLock(i.file, { command: 'codeseceval merge' }));
     const linesOf: number[] = [];
     let total = 0;
-    function* body(): Generator<Uint8Array> {
-      for (const input of ordered) {
-        const runs = checkedShardRuns({ file: input.file, shard: input.shard, kind });
-        let step = runs.next();
-        for (; !step.done; step = runs.next()) yield step.value.buf.subarray(step.value.start, step.value.end);
-        const lines = step.value;
+    const body = checkedShardsInOrder(
+      ordered.map((i) => ({ file: i.file, shard: i.shard, kind })),
+      (k, lines) => {
+        const input = ordered[k]!;
         const expected = input.env?.records.at(-1)?.shard?.samples;
         if (expected !== undefined && lines !== expected) {
           throw new UserError(`${input.file}: shard ${shardLabel(input.shard)} is unfinished (${lines} of ${expected} results); run its evaluate again to finish it, then merge`);
@@ -55,21 +56,22 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeSummary> {
         linesOf.push(lines);
         total += lines;
         opts.onProgress?.(total, linesOf.length, ordered.length);
-      }
-    }
+      },
+      opts.workers,
+    );
     if (kind === 'results') {
       // The body is checked in full before anything is renamed into place; the record goes
       // first, as evaluate writes it before its first line.
       const tmpOut = path.join(path.dirname(opts.out), `.${path.basename(opts.out)}.${process.pid}.merging`);
       try {
-        await writeFileAtomic(tmpOut, body());
+        await writeFileAtomic(tmpOut, body);
         await writeEnvironmentFile(opts.out, mergedRecords(ordered, linesOf));
         renameSync(tmpOut, opts.out);
       } finally {
         if (existsSync(tmpOut)) unlinkSync(tmpOut);
       }
     } else {
-      await writeFileAtomic(opts.out, body());
+      await writeFileAtomic(opts.out, body);
       // A samples file has no record: one left from an earlier results file of that name would lie.
       if (existsSync(environmentFileFor(opts.out))) unlinkSync(environmentFileFor(opts.out));
     }
