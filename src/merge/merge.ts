@@ -10,6 +10,9 @@ import { writeFileAtomic } from '../io/write.js';
 import { checkedShardsInOrder } from './parallel.js';
 import { checkShardSet, describeInputs, type MergeKind, type ShardInput } from './inputs.js';
 
+/** The disk writes the merged file while later shards are checked, rather than all at the end. */
+const FLUSH_EVERY = 128 << 20;
+
 export interface MergeOptions {
   files: readonly string[];
   out: string;
@@ -64,14 +67,14 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeSummary> {
       // first, as evaluate writes it before its first line.
       const tmpOut = path.join(path.dirname(opts.out), `.${path.basename(opts.out)}.${process.pid}.merging`);
       try {
-        await writeFileAtomic(tmpOut, body);
+        await writeFileAtomic(tmpOut, body, { flushEvery: FLUSH_EVERY });
         await writeEnvironmentFile(opts.out, mergedRecords(ordered, linesOf));
         renameSync(tmpOut, opts.out);
       } finally {
         if (existsSync(tmpOut)) unlinkSync(tmpOut);
       }
     } else {
-      await writeFileAtomic(opts.out, body);
+      await writeFileAtomic(opts.out, body, { flushEvery: FLUSH_EVERY });
       // A samples file has no record: one left from an earlier results file of that name would lie.
       if (existsSync(environmentFileFor(opts.out))) unlinkSync(environmentFileFor(opts.out));
     }
