@@ -2,7 +2,9 @@
  * The worker thread of `merge`: checks whole shard files (checkedShardRuns) and sends their
  * bytes back in the read buffers themselves (transferred, not copied), with the byte ranges
  * of the checked lines. At most WINDOW buffers wait unwritten: the main thread acknowledges
- * each as it writes it, so a worker ahead of the writer pauses instead of filling memory.
+ * each as it writes it, so a worker ahead of the writer pauses instead of filling memory, and
+ * sends the buffer back to be read into again (fresh buffers make the garbage collector run
+ * for their size, again and again).
  */
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../core/errors.js';
@@ -10,10 +12,21 @@ import { checkedShardRuns, type CheckedRun } from './lines.js';
 import type { ToWorker, FromWorker } from './check-protocol.js';
 
 const WINDOW = 16;
+/** Node gives buffers this big (far above its 8 KiB pool) memory of their own. */
+const OWN_BUFFER = 64 * 1024;
 const port = parentPort!;
 let unacked = 0;
 let wake: (() => void) | null = null;
 const jobs: Extract<ToWorker, { type: 'check' }>[] = [];
+const spare: ArrayBuffer[] = [];
+
+/** Read buffers: a returned one when it fits. */
+function alloc(size: number): Buffer {
+  const i = spare.findIndex((b) => b.byteLength >= size);
+  if (i < 0) return Buffer.allocUnsafe(size);
+  const [ab] = spare.splice(i, 1);
+  return Buffer.from(ab!, 0, size);
+}
 
 function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(m, transfer);
@@ -25,7 +38,7 @@ async function check(job: Extract<ToWorker, { type: 'check' }>): Promise<void> {
   const flush = async (): Promise<void> => {
     if (!buf) return;
     // A read buffer has its own memory; a small one may share Node's pool, which must not be taken away.
-    const own = buf.byteOffset === 0 && buf.buffer.byteLength === buf.length;
+    const own = buf.byteOffset === 0 && buf.buffer.byteLength >= OWN_BUFFER;
     const ab = own ? (buf.buffer as ArrayBuffer) : (new Uint8Array(buf).buffer as ArrayBuffer);
     const offset = 0;
     send({ type: 'chunk', job: job.job, buffer: ab, ranges: ranges.map((r) => r + offset) }, [ab]);
@@ -34,7 +47,7 @@ async function check(job: Extract<ToWorker, { type: 'check' }>): Promise<void> {
     if (++unacked >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
   };
   try {
-    const runs = checkedShardRuns(job.input);
+    const runs = checkedShardRuns(job.input, alloc);
     let step = runs.next();
     for (; !step.done; step = runs.next()) {
       const run: CheckedRun = step.value;
@@ -61,6 +74,7 @@ async function drain(): Promise<void> {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'ack') {
+    if (m.buffer && m.buffer.byteLength >= OWN_BUFFER) spare.push(m.buffer);
     unacked--;
     if (wake && unacked < WINDOW) {
       const w = wake;

@@ -55,15 +55,15 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
 /**
  * The shard's bytes, in runs of whole lines, after proving each line a valid line of its kind
  * (UTF-8, strict JSON and the reader's schema, as the readers check it), in this shard, and there once. Blank lines are left
- * out. Returns the number of lines.
+ * out. Returns the number of lines. `alloc` supplies the read buffers.
  */
-export function* checkedShardRuns(input: ShardToCheck): Generator<CheckedRun, number> {
+export function* checkedShardRuns(input: ShardToCheck, alloc?: (size: number) => Buffer): Generator<CheckedRun, number> {
   const { file, shard } = input;
   const schema = LINE[input.kind];
   const seen = new Map<string, number>();
   let run: CheckedRun | null = null;
   let lines = 0;
-  for (const raw of rawLines(file, input.chunkSize)) {
+  for (const raw of rawLines(file, input.chunkSize, alloc)) {
     const blank = isBlank(raw.buf, raw.start, raw.end);
     if (!raw.terminated) {
       if (blank) break;

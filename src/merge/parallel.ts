@@ -16,7 +16,8 @@ import type { ShardToCheck } from './lines.js';
 const MAX_WORKERS = 4;
 
 interface Job {
-  chunks: Uint8Array[];
+  /** Checked bytes to write; each buffer's views are followed by an Ack holding the buffer. */
+  chunks: (Uint8Array | Ack)[];
   worker: Worker | null;
   lines: number | null;
   error: Error | null;
@@ -28,7 +29,9 @@ export function defaultWorkers(shards: number): number {
 
 /**
  * The checked bytes of every shard, in order; `onShard(k, lines)` is called when shard k's
- * bytes have all been handed out. The workers are stopped however the iteration ends.
+ * bytes have all been handed out. Each chunk is valid until the next is asked for (its memory
+ * then goes back to the worker): write or copy it first. The workers are stopped however the
+ * iteration ends.
  */
 export async function* checkedShardsInOrder(inputs: readonly ShardToCheck[], onShard: (k: number, lines: number) => void, workers = defaultWorkers(inputs.length)): AsyncGenerator<Uint8Array> {
   const jobs: Job[] = inputs.map(() => ({ chunks: [], worker: null, lines: null, error: null }));
@@ -54,8 +57,8 @@ export async function* checkedShardsInOrder(inputs: readonly ShardToCheck[], onS
       const job = jobs[m.job]!;
       if (m.type === 'chunk') {
         for (let r = 0; r < m.ranges.length; r += 2) job.chunks.push(new Uint8Array(m.buffer, m.ranges[r]!, m.ranges[r + 1]! - m.ranges[r]!));
-        // One acknowledgement per buffer, sent when its last range is written.
-        job.chunks.push(ACK);
+        // One acknowledgement per buffer, sent with the buffer when its last range is written.
+        job.chunks.push(new Ack(m.buffer));
       } else if (m.type === 'done') {
         job.lines = m.lines;
         give(w);
@@ -81,8 +84,9 @@ export async function* checkedShardsInOrder(inputs: readonly ShardToCheck[], onS
       for (;;) {
         if (state.failed) throw state.failed;
         const chunk = job.chunks.shift();
-        if (chunk === ACK) {
-          job.worker!.postMessage({ type: 'ack' } satisfies ToWorker);
+        if (chunk instanceof Ack) {
+          // Written (the consumer writes each chunk before asking for the next): the buffer can go back.
+          job.worker!.postMessage({ type: 'ack', buffer: chunk.buffer } satisfies ToWorker, [chunk.buffer]);
           continue;
         }
         if (chunk) {
@@ -102,4 +106,6 @@ export async function* checkedShardsInOrder(inputs: readonly ShardToCheck[], onS
 }
 
 /** Marks where a buffer's ranges end in a job's queue. */
-const ACK = new Uint8Array(0);
+class Ack {
+  constructor(readonly buffer: ArrayBuffer) {}
+}

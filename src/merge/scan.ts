@@ -14,8 +14,11 @@ export interface RawLine {
   terminated: boolean;
 }
 
-/** A file's lines as byte ranges of large read buffers. A UTF-8 byte-order mark at the very start is skipped. */
-export function* rawLines(file: string, chunkSize = 8 << 20): Generator<RawLine> {
+/**
+ * A file's lines as byte ranges of large read buffers. A UTF-8 byte-order mark at the very
+ * start is skipped. `alloc` supplies the buffers (a caller may recycle them).
+ */
+export function* rawLines(file: string, chunkSize = 8 << 20, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Generator<RawLine> {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -23,7 +26,7 @@ export function* rawLines(file: string, chunkSize = 8 << 20): Generator<RawLine>
     throw new FileError(`${file}: cannot read: ${(e as Error).message}`, file);
   }
   try {
-    let buf = Buffer.allocUnsafe(chunkSize);
+    let buf = alloc(chunkSize);
     let have = 0;
     let lineNo = 0;
     let atStart = true;
@@ -45,7 +48,7 @@ export function* rawLines(file: string, chunkSize = 8 << 20): Generator<RawLine>
       }
       // The unfinished line moves to the front of a fresh buffer (twice as large if it filled this one).
       const rest = limit - pos;
-      const next = Buffer.allocUnsafe(rest * 2 > chunkSize ? rest * 2 : chunkSize);
+      const next = alloc(rest * 2 > chunkSize ? rest * 2 : chunkSize);
       buf.copy(next, 0, pos, limit);
       buf = next;
       have = rest;
