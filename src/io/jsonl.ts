@@ -166,7 +166,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * replaces invalid bytes by U+FFFD, so only text holding one (rare) is decoded again strictly
  * to tell a real U+FFFD from a replaced byte.
  */
-function decodeUtf8(data: Buffer): string | null {
+export function decodeUtf8(data: Buffer): string | null {
   const text = data.toString('utf8');
   if (!text.includes('\uFFFD')) return text;
   try {

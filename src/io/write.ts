@@ -10,7 +10,8 @@
  *   `file`. On any failure the temporary file is removed and an earlier `file` stays as it
  *   was. A symlink at `file` is written through (its target is replaced). An existing file's
  *   permission bits are kept. Options: `mkdir` (create a missing folder; by default a missing
- *   folder is an error), `fsync` (default true; a cache may turn it off).
+ *   folder is an error), `fsync` (default true; a cache may turn it off), `flushEvery` (async
+ *   only: start flushing in the background every so many bytes, for big files).
  * - `JsonlAppender<T>`: `new JsonlAppender(file)` opens for appending (creating the file);
  *   `append(value)` writes `JSON.stringify(value) + '\n'` in one write call, finishing short
  *   writes, and cuts the file back to the line's start if the write fails, so the file holds
@@ -29,6 +30,7 @@ import {
   fchmodSync,
   fstatSync,
   fsyncSync,
+  fdatasync,
   ftruncateSync,
   openSync,
   readSync,
@@ -49,6 +51,11 @@ export interface AtomicWriteOptions {
   mkdir?: boolean;
   /** Flush file and folder to disk before returning. Default true. */
   fsync?: boolean;
+  /**
+   * writeFileAtomic only: every this many bytes, start flushing what is written so far in
+   * the background, so a big file's final flush does not wait for all of it at once.
+   */
+  flushEvery?: number;
 }
 
 export type AtomicContent = string | Uint8Array | Iterable<string | Uint8Array>;
@@ -79,6 +86,8 @@ function fsyncFolder(dir: string): void {
 /** A temporary file that becomes `file` on commit() and disappears on abort(). */
 class AtomicFile {
   private fd: number | undefined;
+  private unflushed = 0;
+  private flushing: Promise<void> | null = null;
   readonly target: string;
   readonly tmp: string;
 
@@ -121,11 +130,27 @@ class AtomicFile {
 
   write(chunk: string | Uint8Array): void {
     if (this.fd === undefined) throw new Error(`${this.file}: write after commit or abort`);
+    const bytes = toBytes(chunk);
     try {
-      writeAll(this.fd, toBytes(chunk));
+      writeAll(this.fd, bytes);
     } catch (e) {
       throw new FileError(`${this.file}: cannot write: ${fsReason(e)}`, this.file);
     }
+    this.unflushed += bytes.length;
+    const every = this.opts.flushEvery;
+    if (every && this.unflushed >= every && !this.flushing && this.opts.fsync !== false) {
+      this.unflushed = 0;
+      const fd = this.fd;
+      // Only a head start for commit()'s fsync, which still runs and reports any failure.
+      this.flushing = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).then(() => {
+        this.flushing = null;
+      });
+    }
+  }
+
+  /** Waits for a background flush, so that the descriptor is not closed under it. */
+  async settle(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
   commit(): void {
@@ -162,7 +187,8 @@ class AtomicFile {
 
 /** Runs `fill`, committing on success; any failure (ours or the caller's) removes the temporary file. */
 function withAtomicFile<R>(file: string, opts: AtomicWriteOptions | undefined, fill: (out: AtomicFile) => R): R {
-  const out = new AtomicFile(file, opts);
+  // A synchronous writer cannot wait for a background flush.
+  const out = new AtomicFile(file, { ...opts, flushEvery: undefined });
   try {
     const r = fill(out);
     out.commit();
@@ -190,8 +216,10 @@ export async function writeFileAtomic(
     if (typeof content === 'string' || content instanceof Uint8Array) out.write(content);
     else if (Symbol.asyncIterator in content) for await (const chunk of content) out.write(chunk);
     else for (const chunk of content) out.write(chunk);
+    await out.settle();
     out.commit();
   } catch (e) {
+    await out.settle();
     out.abort();
     throw e;
   }

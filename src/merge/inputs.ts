@@ -6,8 +6,9 @@ import { parseShardFile, shardFile, shardLabel, type Shard } from '../core/shard
 import { describeDifferences, readEnvironmentFile } from '../evaluate/environment.js';
 import { readJsonlSync } from '../io/jsonl.js';
 import { checkInputFile } from '../io/paths.js';
+import type { MergeKind } from './lines.js';
 
-export type MergeKind = 'samples' | 'results';
+export type { MergeKind };
 
 /** One shard file to merge: which shard it is, and (results) its environment records. */
 export interface ShardInput {

@@ -9,13 +9,11 @@
  * sample starts a new one.
  */
 import { closeSync, read } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { openNoFollow } from './nofollow.js';
 import { renderSample, sampleText, TEXT_FIELDS, type RenderedSample, type SampleRefs, type TextField } from './sample-render.js';
 import type { WorkerReply, WorkerRequest } from './sample-worker.js';
-import { packageFile } from './sources.js';
+import { startModuleWorker } from './sources.js';
 
 /** Lines longer than this go to the worker. */
 export const INLINE_BYTES = 256 * 1024;
@@ -34,11 +32,7 @@ const pending = new Map<number, Pending>();
 let nextId = 1;
 
 function startWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  // From the sources (tests, tsx) the worker needs tsx's loader; compiled, it is plain JS.
-  const w = here.endsWith('.ts')
-    ? new Worker(packageFile('view', 'worker-boot.mjs'), { workerData: { module: new URL('./sample-worker.ts', import.meta.url).href } })
-    : new Worker(path.join(path.dirname(here), 'sample-worker.js'));
+  const w = startModuleWorker(import.meta.url, 'sample-worker');
   w.on('message', (m: WorkerReply) => {
     const p = pending.get(m.id);
     if (!p) return;

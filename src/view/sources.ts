@@ -27,6 +27,7 @@ export { DEFAULT_KS, passAtK } from '../score/passk.js';
 export { fallbackModel } from '../score/tally.js';
 export { acceptResultLine, SampleRegister, type AcceptedLine } from '../score/accept.js';
 export { packageFile } from '../io/paths.js';
+export { startModuleWorker } from '../io/worker.js';
 export { lockState } from '../io/lock.js';
 export { readAnalysisFile, sha256, type AnalysisFile } from '../analyze/format.js';
 export { sampleKey } from '../core/sample.js';

@@ -66,6 +66,25 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(d)).toEqual(['results.json']);
   });
 
+  it('flushes in the background as it goes when asked, with the same file and the same failure handling', async () => {
+    const d = freshDir();
+    const f = path.join(d, 'big.jsonl');
+    const parts = Array.from({ length: 200 }, (_, i) => `${String(i).repeat(500)}\n`);
+    const slowly = async function* (fail: boolean) {
+      for (const p of parts) {
+        yield p;
+        // Lets a background flush start and finish between chunks.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (fail) throw new Error('stopped');
+    };
+    await writeFileAtomic(f, slowly(false), { flushEvery: 4096 });
+    expect(readFileSync(f, 'utf8')).toBe(parts.join(''));
+    await expect(writeFileAtomic(f, slowly(true), { flushEvery: 4096 })).rejects.toThrow('stopped');
+    expect(readFileSync(f, 'utf8')).toBe(parts.join(''));
+    expect(readdirSync(d)).toEqual(['big.jsonl']);
+  });
+
   it('names the file when its folder is missing, unless asked to create it', async () => {
     const d = freshDir();
     const f = path.join(d, 'a', 'b', 'out.md');

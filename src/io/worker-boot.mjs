@@ -1,6 +1,6 @@
-// Starts the viewer's worker from the TypeScript sources (tests, `tsx`): a worker thread does
+// Starts a worker (the viewer's, merge's) from the TypeScript sources (tests, `tsx`): a worker thread does
 // not inherit the parent's loader, so it registers tsx before importing the module. The
-// compiled package starts dist/view/sample-worker.js directly and never loads this file.
+// compiled package starts the worker's .js file directly and never loads this file.
 import { workerData } from 'node:worker_threads';
 
 const { register } = await import('tsx/esm/api');
