@@ -6,7 +6,10 @@
 #   docker run --rm codeseceval doctor
 #
 # The sandbox (bubblewrap) needs user namespaces inside the container: see docs/cluster.md.
-FROM node:20-bookworm-slim
+# BASE_IMAGE: any Debian 12 image with Node 20 at /usr/local/bin (the official one by default);
+# scripts/image-smoke.sh builds a stand-in from debootstrap where Docker Hub is out of reach.
+ARG BASE_IMAGE=node:20-bookworm-slim
+FROM ${BASE_IMAGE}
 
 WORKDIR /opt/codeseceval
 
