@@ -15,8 +15,8 @@
 #   DATASET      CodeSecEval folder (default ../shared/datasets/codeseceval)
 #   SHARDS       number of shards (default 4)
 #   TASKS        tasks to sample (default: the first 24 of the dataset by `--tasks` CWE list)
-#   RUN_FLAGS    `docker run` flags that let bubblewrap make its namespaces
-#                (default: the minimal set measured here, see docs/cluster.md)
+#   RUN_FLAGS    `docker run` flags that let bubblewrap make its namespaces (default: the
+#                minimal set for the image's non-root user, measured by the flags step below)
 #   DOCKER_BUILDKIT  0 by default: the legacy builder needs no buildx plugin
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ dataset=$(realpath "${DATASET:-../shared/datasets/codeseceval}")
 shards=${SHARDS:-4}
 tasks=${TASKS:-CWE-020,CWE-022,CWE-078,CWE-079,CWE-089,CWE-327}
 image=codeseceval:smoke
-read -r -a run_flags <<<"${RUN_FLAGS:---security-opt seccomp=unconfined}"
+read -r -a run_flags <<<"${RUN_FLAGS:---security-opt seccomp=unconfined --security-opt systempaths=unconfined}"
 export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
 
 say() { printf '[image-smoke %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -85,14 +85,47 @@ say "image size: $(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "
 # --- run it as the Indexed Job would -------------------------------------------------------
 run=$work/run
 rm -rf "$run"; mkdir -p "$run"
+# The image runs as uid 10001: the volume must be writable by it (Kubernetes: fsGroup).
+chown 10001:10001 "$run"
 # The pod's volume: the run folder and the data, at the manifest's paths.
 in_image() { docker run --rm "${run_flags[@]}" -v "$run:/work/runs/smoke" -v "$dataset:/work/data/codeseceval:ro" "$@"; }
 ds=(--dataset /work/data/codeseceval)
 out=/work/runs/smoke
 
 step "doctor in the image" in_image "$image" doctor "${ds[@]}"
-step "generate reference samples" in_image "$image" generate "${ds[@]}" --tasks "$tasks" -n 2 \
-  -m secure=reference:secure -m insecure=reference:insecure -o $out/samples.jsonl
+# Which `docker run` flags let the sandbox work: each set evaluates the same few samples.
+flag_sets=(
+  "non-root, no flags|"
+  "non-root, seccomp=unconfined|--security-opt seccomp=unconfined"
+  "non-root, systempaths=unconfined|--security-opt systempaths=unconfined"
+  "non-root, seccomp+systempaths unconfined|--security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "root, seccomp+systempaths unconfined|--user 0 --security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN"
+  "root, SYS_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --security-opt seccomp=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined"
+)
+flag_matrix() {
+  local probe=$run/flags entry label flags i=0
+  mkdir -p "$probe"; chmod 0777 "$probe"
+  in_image "$image" generate "${ds[@]}" --tasks CWE-020_codeql_1,CWE-078_author_1 -n 1 \
+    -m insecure=reference:insecure -o $out/flags/samples.jsonl >/dev/null 2>&1
+  for entry in "${flag_sets[@]}"; do
+    label=${entry%%|*}; read -r -a flags <<<"${entry#*|}"; i=$((i + 1))
+    local doctor evaluate
+    doctor=$(docker run --rm "${flags[@]}" -v "$dataset:/work/data/codeseceval:ro" "$image" doctor "${ds[@]}" 2>&1 \
+      | grep -m1 'bubblewrap' | cut -c1-90 || true)
+    evaluate=$(docker run --rm "${flags[@]}" -v "$run:/work/runs/smoke" -v "$dataset:/work/data/codeseceval:ro" "$image" \
+      evaluate "${ds[@]}" --samples $out/flags/samples.jsonl --out $out/flags/r$i.jsonl --jobs 1 2>&1 | grep -m1 'samples:' || true)
+    printf '  %-48s evaluate: %s\n  %-48s doctor:   %s\n' "$label" "${evaluate:-(no summary)}" "" "$doctor" >&2
+  done
+}
+step "flags that let bubblewrap work" flag_matrix
+
+# One model per generate (-m takes one spec), both appended to one samples file.
+for model in secure insecure; do
+  step "generate reference:$model samples" in_image "$image" generate "${ds[@]}" --tasks "$tasks" -n 2 \
+    -m "$model=reference:$model" -o $out/samples.jsonl
+done
 step "unsharded evaluate" in_image "$image" evaluate "${ds[@]}" --samples $out/samples.jsonl \
   --out $out/unsharded.jsonl --jobs 2
 
@@ -109,7 +142,8 @@ shard_run() {
 }
 step "$shards pods (JOB_COMPLETION_INDEX=0..$((shards - 1)))" shard_run
 shard_files=()
-for ((i = 0; i < shards; i++)); do shard_files+=("$out/results.shard-$i-of-$shards.jsonl"); done
+for f in "$run"/results.shard-*-of-"$shards".jsonl; do shard_files+=("$out/$(basename "$f")"); done
+[ "${#shard_files[@]}" = "$shards" ] || die "expected $shards shard files, found ${#shard_files[@]}"
 step "merge in the image" in_image "$image" merge "${shard_files[@]}" --out $out/results.jsonl
 
 # --- compare verdicts ------------------------------------------------------------------------
@@ -121,10 +155,23 @@ verdicts() { # one sorted line per sample: model experiment task index status pa
     process.stdout.write(rows.sort().join("\n") + "\n");' "$1"
 }
 verdicts "$run/unsharded.jsonl" >"$run/unsharded.verdicts"
+# Equal verdicts prove nothing if the sandbox never started.
+if cut -f5 "$run/unsharded.verdicts" | grep -q '^sandbox-error$'; then die "sandbox-error in the image: see $run/unsharded.jsonl"; fi
 verdicts "$run/results.jsonl" >"$run/merged.verdicts"
 total=$(wc -l <"$run/unsharded.verdicts")
 if ! diff -u "$run/unsharded.verdicts" "$run/merged.verdicts" >"$run/verdicts.diff"; then
   die "merged verdicts differ from the unsharded run: $run/verdicts.diff"
+fi
+# The same samples on this machine itself, outside any container, when the tool is built here.
+if [ -f "$repo/dist/cli/main.js" ]; then
+  step "evaluate on this machine" node "$repo/dist/cli/main.js" evaluate --dataset "$dataset" \
+    --samples "$run/samples.jsonl" --out "$run/host.jsonl" --jobs 2
+  verdicts "$run/host.jsonl" >"$run/host.verdicts"
+  if diff -u "$run/host.verdicts" "$run/unsharded.verdicts" >"$run/host.diff"; then
+    say "the image's verdicts equal this machine's"
+  else
+    say "the image's verdicts differ from this machine's in $(grep -c '^+[^+]' "$run/host.diff") samples: $run/host.diff"
+  fi
 fi
 say "statuses: $(cut -f5 "$run/unsharded.verdicts" | sort | uniq -c | tr -s ' \n' ' ')"
 say "OK: $total samples; merged $shards shards = unsharded verdicts, byte for byte"
