@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -62,6 +62,23 @@ describe('system checks', () => {
     const r = await checkBwrap();
     expect(r.ok).toBe(true);
     expect(r.detail).toMatch(/bubblewrap \d/);
+  });
+
+  it.runIf(hasBwrap)('runs the real trial in both of the sandbox\'s modes', async () => {
+    expect((await checkBwrap('bwrap', false)).ok).toBe(true);
+    // Root's mode makes namespaces without a user namespace: only root can try it.
+    if (process.getuid?.() === 0) expect((await checkBwrap('bwrap', true)).detail).toContain('as root');
+  });
+
+  it('tries what evaluate will do: a fresh /proc, no network, a user namespace unless root', async () => {
+    const log = path.join(work, 'bwrap-args');
+    const fake = script('args-bwrap', `if [ "$1" = --version ]; then echo "bubblewrap 0.0.1"; exit 0; fi\necho "$@" >> ${log}`);
+    await checkBwrap(fake, false);
+    await checkBwrap(fake, true);
+    const [user, root] = readFileSync(log, 'utf8').trim().split('\n');
+    for (const args of [user, root]) expect(args).toMatch(/--proc \/proc .*--unshare-net/);
+    expect(user).toContain('--unshare-user');
+    expect(root).not.toContain('--unshare-user');
   });
 
   it('reports bubblewrap missing, with its Debian package', async () => {

@@ -36,14 +36,27 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<RunResult>
   });
 }
 
-/** The trial the sandbox depends on: every namespace unshared, the whole host read-only. */
-export const BWRAP_TRIAL = ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true'];
+/**
+ * The trial the sandbox depends on, in the mode `evaluate` will use: the same namespaces and a
+ * fresh /proc, in a user namespace unless run as root (root's sandbox makes its namespaces
+ * with its own capabilities). A lighter trial passed in containers where every sample then
+ * failed: a fresh /proc is refused under a masked one, and root without CAP_SYS_ADMIN and
+ * CAP_NET_ADMIN cannot make the mount and network namespaces.
+ */
+export function bwrapTrial(asRoot: boolean): string[] {
+  return [
+    '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev',
+    '--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try',
+    ...(asRoot ? [] : ['--unshare-user']),
+    '--die-with-parent', 'true',
+  ];
+}
 
 /**
  * bubblewrap is installed and can really create a sandbox here. `--version` alone is not
  * enough: containers and hardened kernels often forbid the namespaces it needs.
  */
-export async function checkBwrap(bwrap = 'bwrap'): Promise<SystemCheck> {
+export async function checkBwrap(bwrap = 'bwrap', asRoot = process.getuid?.() === 0): Promise<SystemCheck> {
   const version = await run(bwrap, ['--version'], 10_000);
   if (version.error?.code === 'ENOENT') {
     return { ok: false, detail: `${bwrap} not found`, debian: 'bubblewrap' };
@@ -52,15 +65,15 @@ export async function checkBwrap(bwrap = 'bwrap'): Promise<SystemCheck> {
     return { ok: false, detail: `${bwrap} --version failed: ${oneLine(version.stderr || version.error?.message)}`, debian: 'bubblewrap' };
   }
   const name = version.stdout.trim() || 'bubblewrap';
-  const trial = await run(bwrap, BWRAP_TRIAL, 15_000);
-  if (trial.code === 0) return { ok: true, detail: `${name}: trial sandbox runs` };
+  const trial = await run(bwrap, bwrapTrial(asRoot), 15_000);
+  if (trial.code === 0) return { ok: true, detail: `${name}: trial sandbox runs${asRoot ? ' (as root: samples under their own uids)' : ''}` };
   const why = oneLine(trial.stderr) || oneLine(trial.error?.message) || `exit code ${trial.code}`;
   const namespaces = /namespace|uid map|Operation not permitted|Permission denied/i.test(why);
   return {
     ok: false,
     detail: `${name} is installed but cannot create a sandbox: ${why}`,
     hint: namespaces
-      ? 'user namespaces are unavailable: enable them (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or run with enough privileges (a container needs --privileged or a seccomp profile that allows unshare)'
+      ? 'the namespaces are refused: enable user namespaces (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu); in a container, see docs/cluster.md for the flags (non-root: seccomp unconfined and an unmasked /proc; root: also CAP_SYS_ADMIN and CAP_NET_ADMIN)'
       : undefined,
   };
 }

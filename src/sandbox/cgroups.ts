@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -49,6 +49,7 @@ export function detectCgroups(root = DEFAULT_ROOT, self = '/proc/self/cgroup'): 
     const controllers = readFileSync(path.join(root, 'cgroup.controllers'), 'utf8').split(/\s+/);
     const missing = ['memory', 'pids'].filter((c) => !controllers.includes(c));
     if (missing.length) return { available: false, reason: `cgroup v2 has no ${missing.join(', ')} controller` };
+    if (!isWritableDir(root)) return { available: false, reason: `cgroup v2 at ${root} is read-only (a container without delegated cgroups?)` };
     return { available: true, version: 'v2', parents: [root] };
   }
   const own = ownCgroups(existsSync(self) ? readFileSync(self, 'utf8') : '');
@@ -56,9 +57,22 @@ export function detectCgroups(root = DEFAULT_ROOT, self = '/proc/self/cgroup'): 
   for (const controller of ['memory', 'pids']) {
     const mount = path.join(root, controller);
     if (!existsSync(path.join(mount, 'cgroup.procs'))) return { available: false, reason: `no cgroup v1 ${controller} hierarchy at ${mount}` };
-    parents.push(path.join(mount, own.get(controller) ?? '/'));
+    const parent = path.join(mount, own.get(controller) ?? '/');
+    // A container without a cgroup namespace of its own sees its host path in
+    // /proc/self/cgroup but has only its own cgroup mounted, and read-only.
+    if (!isWritableDir(parent)) return { available: false, reason: `this process's cgroup ${parent} is missing or read-only (a container without delegated cgroups?)` };
+    parents.push(parent);
   }
   return { available: true, version: 'v1', parents };
+}
+
+function isWritableDir(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let engines = 0;

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Build the repository's Dockerfile with a real Docker engine and run the image the way the
+# Kubernetes Indexed Job of docs/cluster.md does: SHARDS containers, each with its own
+# JOB_COMPLETION_INDEX and CODESECEVAL_SHARDS, evaluating reference samples of CodeSecEval
+# into one bind-mounted run folder; then merge the shards and compare their verdicts with an
+# unsharded run of the same image. Not part of `npm test`: it needs root, a running Docker
+# engine, the apt mirror and the npm registry, and takes minutes (see docs/cluster.md).
+#
+#   scripts/image-smoke.sh [WORK_DIR]        (default /var/tmp/codeseceval-image)
+#
+# Environment:
+#   BASE_IMAGE   the Dockerfile's base (a Debian 12 image with Node 20). Unset: a stand-in,
+#                codeseceval-base:node20-bookworm, is made once from `debootstrap bookworm`
+#                plus this machine's own Node 20 (for machines that cannot reach Docker Hub).
+#   DATASET      CodeSecEval folder (default ../shared/datasets/codeseceval)
+#   SHARDS       number of shards (default 4)
+#   TASKS        tasks to sample (default: the first 24 of the dataset by `--tasks` CWE list)
+#   RUN_FLAGS    `docker run` flags that let bubblewrap make its namespaces (default: the
+#                minimal set for the image's non-root user, measured by the flags step below)
+#   DOCKER_BUILDKIT  0 by default: the legacy builder needs no buildx plugin
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+work=${1:-/var/tmp/codeseceval-image}
+dataset=$(realpath "${DATASET:-../shared/datasets/codeseceval}")
+shards=${SHARDS:-4}
+tasks=${TASKS:-CWE-020,CWE-022,CWE-078,CWE-079,CWE-089,CWE-327}
+image=codeseceval:smoke
+read -r -a run_flags <<<"${RUN_FLAGS:---security-opt seccomp=unconfined --security-opt systempaths=unconfined}"
+export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
+
+say() { printf '[image-smoke %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { say "FAILED: $*"; exit 1; }
+step() { # step NAME COMMAND...: run, time and log one step
+  local name=$1 t0=$SECONDS; shift
+  say "$name ..."
+  "$@" || die "$name (exit $?)"
+  say "$name: $((SECONDS - t0)) s"
+}
+
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, docker)"
+docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info); start dockerd first"
+[ -d "$dataset/SecEvalBase" ] || die "no CodeSecEval dataset at $dataset (set DATASET)"
+mkdir -p "$work"
+
+# --- the base image --------------------------------------------------------------------------
+make_base() {
+  local root=$work/rootfs
+  if [ ! -x "$root/usr/bin/apt-get" ]; then
+    rm -rf "$root"
+    nice -n 10 debootstrap --variant=minbase bookworm "$root" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+  fi
+  # Node 20 where the official node image has it: /usr/local/bin, npm beside it.
+  local node_bin npm_dir
+  node_bin=$(command -v node)
+  npm_dir=$(dirname "$(dirname "$(realpath "$(command -v npm)")")")
+  "$node_bin" --version | grep -q '^v20\.' || die "this machine's node is not Node 20"
+  install -m 0755 "$node_bin" "$root/usr/local/bin/node"
+  rm -rf "$root/usr/local/lib/node_modules/npm"
+  mkdir -p "$root/usr/local/lib/node_modules"
+  cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  # A machine behind a TLS-inspecting proxy trusts its CA through NODE_EXTRA_CA_CERTS: the
+  # stand-in base carries that file, so the Dockerfile's `npm ci` reaches the registry here.
+  local ca_env=()
+  if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+    install -m 0644 "$NODE_EXTRA_CA_CERTS" "$root/usr/local/share/build-host-ca.crt"
+    ca_env=(--change 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/build-host-ca.crt')
+  fi
+  tar -C "$root" -c . | docker import "${ca_env[@]}" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["node"]' - codeseceval-base:node20-bookworm >/dev/null
+}
+if [ -z "${BASE_IMAGE:-}" ]; then
+  BASE_IMAGE=codeseceval-base:node20-bookworm
+  if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then step "base image from debootstrap" make_base; fi
+fi
+
+# --- the image: THE Dockerfile, only its base swapped ---------------------------------------
+step "docker build" nice -n 10 docker build --network host --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$image" "$repo"
+say "image size: $(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')"
+
+# --- run it as the Indexed Job would -------------------------------------------------------
+run=$work/run
+rm -rf "$run"; mkdir -p "$run"
+# The image runs as uid 10001: the volume must be writable by it (Kubernetes: fsGroup).
+chown 10001:10001 "$run"
+# The pod's volume: the run folder and the data, at the manifest's paths.
+in_image() { docker run --rm "${run_flags[@]}" -v "$run:/work/runs/smoke" -v "$dataset:/work/data/codeseceval:ro" "$@"; }
+ds=(--dataset /work/data/codeseceval)
+out=/work/runs/smoke
+
+step "doctor in the image" in_image "$image" doctor "${ds[@]}"
+# Which `docker run` flags let the sandbox work: each set evaluates the same few samples.
+flag_sets=(
+  "non-root, no flags|"
+  "non-root, seccomp=unconfined|--security-opt seccomp=unconfined"
+  "non-root, systempaths=unconfined|--security-opt systempaths=unconfined"
+  "non-root, seccomp+systempaths unconfined|--security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "root, seccomp+systempaths unconfined|--user 0 --security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN"
+  "root, SYS_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --security-opt seccomp=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined"
+)
+flag_matrix() {
+  local probe=$run/flags entry label flags i=0
+  mkdir -p "$probe"; chmod 0777 "$probe"
+  in_image "$image" generate "${ds[@]}" --tasks CWE-020_codeql_1,CWE-078_author_1 -n 1 \
+    -m insecure=reference:insecure -o $out/flags/samples.jsonl >/dev/null 2>&1
+  for entry in "${flag_sets[@]}"; do
+    label=${entry%%|*}; read -r -a flags <<<"${entry#*|}"; i=$((i + 1))
+    local doctor evaluate
+    doctor=$(docker run --rm "${flags[@]}" -v "$dataset:/work/data/codeseceval:ro" "$image" doctor "${ds[@]}" 2>&1 \
+      | grep -m1 'bubblewrap' | cut -c1-90 || true)
+    evaluate=$(docker run --rm "${flags[@]}" -v "$run:/work/runs/smoke" -v "$dataset:/work/data/codeseceval:ro" "$image" \
+      evaluate "${ds[@]}" --samples $out/flags/samples.jsonl --out $out/flags/r$i.jsonl --jobs 1 2>&1 | grep -m1 'samples:' || true)
+    printf '  %-48s evaluate: %s\n  %-48s doctor:   %s\n' "$label" "${evaluate:-(no summary)}" "" "$doctor" >&2
+  done
+}
+step "flags that let bubblewrap work" flag_matrix
+
+# One model per generate (-m takes one spec), both appended to one samples file.
+for model in secure insecure; do
+  step "generate reference:$model samples" in_image "$image" generate "${ds[@]}" --tasks "$tasks" -n 2 \
+    -m "$model=reference:$model" -o $out/samples.jsonl
+done
+step "unsharded evaluate" in_image "$image" evaluate "${ds[@]}" --samples $out/samples.jsonl \
+  --out $out/unsharded.jsonl --jobs 2
+
+shard_run() {
+  local pids=() i
+  for ((i = 0; i < shards; i++)); do
+    in_image -e "JOB_COMPLETION_INDEX=$i" -e "CODESECEVAL_SHARDS=$shards" "$image" evaluate "${ds[@]}" \
+      --samples $out/samples.jsonl --out $out/results.jsonl --jobs 1 --shard auto >"$run/pod-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  local failed=0
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || { failed=1; say "pod $i failed: $(tail -n 3 "$run/pod-$i.log")"; }; done
+  return $failed
+}
+step "$shards pods (JOB_COMPLETION_INDEX=0..$((shards - 1)))" shard_run
+shard_files=()
+for f in "$run"/results.shard-*-of-"$shards".jsonl; do shard_files+=("$out/$(basename "$f")"); done
+[ "${#shard_files[@]}" = "$shards" ] || die "expected $shards shard files, found ${#shard_files[@]}"
+step "merge in the image" in_image "$image" merge "${shard_files[@]}" --out $out/results.jsonl
+
+# --- compare verdicts ------------------------------------------------------------------------
+verdicts() { # one sorted line per sample: model experiment task index status passed
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+    const rows = lines.map((l) => { const r = JSON.parse(l);
+      return [r.model, r.experiment, r.task_id, r.sample_index, r.status, r.passed].join("\t"); });
+    process.stdout.write(rows.sort().join("\n") + "\n");' "$1"
+}
+verdicts "$run/unsharded.jsonl" >"$run/unsharded.verdicts"
+# Equal verdicts prove nothing if the sandbox never started.
+if cut -f5 "$run/unsharded.verdicts" | grep -q '^sandbox-error$'; then die "sandbox-error in the image: see $run/unsharded.jsonl"; fi
+verdicts "$run/results.jsonl" >"$run/merged.verdicts"
+total=$(wc -l <"$run/unsharded.verdicts")
+if ! diff -u "$run/unsharded.verdicts" "$run/merged.verdicts" >"$run/verdicts.diff"; then
+  die "merged verdicts differ from the unsharded run: $run/verdicts.diff"
+fi
+# The same samples on this machine itself, outside any container, when the tool is built here.
+if [ -f "$repo/dist/cli/main.js" ]; then
+  step "evaluate on this machine" node "$repo/dist/cli/main.js" evaluate --dataset "$dataset" \
+    --samples "$run/samples.jsonl" --out "$run/host.jsonl" --jobs 2
+  verdicts "$run/host.jsonl" >"$run/host.verdicts"
+  if diff -u "$run/host.verdicts" "$run/unsharded.verdicts" >"$run/host.diff"; then
+    say "the image's verdicts equal this machine's"
+  else
+    say "the image's verdicts differ from this machine's in $(grep -c '^+[^+]' "$run/host.diff") samples: $run/host.diff"
+  fi
+fi
+say "statuses: $(cut -f5 "$run/unsharded.verdicts" | sort | uniq -c | tr -s ' \n' ' ')"
+say "OK: $total samples; merged $shards shards = unsharded verdicts, byte for byte"
