@@ -8,6 +8,7 @@ import { ProviderError } from '../core/model.js';
 import type { SampleDraft } from '../experiments/index.js';
 import { acquireLock } from '../io/lock.js';
 import { cacheDir as defaultCacheRoot, checkOutputFile } from '../io/paths.js';
+import { preloadFor } from '../benchmarks/index.js';
 import { createExecutor } from '../sandbox/index.js';
 import { cachedAsk, storeIn } from './answers.js';
 import { BatchDelivery } from './batch-delivery.js';
@@ -76,7 +77,10 @@ export async function generateSamples(options: GenerateOptions): Promise<Generat
     if (!todo.length) return { ...progress, interrupted: false, firstError: null, outFile, elapsedMs: elapsed() };
 
     // Samples run their programs concurrently, one call each: the engine shares its workers across calls.
-    if (g.strategies.some((s) => s.needs.executor)) executor = createExecutor(options.engine ?? {});
+    if (g.strategies.some((s) => s.needs.executor)) {
+      const engine = options.engine ?? {};
+      executor = createExecutor({ ...engine, preload: engine.preload ?? preloadFor(todo.map((j) => j.task)) });
+    }
     const cache = provider.cacheIdentity && options.cacheDir !== null ? new ResponseCache(options.cacheDir ?? path.join(defaultCacheRoot(), 'responses')) : null;
     const control = new RunControl();
     const batching = g.batchApi

@@ -86,10 +86,11 @@ def _fingerprint(config):
         hooks,
         [(name, id(plugin)) for name, plugin in pm.list_name_plugin()],
         sorted(vars(config.option).items()),
-        sorted(config._inicache.items()),
-        config._override_ini,
-        config._configured,
-        len(config._cleanup),
+        # Private in pytest, and not in every version: what is missing is left out.
+        sorted(getattr(config, "_inicache", {}).items()),
+        getattr(config, "_override_ini", None),
+        getattr(config, "_configured", None),
+        len(getattr(config, "_cleanup", ())),
     ))
 
 
