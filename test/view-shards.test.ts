@@ -11,7 +11,7 @@ import { makeReferenceRun, startViewer, type Viewer } from './helpers/view-run.j
 
 interface Overview {
   runs: { key: string; samples: number; subsets: { pass_at_k: Record<string, number | null> }[] }[];
-  sources: { label: string; results: number; error: string | null; shards: { count: number; present: number[]; missing: number[] } | null; files: string[] }[];
+  sources: { label: string; results: number; samples: number | null; state: string; error: string | null; shards: { count: number; present: number[]; missing: number[] } | null; files: string[] }[];
 }
 
 /**
@@ -19,7 +19,7 @@ interface Overview {
  * (each line in the shard its key hashes to, each shard with its environment record), keeping
  * the shards `keep` names.
  */
-function shardRun(from: string, to: string, count: number, keep: number[], edit?: (env: EnvironmentFile, index: number) => void): string[] {
+function shardRun(from: string, to: string, count: number, keep: number[], edit?: (env: EnvironmentFile, index: number) => void, samplesShards = false): string[] {
   mkdirSync(to, { recursive: true });
   const results = path.join(from, 'results.jsonl');
   const lines = readFileSync(results, 'utf8').split('\n').filter(Boolean);
@@ -30,7 +30,18 @@ function shardRun(from: string, to: string, count: number, keep: number[], edit?
     const r = JSON.parse(l) as { task_id: string; model: string; experiment: string; sample_index: number };
     byShard[shardOfKey(shardKey(r, r.sample_index), count)]!.push(l);
   }
-  copyFileSync(path.join(from, 'samples.jsonl'), path.join(to, 'samples.jsonl'));
+  if (!samplesShards) copyFileSync(path.join(from, 'samples.jsonl'), path.join(to, 'samples.jsonl'));
+  else {
+    // As `run --shard` leaves a folder: every shard's samples made, in shard files.
+    const samples = readFileSync(path.join(from, 'samples.jsonl'), 'utf8').split('\n').filter(Boolean);
+    for (let index = 0; index < count; index++) {
+      const mine = samples.filter((l) => {
+        const r = JSON.parse(l) as { task_id: string; model: string; experiment: string; sample_index: number };
+        return shardOfKey(shardKey(r, r.sample_index), count) === index;
+      });
+      writeFileSync(shardFile(path.join(to, 'samples.jsonl'), { index, count }), mine.map((l) => `${l}\n`).join(''));
+    }
+  }
   return keep.map((index) => {
     const file = shardFile(path.join(to, 'results.jsonl'), { index, count });
     const mine = byShard[index]!;
@@ -58,7 +69,7 @@ describeWithDataset('codeseceval view: shard files read as one result set', () =
     total = readFileSync(path.join(reference, 'results.jsonl'), 'utf8').split('\n').filter(Boolean).length;
     runs = path.join(work, 'runs');
     shardRun(reference, path.join(runs, 'all-2'), 2, [0, 1]);
-    shardRun(reference, path.join(runs, 'two-of-3'), 3, [0, 1]);
+    shardRun(reference, path.join(runs, 'two-of-3'), 3, [0, 1], undefined, true);
     // Shard 1 evaluated under another Python: merge would refuse them, so the viewer does.
     shardRun(reference, path.join(runs, 'mixed'), 2, [0, 1], (env, index) => {
       if (index === 1) env.records[0]!.interpreter.version = '2.7.18';
@@ -86,6 +97,10 @@ describeWithDataset('codeseceval view: shard files read as one result set', () =
     expect(two).toMatchObject({ error: null, shards: { count: 3, present: [0, 1], missing: [2] } });
     expect(two.results).toBeGreaterThan(0);
     expect(two.results).toBeLessThan(total);
+    // Its samples counted from the samples shard files: shard 2's were made but not judged.
+    expect(two).toMatchObject({ samples: total, state: 'interrupted' });
+    expect(two.files).toEqual(expect.arrayContaining(['samples.shard-2-of-3.jsonl']));
+    expect(source('all-2')).toMatchObject({ samples: total, state: 'complete' });
     expect(source('mixed')).toMatchObject({ results: 0, shards: null });
     expect(source('mixed').error).toMatch(/mixed inputs: .*results.shard-0-of-2.jsonl and .*results.shard-1-of-2.jsonl were evaluated under different environments \(interpreter.version/);
   });

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { childRunFolders, Labeller, resolveInputs, resultParts, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
+import { childRunFolders, Labeller, resolveInputs, resultParts, runFolderSpec, shardFilesIn, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
 import {
   buildReport,
   compareExperiments,
@@ -132,7 +132,9 @@ export class SourceState {
   partShard = new Map<string, Shard>();
   shards: ShardInfo | null = null;
   lines = 0;
-  samplesBytes = 0;
+  /** Samples made: counted in the samples file, or in its shard files while it does not exist. */
+  samplesParts: string[] = [];
+  samplesCursors = new Map<string, number>();
   samplesLines = 0;
   validation: Validation | null = null;
   validationStamp = '';
@@ -267,16 +269,23 @@ export class ViewData {
       resultsChanged = true;
     }
     if (s.spec.samples) {
-      const size = sizeOf(s.spec.samples);
-      if (size < s.samplesBytes) {
-        s.samplesBytes = 0;
+      const parts = samplesParts(s.spec.samples, s.spec.shards !== null);
+      // Other files, or one rewritten (shorter): count every file again.
+      if (parts.join('\n') !== s.samplesParts.join('\n') || parts.some((f) => sizeOf(f) < (s.samplesCursors.get(f) ?? 0))) {
+        s.samplesParts = parts;
+        s.samplesCursors.clear();
         s.samplesLines = 0;
+        changed = true;
       }
-      if (size > s.samplesBytes) {
-        const { lines, bytes } = countSampleLines(s.spec.samples, s.samplesBytes, size);
-        s.samplesLines += lines;
-        s.samplesBytes = bytes;
-        if (lines) changed = true;
+      for (const file of parts) {
+        const size = sizeOf(file);
+        const done = s.samplesCursors.get(file) ?? 0;
+        if (size > done) {
+          const { lines, bytes } = countSampleLines(file, done, size);
+          s.samplesLines += lines;
+          s.samplesCursors.set(file, bytes);
+          if (lines) changed = true;
+        }
       }
     }
     const parts = resultParts(s.spec);
@@ -540,6 +549,11 @@ export const SEARCH_CHARS = 1 << 20;
 
 function searchText(program: string): string {
   return (program.length > SEARCH_CHARS ? program.slice(0, SEARCH_CHARS) : program).toLowerCase();
+}
+
+/** The samples file, or while it does not exist (a run made with `--shard`) its shard files. */
+function samplesParts(samples: string, sharded: boolean): string[] {
+  return !sharded || existsSync(samples) ? [samples] : shardFilesIn(samples);
 }
 
 function cursorOf(s: SourceState, file: string): Cursor {

@@ -180,8 +180,8 @@ export function overview(data: ViewData) {
     label: s.label,
     dir: s.spec.dir,
     results: s.lines,
-    samples: s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null,
-    state: runState(s.spec, [...s.parts, ...[...s.partShard.values()].map((sh) => shardFile(path.join(s.spec.dir, 'run'), sh))], s.lines, s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null),
+    samples: s.samplesParts.some(fileExists) ? s.samplesLines : null,
+    state: runState(s.spec, [...s.parts, ...s.samplesParts, ...[...s.partShard.values()].map((sh) => shardFile(path.join(s.spec.dir, 'run'), sh))], s.lines, s.samplesParts.some(fileExists) ? s.samplesLines : null),
     /** Shard files read as one results file: the shards there and those missing (not started, or not given). */
     shards: s.shards,
     validation: s.validation ? s.spec.validation : null,
@@ -192,7 +192,7 @@ export function overview(data: ViewData) {
     reportError: s.report ? null : s.reportError,
     reportBehind: s.report ? s.lines - s.report.lines : s.lines,
     split: s.report?.json.split ?? null,
-    files: [...new Set([...s.parts, s.spec.results, s.spec.samples, s.spec.validation, ...s.spec.extras])].flatMap((f) => {
+    files: [...new Set([...s.parts, s.spec.results, ...s.samplesParts, s.spec.samples, s.spec.validation, ...s.spec.extras])].flatMap((f) => {
       const name = f ? f.slice(s.spec.dir.length + 1) : '';
       return f && fileExists(f) && !name.includes('/') ? [name] : [];
     }),
