@@ -290,7 +290,8 @@ export class ViewData {
     }
     const parts = resultParts(s.spec);
     // Shards come and go (a new shard started, the merged file written) and their records change on resume: check them again, read them again.
-    const partsStamp = parts.map((f) => `${f}\u0000${stamp(environmentFileFor(f))}`).join('\n');
+    const sharded = parts.some((f) => f !== s.spec.results);
+    const partsStamp = parts.map((f) => (sharded ? `${f}\u0000${stamp(environmentFileFor(f))}` : f)).join('\n');
     if (partsStamp !== s.partsStamp) {
       s.partsStamp = partsStamp;
       s.parts = parts;
