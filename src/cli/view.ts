@@ -27,7 +27,7 @@ export function registerView(program: Command): void {
   program
     .command('view')
     .description('Explore, compare and share runs in a local web viewer (follows runs in progress)')
-    .argument('[runs...]', 'run folders, results .jsonl files, or folders of run folders (default: runs/)')
+    .argument('[runs...]', 'run folders, results .jsonl files (the shard files of one are read as one), or folders of run folders (default: runs/)')
     .option('--port <n>', 'first port to try; a busy one moves to the next', numberArg('--port', { integer: true, min: 0, max: 65535, what: 'a port from 0 to 65535' }), 8484)
     .option('--host <host>', 'address to listen on (anything but loopback shares your results with your network)', '127.0.0.1')
     .option('--open', 'open the viewer in the default browser')

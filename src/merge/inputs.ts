@@ -60,6 +60,22 @@ export function describeInputs(files: readonly string[]): ShardInput[] {
  * and (results) one samples file and one environment. Returns the inputs in shard order.
  */
 export function checkShardSet(inputs: readonly ShardInput[]): { kind: MergeKind; count: number; ordered: ShardInput[] } {
+  const set = shardSetOf(inputs);
+  const { count, missing } = set;
+  if (missing.length) {
+    const like = shardFile(parseShardFile(inputs[0]!.file)?.whole ?? inputs[0]!.file, { index: missing[0]!, count });
+    const list = missing.length > 12 ? `${missing.slice(0, 12).join(', ')} and ${missing.length - 12} more` : missing.join(', ');
+    throw new UserError(`missing ${missing.length} of ${count} shards: ${list} (such as ${like}); run them, or give their files`);
+  }
+  return set;
+}
+
+/**
+ * The same checks, but a shard missing is only said (`missing`), for readers that show a run
+ * still in progress (`view`). Refused as in checkShardSet: mixed kinds or counts, a shard given
+ * twice, results of different samples files or environments.
+ */
+export function shardSetOf(inputs: readonly ShardInput[]): { kind: MergeKind; count: number; ordered: ShardInput[]; missing: number[] } {
   const kinds = new Map<MergeKind, string>();
   for (const i of inputs) if (i.kind && !kinds.has(i.kind)) kinds.set(i.kind, i.file);
   if (kinds.size > 1) throw new UserError(`mixed inputs: ${kinds.get('samples')} is a samples file, ${kinds.get('results')} a results file; merge one kind at a time`);
@@ -74,14 +90,9 @@ export function checkShardSet(inputs: readonly ShardInput[]): { kind: MergeKind;
     byIndex.set(i.shard.index, i);
   }
   const missing = Array.from({ length: count }, (_, k) => k).filter((k) => !byIndex.has(k));
-  if (missing.length) {
-    const like = shardFile(parseShardFile(inputs[0]!.file)?.whole ?? inputs[0]!.file, { index: missing[0]!, count });
-    const list = missing.length > 12 ? `${missing.slice(0, 12).join(', ')} and ${missing.length - 12} more` : missing.join(', ');
-    throw new UserError(`missing ${missing.length} of ${count} shards: ${list} (such as ${like}); run them, or give their files`);
-  }
   const ordered = [...byIndex.values()].sort((a, b) => a.shard.index - b.shard.index);
   if (kind === 'results') checkResultShards(ordered);
-  return { kind, count, ordered };
+  return { kind, count, ordered, missing };
 }
 
 /** The name two samples files are compared by: shards of one samples file count as that file. */

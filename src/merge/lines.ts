@@ -78,11 +78,7 @@ export function* checkedShardRuns(input: ShardToCheck, alloc?: (size: number) =>
     const text = decodeUtf8(raw.buf.subarray(raw.start, raw.end));
     if (text === null) throw new FileError(`${where}: invalid UTF-8`, file);
     const v = parseJsonText(text, schema, where);
-    const key = shardKey(v, v.sample_index);
-    const owner = shardOfKey(key, shard.count);
-    if (owner !== shard.index) {
-      throw new UserError(`${file}:${raw.line}: ${describe(v)} belongs to shard ${owner}/${shard.count}, not ${shardLabel(shard)}: the shard files overlap or were renamed`);
-    }
+    const key = checkLineInShard(v, shard, where);
     const first = seen.get(key);
     if (first !== undefined) throw new UserError(`${file}:${raw.line}: ${describe(v)} is there twice (first at line ${first})`);
     seen.set(key, raw.line);
@@ -96,6 +92,19 @@ export function* checkedShardRuns(input: ShardToCheck, alloc?: (size: number) =>
   }
   if (run) yield run;
   return lines;
+}
+
+/**
+ * Refuses a line whose key puts it in another shard than its file's (overlapping or renamed
+ * shard files); returns the key. `where` is FILE:LINE.
+ */
+export function checkLineInShard(v: KeyMembers, shard: Shard, where: string): string {
+  const key = shardKey(v, v.sample_index);
+  const owner = shardOfKey(key, shard.count);
+  if (owner !== shard.index) {
+    throw new UserError(`${where}: ${describe(v)} belongs to shard ${owner}/${shard.count}, not ${shardLabel(shard)}: the shard files overlap or were renamed`);
+  }
+  return key;
 }
 
 function describe(v: KeyMembers): string {

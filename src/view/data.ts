@@ -1,6 +1,6 @@
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { childRunFolders, Labeller, resolveInputs, runFolderSpec, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
+import { childRunFolders, Labeller, resolveInputs, resultParts, runFolderSpec, shardFilesIn, type Inputs, type ParentSpec, type SourceSpec } from './inputs.js';
 import {
   buildReport,
   compareExperiments,
@@ -27,6 +27,11 @@ import {
   type SampleJudgement,
   type Status,
   type Validation,
+  checkLineInShard,
+  describeInputs,
+  environmentFileFor,
+  shardSetOf,
+  type Shard,
 } from './sources.js';
 import { addUsage, emptyUsage, type UsageTotals } from './usage.js';
 import { analysisFileOf } from './analysis.js';
@@ -103,13 +108,33 @@ export function runKey(label: string, model: string, experiment: string): string
   return `${label}|${model}|${experiment}`;
 }
 
+/** How far one results file has been read. */
+interface Cursor {
+  /** Bytes read so far (always up to a newline). */
+  consumed: number;
+  lineNo: number;
+  size: number;
+}
+
+/** Shard files read as one results file: which shards are there, and which are not (yet). */
+export interface ShardInfo {
+  count: number;
+  present: number[];
+  missing: number[];
+}
+
 export class SourceState {
-  /** Bytes of the results file read so far (always up to a newline). */
-  consumed = 0;
-  lineNo = 0;
+  /** The results files read (one, or the shard files), with how far each is read. */
+  parts: string[] = [];
+  partsStamp = '';
+  cursors = new Map<string, Cursor>();
+  /** The shard of each shard file read, and the shards there and missing; null when not sharded. */
+  partShard = new Map<string, Shard>();
+  shards: ShardInfo | null = null;
   lines = 0;
-  size = -1;
-  samplesBytes = 0;
+  /** Samples made: counted in the samples file, or in its shard files while it does not exist. */
+  samplesParts: string[] = [];
+  samplesCursors = new Map<string, number>();
   samplesLines = 0;
   validation: Validation | null = null;
   validationStamp = '';
@@ -244,28 +269,53 @@ export class ViewData {
       resultsChanged = true;
     }
     if (s.spec.samples) {
-      const size = sizeOf(s.spec.samples);
-      if (size < s.samplesBytes) {
-        s.samplesBytes = 0;
+      const parts = samplesParts(s.spec.samples, s.spec.shards !== null);
+      // Other files, or one rewritten (shorter): count every file again.
+      if (parts.join('\n') !== s.samplesParts.join('\n') || parts.some((f) => sizeOf(f) < (s.samplesCursors.get(f) ?? 0))) {
+        s.samplesParts = parts;
+        s.samplesCursors.clear();
         s.samplesLines = 0;
+        changed = true;
       }
-      if (size > s.samplesBytes) {
-        const { lines, bytes } = countSampleLines(s.spec.samples, s.samplesBytes, size);
-        s.samplesLines += lines;
-        s.samplesBytes = bytes;
-        if (lines) changed = true;
+      for (const file of parts) {
+        const size = sizeOf(file);
+        const done = s.samplesCursors.get(file) ?? 0;
+        if (size > done) {
+          const { lines, bytes } = countSampleLines(file, done, size);
+          s.samplesLines += lines;
+          s.samplesCursors.set(file, bytes);
+          if (lines) changed = true;
+        }
       }
     }
-    const size = sizeOf(s.spec.results);
-    if (size < s.consumed || (size < 0 && s.size >= 0)) {
-      // Rewritten from the start (`evaluate --fresh`, a resumed run cutting a torn line).
+    const parts = resultParts(s.spec);
+    // Shards come and go (a new shard started, the merged file written) and their records change on resume: check them again, read them again.
+    const sharded = parts.some((f) => f !== s.spec.results);
+    const partsStamp = parts.map((f) => (sharded ? `${f}\u0000${stamp(environmentFileFor(f))}` : f)).join('\n');
+    if (partsStamp !== s.partsStamp) {
+      s.partsStamp = partsStamp;
+      s.parts = parts;
       this.resetSource(s);
       resultsChanged = true;
     }
-    if (size !== s.size) resultsChanged = true;
-    s.size = size;
-    if (size > s.consumed && !s.error) {
-      if (this.readResults(s, size)) resultsChanged = true;
+    for (const file of s.parts) {
+      const c = cursorOf(s, file);
+      const size = sizeOf(file);
+      if (size < c.consumed || (size < 0 && c.size >= 0)) {
+        // Rewritten from the start (`evaluate --fresh`, a resumed run cutting a torn line).
+        this.resetSource(s);
+        resultsChanged = true;
+        break;
+      }
+    }
+    for (const file of s.parts) {
+      const c = cursorOf(s, file);
+      const size = sizeOf(file);
+      if (size !== c.size) resultsChanged = true;
+      c.size = size;
+      if (size > c.consumed && !s.error) {
+        if (this.readResults(s, file, c, size)) resultsChanged = true;
+      }
     }
     if (resultsChanged) {
       s.reportWanted = true;
@@ -289,13 +339,35 @@ export class ViewData {
   private resetSource(s: SourceState): void {
     s.runs.clear();
     s.register = new SampleRegister();
-    s.consumed = 0;
-    s.lineNo = 0;
+    s.cursors.clear();
     s.lines = 0;
     s.error = null;
     s.report = null;
     s.reportError = null;
     s.reportWanted = true;
+    this.checkShards(s);
+  }
+
+  /**
+   * Shard files are read as one file only if `merge` would join them: one kind and count,
+   * each shard once, one samples file and environment (src/merge's own checks). A shard not
+   * there (yet) is only noted; anything else stops the source with merge's message.
+   */
+  private checkShards(s: SourceState): void {
+    s.partShard.clear();
+    s.shards = null;
+    if (!s.spec.shards || (s.parts.length === 1 && s.parts[0] === s.spec.results) || !s.parts.length) return;
+    try {
+      const set = shardSetOf(describeInputs(s.parts));
+      if (set.kind === 'samples' && set.ordered.some((i) => i.kind === 'samples')) {
+        throw new UserError(`${set.ordered[0]!.file}: a samples file; the viewer shows results (evaluate it, or give the results shards)`);
+      }
+      for (const i of set.ordered) s.partShard.set(i.file, i.shard);
+      s.shards = { count: set.count, present: set.ordered.map((i) => i.shard.index), missing: set.missing };
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      this.problem(s, e.message);
+    }
   }
 
   private problem(s: SourceState, message: string, fatal = true): void {
@@ -308,9 +380,9 @@ export class ViewData {
    * cannot be read on. A last line without its newline is still being written: it is read once
    * complete.
    */
-  private readResults(s: SourceState, size: number): boolean {
-    const lines = readJsonlSync(s.spec.results, ResultLine, {
-      from: { offset: s.consumed, line: s.lineNo },
+  private readResults(s: SourceState, file: string, c: Cursor, size: number): boolean {
+    const lines = readJsonlSync(file, ResultLine, {
+      from: { offset: c.consumed, line: c.lineNo },
       to: size,
       tornTail: 'report',
       noFollow: true,
@@ -320,33 +392,35 @@ export class ViewData {
     try {
       for (const entry of lines) {
         if (entry.kind === 'torn') break;
-        if (!this.ingest(s, entry.value, `${s.spec.results}:${entry.line}`, entry)) return true;
-        s.lineNo = entry.line;
-        s.consumed = entry.bytes;
+        if (!this.ingest(s, file, entry.value, `${file}:${entry.line}`, entry)) return true;
+        c.lineNo = entry.line;
+        c.consumed = entry.bytes;
         added = true;
       }
     } catch (e) {
       if (!(e instanceof FileError)) throw e;
       // Replaced between the look and the read (gone, a symlink, a folder): the next look sees it.
       if (e.line === undefined) return added;
-      this.problem(s, `${e.message}; ${repairHint(s.spec.results)}`);
+      this.problem(s, `${e.message}; ${repairHint(file)}`);
       return true;
     }
     return added;
   }
 
   /** One result line into the index; false (with the source's error set) when it is unusable. */
-  private ingest(s: SourceState, r: ResultLine, where: string, at: { start: number; bytes: number }): boolean {
-    const origin = { where, file: s.spec.results, fallbackModel: s.fallbackModel };
+  private ingest(s: SourceState, file: string, r: ResultLine, where: string, at: { start: number; bytes: number }): boolean {
+    const origin = { where, file, fallbackModel: s.fallbackModel };
     let accepted: AcceptedLine;
     try {
+      const shard = s.partShard.get(file);
+      if (shard) checkLineInShard(r, shard, where);
       // A task outside the dataset is shown flagged (queries.ts), not a reason to drop the run.
       accepted = acceptResultLine(r, origin, this.dataset, { labels: s.validation?.labels ?? null, allowUnknownTasks: true });
       s.register.claim(r, accepted, origin);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       const repairable = e instanceof DatasetError && (e.field === 'passed' || e.field === 'sample_index');
-      this.problem(s, repairable ? `${e.message}; ${repairHint(s.spec.results)}` : e.message);
+      this.problem(s, repairable ? `${e.message}; ${repairHint(file)}` : e.message);
       return false;
     }
     const { model, experiment, judgement } = accepted;
@@ -374,7 +448,7 @@ export class ViewData {
       failLine: m ? Number(m[1]) : null,
       detail: r.detail.length > DETAIL_CHARS ? `${r.detail.slice(0, DETAIL_CHARS)}…` : r.detail,
       durationMs: r.duration_ms,
-      file: s.spec.results,
+      file,
       start: at.start,
       bytes: at.bytes,
       offset: at.start,
@@ -398,7 +472,7 @@ export class ViewData {
     s.building = (async () => {
       try {
         const build = (analysisFile: string | null) =>
-          buildReport({ resultsFiles: [s.spec.results], dataset: this.dataset, validation: s.validation, ks: this.ks, compare: false, drilldown: 0, analysisFile });
+          buildReport({ resultsFiles: s.parts, dataset: this.dataset, validation: s.validation, ks: this.ks, compare: false, drilldown: 0, analysisFile });
         // `run --analyze`: the report's "Static analysis vs tests" figures, per result set. An
         // analysis file that cannot be used costs those figures only, never the scores.
         const analysis = s.spec.samples && existsSync(analysisFileOf(s.spec.dir)) ? analysisFileOf(s.spec.dir) : null;
@@ -476,6 +550,17 @@ export const SEARCH_CHARS = 1 << 20;
 
 function searchText(program: string): string {
   return (program.length > SEARCH_CHARS ? program.slice(0, SEARCH_CHARS) : program).toLowerCase();
+}
+
+/** The samples file, or while it does not exist (a run made with `--shard`) its shard files. */
+function samplesParts(samples: string, sharded: boolean): string[] {
+  return !sharded || existsSync(samples) ? [samples] : shardFilesIn(samples);
+}
+
+function cursorOf(s: SourceState, file: string): Cursor {
+  let c = s.cursors.get(file);
+  if (!c) s.cursors.set(file, (c = { consumed: 0, lineNo: 0, size: -1 }));
+  return c;
 }
 
 function sizeOf(file: string): number {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from './sources.js';
+import { parseShardFile, UserError } from './sources.js';
 
 /** The files of one run the viewer reads: a run folder, or a results file given on its own. */
 export interface SourceSpec {
@@ -13,6 +13,12 @@ export interface SourceSpec {
   validation: string | null;
   /** Report files `codeseceval run` wrote beside the results, offered for download. */
   extras: string[];
+  /**
+   * Results in shard files (`--shard`, `--slurm`), read as the one file `results` they make
+   * up: the files given on the command line, or (null) every shard file of `results` in its
+   * folder, looked for again at each refresh, while `results` itself does not exist.
+   */
+  shards: { given: string[] | null } | null;
 }
 
 /** A folder holding run folders (`runs/`): rescanned, so runs started later show up. */
@@ -29,7 +35,29 @@ export const RUN_FILES = ['results.jsonl', 'samples.jsonl', 'validation.json'] a
 const EXTRA_FILES = ['report.html', 'report.md', 'report.json'];
 
 export function isRunFolder(dir: string): boolean {
-  return RUN_FILES.some((f) => existsSync(path.join(dir, f)));
+  return RUN_FILES.some((f) => existsSync(path.join(dir, f))) || shardFilesIn(path.join(dir, 'results.jsonl')).length > 0;
+}
+
+/** The shard files of `whole` in its folder (`results.shard-I-of-N.jsonl` for `results.jsonl`), in name order. */
+export function shardFilesIn(whole: string): string[] {
+  const dir = path.dirname(whole);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.includes('.shard-') && parseShardFile(path.join(dir, n))?.whole === whole)
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
+/** The results files a source reads now: the shard files while there is no merged file, else the one file. */
+export function resultParts(spec: SourceSpec): string[] {
+  if (!spec.shards) return [spec.results];
+  if (spec.shards.given) return spec.shards.given;
+  return existsSync(spec.results) ? [spec.results] : shardFilesIn(spec.results);
 }
 
 export function runFolderSpec(dir: string, label: string): SourceSpec {
@@ -41,6 +69,7 @@ export function runFolderSpec(dir: string, label: string): SourceSpec {
     samples: path.join(abs, 'samples.jsonl'),
     validation: path.join(abs, 'validation.json'),
     extras: EXTRA_FILES.map((f) => path.join(abs, f)),
+    shards: { given: null },
   };
 }
 
@@ -63,7 +92,13 @@ function fileSpec(file: string, label: string): SourceSpec {
     // A validation file beside a results file describes the same tasks; use it when there.
     validation: beside('validation.json'),
     extras: isRunResults ? EXTRA_FILES.map(beside) : [],
+    shards: null,
   };
+}
+
+/** Shard files given on the command line, as one source: the results file they make up, read from them. */
+function shardsSpec(files: string[], whole: string, label: string): SourceSpec {
+  return { ...fileSpec(whole, label), results: whole, shards: { given: files } };
 }
 
 /** Run folders directly inside a parent folder, in name order. */
@@ -105,8 +140,23 @@ export class Labeller {
 export function resolveInputs(args: readonly string[], labeller: Labeller, cwd = process.cwd()): Inputs {
   const given = args.length ? args : ['runs'];
   const out: Inputs = { sources: [], parents: [] };
+  // Shard files of one results file are one source, where the first of them was named.
+  const groups = new Map<string, string[]>();
   for (const arg of given) {
     const p = path.resolve(cwd, arg);
+    const shard = parseShardFile(p);
+    if (shard && existsSync(p) && statSync(p).isFile()) {
+      const files = groups.get(shard.whole);
+      if (files) {
+        files.push(p);
+        continue;
+      }
+      const group = [p];
+      groups.set(shard.whole, group);
+      const base = path.basename(shard.whole);
+      out.sources.push(shardsSpec(group, shard.whole, labeller.take(base === 'results.jsonl' ? path.basename(path.dirname(shard.whole)) : base.replace(/\.jsonl?$/i, ''))));
+      continue;
+    }
     let st;
     try {
       st = statSync(p);

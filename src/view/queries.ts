@@ -29,6 +29,7 @@ import {
   type PairedColumn,
   type Status,
   type Task,
+  shardFile,
 } from './sources.js';
 
 /** A request the page made that cannot be answered (unknown run, task or sample). */
@@ -179,8 +180,10 @@ export function overview(data: ViewData) {
     label: s.label,
     dir: s.spec.dir,
     results: s.lines,
-    samples: s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null,
-    state: runState(s.spec, s.lines, s.spec.samples && fileExists(s.spec.samples) ? s.samplesLines : null),
+    samples: s.samplesParts.some(fileExists) ? s.samplesLines : null,
+    state: runState(s.spec, [...s.parts, ...s.samplesParts, ...[...s.partShard.values()].map((sh) => shardFile(path.join(s.spec.dir, 'run'), sh))], s.lines, s.samplesParts.some(fileExists) ? s.samplesLines : null),
+    /** Shard files read as one results file: the shards there and those missing (not started, or not given). */
+    shards: s.shards,
     validation: s.validation ? s.spec.validation : null,
     labels: !!s.validation?.labels,
     broken: s.validation ? s.validation.broken.size : null,
@@ -189,7 +192,7 @@ export function overview(data: ViewData) {
     reportError: s.report ? null : s.reportError,
     reportBehind: s.report ? s.lines - s.report.lines : s.lines,
     split: s.report?.json.split ?? null,
-    files: [s.spec.results, s.spec.samples, s.spec.validation, ...s.spec.extras].flatMap((f) => {
+    files: [...new Set([...s.parts, s.spec.results, ...s.samplesParts, s.spec.samples, s.spec.validation, ...s.spec.extras])].flatMap((f) => {
       const name = f ? f.slice(s.spec.dir.length + 1) : '';
       return f && fileExists(f) && !name.includes('/') ? [name] : [];
     }),
@@ -256,8 +259,8 @@ function analysisOverall(json: JsonReport | undefined, model: string, experiment
  * `interrupted` when fewer samples are judged than were made and nothing holds a lock (the
  * command was stopped: running it again continues); `complete` otherwise.
  */
-function runState(spec: { dir: string; samples: string | null; results: string }, results: number, samples: number | null) {
-  const locks = [path.join(spec.dir, 'run'), spec.results, ...(spec.samples ? [spec.samples] : [])].map((f) => lockState(f));
+function runState(spec: { dir: string; samples: string | null; results: string }, parts: readonly string[], results: number, samples: number | null) {
+  const locks = [path.join(spec.dir, 'run'), spec.results, ...parts, ...(spec.samples ? [spec.samples] : [])].map((f) => lockState(f));
   if (locks.includes('running')) return 'running' as const;
   if (locks.includes('elsewhere')) return 'elsewhere' as const;
   if (samples !== null && samples > results) return 'interrupted' as const;

@@ -207,7 +207,7 @@ function sendRunFile(data: ViewData, p: string, req: IncomingMessage, res: Serve
     }
   });
   const s = parts.length === 4 ? data.sources.find((x) => x.label === label) : undefined;
-  const known = s ? [s.spec.results, s.spec.samples, s.spec.validation, ...s.spec.extras].filter((f): f is string => !!f) : [];
+  const known = s ? [s.spec.results, ...s.parts, ...s.samplesParts, s.spec.samples, s.spec.validation, ...s.spec.extras].filter((f): f is string => !!f) : [];
   const file = known.find((f) => path.basename(f) === name && path.dirname(f) === s!.spec.dir);
   let fd = -1;
   let size = -1;

@@ -107,6 +107,7 @@ function sourcesPanel(data) {
           s.samples !== null ? ` of ${s.samples} samples` : null,
           bar,
           stateBadge(s.state),
+          s.shards ? badge(`shards ${s.shards.present.length} of ${s.shards.count}`, s.shards.missing.length ? 'b-broken' : 'b-ok', s.shards.missing.length ? `shard files read as one; missing: ${s.shards.missing.join(', ')}` : 'shard files read as one') : null,
           s.state === 'interrupted' ? h('div', { class: 'warn small' }, `Stopped before the end: ${s.results} of ${s.samples} samples judged. Run the same command again to continue.`) : null,
           s.broken !== null ? badge(`${s.broken} broken`, s.broken ? 'b-broken' : 'b-ok', 'tasks that validation.json marks as broken') : badge('no validation.json', 'b-muted'),
           s.labels ? badge('assert labels', 'b-ok') : null,
