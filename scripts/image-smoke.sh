@@ -110,30 +110,41 @@ out=/work/runs/smoke
 
 step "doctor in the image" in_image "$image" doctor "${ds[@]}"
 # Which `docker run` flags let the sandbox work: each set evaluates the same few samples.
+# Which `docker run` flags let the sandbox work: each set evaluates the same few samples. The
+# second field is the outcome docs/cluster.md's table states (measured with Docker 20.10).
 flag_sets=(
-  "non-root, no flags|"
-  "non-root, seccomp=unconfined|--security-opt seccomp=unconfined"
-  "non-root, systempaths=unconfined|--security-opt systempaths=unconfined"
-  "non-root, seccomp+systempaths unconfined|--security-opt seccomp=unconfined --security-opt systempaths=unconfined"
-  "root, seccomp+systempaths unconfined|--user 0 --security-opt seccomp=unconfined --security-opt systempaths=unconfined"
-  "root, SYS_ADMIN+NET_ADMIN|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN"
-  "root, SYS_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --security-opt seccomp=unconfined"
-  "root, SYS_ADMIN+NET_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined"
+  "non-root, no flags|refused|"
+  "non-root, seccomp=unconfined|refused|--security-opt seccomp=unconfined"
+  "non-root, systempaths=unconfined|refused|--security-opt systempaths=unconfined"
+  "non-root, seccomp+systempaths unconfined|works|--security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "  + cap-drop ALL, no-new-privileges, read-only|works|--security-opt seccomp=unconfined --security-opt systempaths=unconfined --cap-drop ALL --security-opt no-new-privileges --read-only --tmpfs /tmp"
+  "root, seccomp+systempaths unconfined|refused|--user 0 --security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN|refused|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN"
+  "root, SYS_ADMIN, seccomp=unconfined|refused|--user 0 --cap-add SYS_ADMIN --security-opt seccomp=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN, seccomp=unconfined|works|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined"
 )
 flag_matrix() {
-  local probe=$run/flags entry label flags i=0
+  local probe=$run/flags entry label expected rest flags i=0 wrong=0
   mkdir -p "$probe"; chmod 0777 "$probe"
   in_image "$image" generate "${ds[@]}" --tasks CWE-020_codeql_1,CWE-078_author_1 -n 1 \
     -m insecure=reference:insecure -o $out/flags/samples.jsonl >/dev/null 2>&1
   for entry in "${flag_sets[@]}"; do
-    label=${entry%%|*}; read -r -a flags <<<"${entry#*|}"; i=$((i + 1))
-    local doctor evaluate
+    label=${entry%%|*}; rest=${entry#*|}; expected=${rest%%|*}; read -r -a flags <<<"${rest#*|}"; i=$((i + 1))
+    local doctor evaluate got
     doctor=$(docker run --rm "${flags[@]}" -v "$dataset:/work/data/codeseceval:ro" "$image" doctor "${ds[@]}" 2>&1 \
       | grep -m1 'bubblewrap' | cut -c1-90 || true)
     evaluate=$(docker run --rm "${flags[@]}" -v "$run:/work/runs/smoke" -v "$dataset:/work/data/codeseceval:ro" "$image" \
       evaluate "${ds[@]}" --samples $out/flags/samples.jsonl --out $out/flags/r$i.jsonl --jobs 1 2>&1 | grep -m1 'samples:' || true)
-    printf '  %-48s evaluate: %s\n  %-48s doctor:   %s\n' "$label" "${evaluate:-(no summary)}" "" "$doctor" >&2
+    got=works
+    case $evaluate in *sandbox-error*|'') got=refused ;; esac
+    printf '  %-48s %-7s evaluate: %s\n  %-56s doctor:   %s\n' "$label" "$got" "${evaluate:-(no summary)}" "" "$doctor" >&2
+    if [ "$got" != "$expected" ]; then
+      say "  ^ docs/cluster.md says $expected"
+      # A refused set that works on another engine is news, not a failure; the reverse is.
+      if [ "$expected" = works ]; then wrong=1; fi
+    fi
   done
+  return $wrong
 }
 step "flags that let bubblewrap work" flag_matrix
 
