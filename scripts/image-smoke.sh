@@ -8,7 +8,7 @@
 #
 #   scripts/image-smoke.sh [WORK_DIR]        (default /var/tmp/codeseceval-image)
 #
-# Needs Debian's docker.io and debootstrap (apt-get install docker.io debootstrap); starts its
+# Needs Debian's docker.io and debootstrap (`node scripts/setup.mjs --groups image --system-only`); starts its
 # own dockerd when none answers. Images, root filesystem and run folder stay in WORK_DIR.
 #
 # Environment:
@@ -43,11 +43,11 @@ step() { # step NAME COMMAND...: run, time and log one step
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, docker)"
-command -v debootstrap >/dev/null || [ -n "${BASE_IMAGE:-}" ] || die "debootstrap is not installed (apt-get install debootstrap), or set BASE_IMAGE"
+command -v debootstrap >/dev/null || [ -n "${BASE_IMAGE:-}" ] || die "debootstrap is not installed (node scripts/setup.mjs --groups image --system-only), or set BASE_IMAGE"
 # No engine answering: start one of our own (Debian's docker.io) for the length of the script,
 # with the settings measured to work on a machine without a bridge or iptables of its own.
 if ! docker info >/dev/null 2>&1; then
-  command -v dockerd >/dev/null || die "no Docker engine answers and dockerd is not installed (apt-get install docker.io)"
+  command -v dockerd >/dev/null || die "no Docker engine answers and dockerd is not installed (node scripts/setup.mjs --groups image --system-only)"
   mkdir -p "$work"
   dockerd --storage-driver overlay2 --iptables=false --ip6tables=false --bridge=none \
     --exec-opt native.cgroupdriver=cgroupfs --data-root "$work/docker" >"$work/dockerd.log" 2>&1 &
