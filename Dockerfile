@@ -23,8 +23,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# Only what the build reads (tsconfig.build.json compiles src/): editing scripts/ or docs/
+# does not rebuild the image.
 COPY src src
-COPY scripts scripts
 # npm ci builds dist/ (the prepare script); the TypeScript compiler is dropped afterwards.
 RUN npm ci && npm prune --omit=dev && npm cache clean --force
 

@@ -8,6 +8,9 @@
 #
 #   scripts/image-smoke.sh [WORK_DIR]        (default /var/tmp/codeseceval-image)
 #
+# Needs Debian's docker.io and debootstrap (`node scripts/setup.mjs --groups image --system-only`); starts its
+# own dockerd when none answers. Images, root filesystem and run folder stay in WORK_DIR.
+#
 # Environment:
 #   BASE_IMAGE   the Dockerfile's base (a Debian 12 image with Node 20). Unset: a stand-in,
 #                codeseceval-base:node20-bookworm, is made once from `debootstrap bookworm`
@@ -40,7 +43,20 @@ step() { # step NAME COMMAND...: run, time and log one step
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, docker)"
-docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info); start dockerd first"
+command -v debootstrap >/dev/null || [ -n "${BASE_IMAGE:-}" ] || die "debootstrap is not installed (node scripts/setup.mjs --groups image --system-only), or set BASE_IMAGE"
+# No engine answering: start one of our own (Debian's docker.io) for the length of the script,
+# with the settings measured to work on a machine without a bridge or iptables of its own.
+if ! docker info >/dev/null 2>&1; then
+  command -v dockerd >/dev/null || die "no Docker engine answers and dockerd is not installed (node scripts/setup.mjs --groups image --system-only)"
+  mkdir -p "$work"
+  dockerd --storage-driver overlay2 --iptables=false --ip6tables=false --bridge=none \
+    --exec-opt native.cgroupdriver=cgroupfs --data-root "$work/docker" >"$work/dockerd.log" 2>&1 &
+  dockerd_pid=$!
+  trap 'kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null' EXIT
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || die "dockerd did not start: $work/dockerd.log"
+  say "started dockerd (pid $dockerd_pid, data in $work/docker; stopped at the end)"
+fi
 [ -d "$dataset/SecEvalBase" ] || die "no CodeSecEval dataset at $dataset (set DATASET)"
 mkdir -p "$work"
 
@@ -94,30 +110,41 @@ out=/work/runs/smoke
 
 step "doctor in the image" in_image "$image" doctor "${ds[@]}"
 # Which `docker run` flags let the sandbox work: each set evaluates the same few samples.
+# Which `docker run` flags let the sandbox work: each set evaluates the same few samples. The
+# second field is the outcome docs/cluster.md's table states (measured with Docker 20.10).
 flag_sets=(
-  "non-root, no flags|"
-  "non-root, seccomp=unconfined|--security-opt seccomp=unconfined"
-  "non-root, systempaths=unconfined|--security-opt systempaths=unconfined"
-  "non-root, seccomp+systempaths unconfined|--security-opt seccomp=unconfined --security-opt systempaths=unconfined"
-  "root, seccomp+systempaths unconfined|--user 0 --security-opt seccomp=unconfined --security-opt systempaths=unconfined"
-  "root, SYS_ADMIN+NET_ADMIN|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN"
-  "root, SYS_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --security-opt seccomp=unconfined"
-  "root, SYS_ADMIN+NET_ADMIN, seccomp=unconfined|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined"
+  "non-root, no flags|refused|"
+  "non-root, seccomp=unconfined|refused|--security-opt seccomp=unconfined"
+  "non-root, systempaths=unconfined|refused|--security-opt systempaths=unconfined"
+  "non-root, seccomp+systempaths unconfined|works|--security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "  + cap-drop ALL, no-new-privileges, read-only|works|--security-opt seccomp=unconfined --security-opt systempaths=unconfined --cap-drop ALL --security-opt no-new-privileges --read-only --tmpfs /tmp"
+  "root, seccomp+systempaths unconfined|refused|--user 0 --security-opt seccomp=unconfined --security-opt systempaths=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN|refused|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN"
+  "root, SYS_ADMIN, seccomp=unconfined|refused|--user 0 --cap-add SYS_ADMIN --security-opt seccomp=unconfined"
+  "root, SYS_ADMIN+NET_ADMIN, seccomp=unconfined|works|--user 0 --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined"
 )
 flag_matrix() {
-  local probe=$run/flags entry label flags i=0
+  local probe=$run/flags entry label expected rest flags i=0 wrong=0
   mkdir -p "$probe"; chmod 0777 "$probe"
   in_image "$image" generate "${ds[@]}" --tasks CWE-020_codeql_1,CWE-078_author_1 -n 1 \
     -m insecure=reference:insecure -o $out/flags/samples.jsonl >/dev/null 2>&1
   for entry in "${flag_sets[@]}"; do
-    label=${entry%%|*}; read -r -a flags <<<"${entry#*|}"; i=$((i + 1))
-    local doctor evaluate
+    label=${entry%%|*}; rest=${entry#*|}; expected=${rest%%|*}; read -r -a flags <<<"${rest#*|}"; i=$((i + 1))
+    local doctor evaluate got
     doctor=$(docker run --rm "${flags[@]}" -v "$dataset:/work/data/codeseceval:ro" "$image" doctor "${ds[@]}" 2>&1 \
       | grep -m1 'bubblewrap' | cut -c1-90 || true)
     evaluate=$(docker run --rm "${flags[@]}" -v "$run:/work/runs/smoke" -v "$dataset:/work/data/codeseceval:ro" "$image" \
       evaluate "${ds[@]}" --samples $out/flags/samples.jsonl --out $out/flags/r$i.jsonl --jobs 1 2>&1 | grep -m1 'samples:' || true)
-    printf '  %-48s evaluate: %s\n  %-48s doctor:   %s\n' "$label" "${evaluate:-(no summary)}" "" "$doctor" >&2
+    got=works
+    case $evaluate in *sandbox-error*|'') got=refused ;; esac
+    printf '  %-48s %-7s evaluate: %s\n  %-56s doctor:   %s\n' "$label" "$got" "${evaluate:-(no summary)}" "" "$doctor" >&2
+    if [ "$got" != "$expected" ]; then
+      say "  ^ docs/cluster.md says $expected"
+      # A refused set that works on another engine is news, not a failure; the reverse is.
+      if [ "$expected" = works ]; then wrong=1; fi
+    fi
   done
+  return $wrong
 }
 step "flags that let bubblewrap work" flag_matrix
 
@@ -129,18 +156,40 @@ done
 step "unsharded evaluate" in_image "$image" evaluate "${ds[@]}" --samples $out/samples.jsonl \
   --out $out/unsharded.jsonl --jobs 2
 
+# A pod as the Indexed Job makes it: its index, the shard count and, as Kubernetes sets for
+# Indexed Jobs, the host name JOB-INDEX (the same for a retried pod, so its lock is judged).
+pod() { # pod INDEX DOCKER_RUN_FLAGS...
+  local i=$1; shift
+  docker run "$@" --hostname "codeseceval-smoke-$i" "${run_flags[@]}" -v "$run:/work/runs/smoke" \
+    -v "$dataset:/work/data/codeseceval:ro" -e "JOB_COMPLETION_INDEX=$i" -e "CODESECEVAL_SHARDS=$shards" \
+    "$image" evaluate "${ds[@]}" --samples $out/samples.jsonl --out $out/results.jsonl --jobs 1 --shard auto
+}
 shard_run() {
-  local pids=() i
+  local pids=() i failed=0 victim=1
   for ((i = 0; i < shards; i++)); do
-    in_image -e "JOB_COMPLETION_INDEX=$i" -e "CODESECEVAL_SHARDS=$shards" "$image" evaluate "${ds[@]}" \
-      --samples $out/samples.jsonl --out $out/results.jsonl --jobs 1 --shard auto >"$run/pod-$i.log" 2>&1 &
-    pids+=($!)
+    if [ "$i" = "$victim" ]; then continue; fi
+    pod "$i" --rm >"$run/pod-$i.log" 2>&1 &
+    pids[i]=$!
   done
-  local failed=0
+  # One pod is killed once it has a few results, then started again, as Kubernetes retries it.
+  local lines=0 waited=0
+  docker rm -f smoke-victim >/dev/null 2>&1 || true
+  pod "$victim" -d --name smoke-victim >/dev/null
+  while [ "$waited" -lt 600 ]; do
+    lines=$(cat "$run"/results.shard-"$victim"-of-*.jsonl 2>/dev/null | wc -l)
+    [ "$lines" -ge 5 ] && break
+    sleep 0.2; waited=$((waited + 1))
+  done
+  docker kill smoke-victim >/dev/null 2>&1 || true
+  docker logs smoke-victim >"$run/pod-$victim.killed.log" 2>&1; docker rm smoke-victim >/dev/null
+  lines=$(cat "$run"/results.shard-"$victim"-of-*.jsonl 2>/dev/null | wc -l)
+  say "pod $victim killed with $lines result lines written; started again"
+  pod "$victim" --rm >"$run/pod-$victim.log" 2>&1 || { failed=1; say "pod $victim (retry) failed: $(tail -n 3 "$run/pod-$victim.log")"; }
+  grep -h 'kept from an earlier run' "$run/pod-$victim.log" | tail -n 1 >&2 || say "pod $victim: no resume seen (it had finished before the kill?)"
   for i in "${!pids[@]}"; do wait "${pids[$i]}" || { failed=1; say "pod $i failed: $(tail -n 3 "$run/pod-$i.log")"; }; done
   return $failed
 }
-step "$shards pods (JOB_COMPLETION_INDEX=0..$((shards - 1)))" shard_run
+step "$shards pods (JOB_COMPLETION_INDEX=0..$((shards - 1)), one killed and retried)" shard_run
 shard_files=()
 for f in "$run"/results.shard-*-of-"$shards".jsonl; do shard_files+=("$out/$(basename "$f")"); done
 [ "${#shard_files[@]}" = "$shards" ] || die "expected $shards shard files, found ${#shard_files[@]}"
