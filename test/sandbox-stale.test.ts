@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,14 +12,21 @@ const task = makeTask({ test: CHECK_RETURNS_ONE });
 
 describe('cleaning up and labelling right', () => {
   it('the engine folder of an evaluation killed with SIGKILL is removed by the next engine', async () => {
-    const before = new Set(readdirSync(os.tmpdir()).filter((n) => n.startsWith(ENGINE_PREFIX)));
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/engine-child.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdin.end(JSON.stringify({ test: CHECK_RETURNS_ONE, programs: ['import time\ntime.sleep(60)\n'], timeoutSec: 60 }));
-    // Wait until its engine folder exists and its worker runs, then kill it outright.
+    // Wait until its engine folder exists and its worker runs, then kill it outright. The folder
+    // is found by the pid its owner file names: other test files' engines make folders too.
+    const ownedByChild = (n: string) => {
+      try {
+        return n.startsWith(ENGINE_PREFIX) && readFileSync(path.join(os.tmpdir(), n, 'owner'), 'utf8').split(' ')[0] === String(child.pid);
+      } catch {
+        return false;
+      }
+    };
     let folder: string | undefined;
     for (let i = 0; i < 300 && !folder; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      folder = readdirSync(os.tmpdir()).find((n) => n.startsWith(ENGINE_PREFIX) && !before.has(n) && existsSync(path.join(os.tmpdir(), n, 'owner')));
+      folder = readdirSync(os.tmpdir()).find(ownedByChild);
     }
     expect(folder).toBeDefined();
     await new Promise((r) => setTimeout(r, 1500));

@@ -213,6 +213,8 @@ describeWithDataset('codeseceval view: several benchmarks', () => {
       expect(await card.locator('tr[data-case="test_correctness"]').innerText()).toContain('functional');
       // Without --split, the cases' roles still say why it failed: a security case, so vulnerable.
       expect(await card.locator('.sample-head .badge.v-vulnerable').count()).toBe(1);
+      // SALLM publishes no secure reference: the page says so instead of an empty code box.
+      expect(await page.locator('#no-secure').innerText()).toContain('no secure reference');
       await page.screenshot({ path: path.join(SHOTS, 'task-cases.png'), fullPage: true });
       await page.close();
     });

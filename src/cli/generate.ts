@@ -1,3 +1,4 @@
+import { onlyOnce } from './parse.js';
 import { err } from './output.js';
 import type { Command } from 'commander';
 import { datasetFrom } from './dataset-options.js';
@@ -17,7 +18,7 @@ export function registerGenerate(program: Command): void {
   const cmd = program
     .command('generate')
     .description('Ask a model for samples of the chosen experiments and append them to a samples file (resumable).')
-    .requiredOption('-m, --model <spec>', `model to sample: ${MODEL_HELP}`)
+    .requiredOption('-m, --model <spec>', `model to sample: ${MODEL_HELP}`, onlyOnce('-m, --model', 'a samples file holds one model; `codeseceval run` takes -m once per model to compare'))
     .option('-o, --out <file>', 'samples file to append to (resumed if it exists)', 'samples.jsonl');
   addGenerationOptions(cmd, 'direct-generation').action(
     action(async (flags: GenerateFlags) => {

@@ -75,3 +75,14 @@ export function shardFrom(flag: Shard | 'auto' | undefined): Shard | undefined {
 }
 
 export const SHARD_HELP = 'only the samples of shard I of N (I from 0 to N-1), by a stable hash of each sample, into <out>.shard-I-of-N; "auto" reads SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (with CODESECEVAL_SHARDS)';
+
+/**
+ * A flag that takes one value, refusing a second instead of keeping the last one silently
+ * (`generate -m A -m B` looks like a comparison, which only `run` makes).
+ */
+export function onlyOnce(flag: string, hint: string): (v: string, previous: string | undefined) => string {
+  return (v, previous) => {
+    if (previous !== undefined) throw new InvalidArgumentError(`${flag} was given twice ("${previous}", "${v}"); ${hint}`);
+    return v;
+  };
+}

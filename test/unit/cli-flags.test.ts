@@ -30,4 +30,9 @@ describe('flag errors name the flag the user typed', () => {
     expect(await parse(['generate', '--tasks', 'CWE-79'])).toContain("required option '-m, --model <spec>' not specified");
     expect(await parse(['evaluate'])).toContain("required option '--out <file>' not specified");
   });
+  it('generate refuses a second --model instead of keeping the last one', async () => {
+    const err = await parse(['generate', '-m', 'openai:a', '-m', 'openai:b', '--out', 'x.jsonl']);
+    expect(err).toContain('-m, --model was given twice ("openai:a", "openai:b")');
+    expect(await parse(['generate', '-m', 'openai:a', '--out', 'x.jsonl'])).toBe('');
+  });
 });

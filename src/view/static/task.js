@@ -530,7 +530,9 @@ export async function taskPage(id, params) {
     h(
       'div',
       { class: `two task-code ${params.get('wrap') ? 'wrap' : ''}` },
-      h('section', { class: 'card' }, h('h2', null, 'Secure Code'), codeView(t.secure)),
+      t.secure.some((line) => line.length > 0)
+        ? h('section', { class: 'card' }, h('h2', null, 'Secure Code'), codeView(t.secure))
+        : h('section', { class: 'card', id: 'no-secure' }, h('h2', null, 'Secure Code'), h('p', { class: 'muted small' }, 'This benchmark publishes no secure reference for this task.')),
       t.insecure ? h('section', { class: 'card' }, h('h2', null, 'Insecure Code'), codeView(t.insecure)) : null,
     ),
     h(
