@@ -15,7 +15,7 @@ import { renderCsv } from '../src/report/csv.js';
 import { renderHtml } from '../src/report/html.js';
 import { toJson } from '../src/report/json.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import { runCliInProcess } from './helpers/cli.js';
+import { killLeftChildren, runCliInProcess } from './helpers/cli.js';
 import { CODESECEVAL_DIR, describeWithDataset } from './helpers/datasets.js';
 import { chatRound, type FakeReply, type FakeServer, messagesOf, type RecordedRequest, startFakeOpenAI, taskOfRequest } from './helpers/fake-openai.js';
 import { closeAfterEach, readSamples } from './helpers/generate.js';
@@ -30,8 +30,7 @@ beforeAll(() => {
 });
 const children: ChildProcess[] = [];
 afterEach(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  children.length = 0;
+  killLeftChildren(children);
   vi.unstubAllEnvs();
 });
 

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { type CliChild, spawnCli } from './helpers/cli.js';
+import { type CliChild, killLeftChildren, spawnCli } from './helpers/cli.js';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +19,7 @@ beforeAll(() => {
   dataset = loadDataset(CODESECEVAL_DIR);
 });
 afterEach(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  children.length = 0;
+  killLeftChildren(children);
   await server?.close();
   server = null;
 });

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { type CliChild, spawnCli } from './helpers/cli.js';
+import { type CliChild, killLeftChildren, spawnCli } from './helpers/cli.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +21,7 @@ beforeAll(() => {
   dataset = loadDataset(path.resolve(DATASET));
 });
 afterEach(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  children.length = 0;
+  killLeftChildren(children);
   await server?.close();
   server = null;
 });

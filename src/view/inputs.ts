@@ -38,16 +38,19 @@ export function isRunFolder(dir: string): boolean {
   return RUN_FILES.some((f) => existsSync(path.join(dir, f))) || shardFilesIn(path.join(dir, 'results.jsonl')).length > 0;
 }
 
-/** The shard files of `whole` in its folder (`results.shard-I-of-N.jsonl` for `results.jsonl`), in name order. */
-export function shardFilesIn(whole: string): string[] {
-  const dir = path.dirname(whole);
-  let names: string[];
+/** The entries of a folder; none when it cannot be read (gone, or not a folder). */
+function namesIn(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch {
     return [];
   }
-  return names
+}
+
+/** The shard files of `whole` in its folder (`results.shard-I-of-N.jsonl` for `results.jsonl`), in name order. */
+export function shardFilesIn(whole: string): string[] {
+  const dir = path.dirname(whole);
+  return namesIn(dir)
     .filter((n) => n.includes('.shard-') && parseShardFile(path.join(dir, n))?.whole === whole)
     .sort()
     .map((n) => path.join(dir, n));
@@ -103,13 +106,7 @@ function shardsSpec(files: string[], whole: string, label: string): SourceSpec {
 
 /** Run folders directly inside a parent folder, in name order. */
 export function childRunFolders(parent: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return [];
-  }
-  return names
+  return namesIn(parent)
     .sort()
     .map((n) => path.join(parent, n))
     .filter((p) => {

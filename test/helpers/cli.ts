@@ -58,3 +58,9 @@ export function spawnCli(args: string[], env: Record<string, string>, children: 
   );
   return { child, done };
 }
+
+/** Cleanup after a test: kill every child spawnCli started that is still running. */
+export function killLeftChildren(children: ChildProcess[]): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.length = 0;
+}
